@@ -1,0 +1,1 @@
+"""Where pixels come from: camera intrinsics and the region of interest."""

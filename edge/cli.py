@@ -1,0 +1,59 @@
+"""The ``edgecam`` command: one typer app, one sub-app per area.
+
+The CLI only parses and calls. Errors a user can cause arrive here as
+EdgecamError and leave as one red sentence and a documented exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from edge.errors import EdgecamError
+
+EXIT_CODES_HELP = """
+Exit codes: 0 done; 1 failed; 2 bad arguments; 65 bad input data (corrupt file,
+failed checksum); 66 a named file is missing; 69 something needed is unavailable
+(network, camera, an extra that is not installed); 70 a result failed
+verification; 73 cannot write an output; 74 I/O error; 78 bad config; 130 interrupted.
+"""
+
+app = typer.Typer(
+    name="edgecam",
+    help="edgecam: name faces and read handwritten digits from a camera, on a small machine.\n\n"
+    "Train the models on a laptop (edgecam train ...), export the digit model to ONNX "
+    "(edgecam export ...), then run the live loop on the device.\n" + EXIT_CODES_HELP,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _register_sub_apps() -> None:
+    # Each area's module imports only typer at the top, so --help stays fast and
+    # works on a device that has no torch installed.
+    from train.cli import app as train_app
+
+    app.add_typer(train_app, name="train")
+
+
+_register_sub_apps()
+
+
+def main() -> None:
+    err = Console(stderr=True)
+    try:
+        app()
+    except EdgecamError as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Turn the trained digit CNN into a verified, self-describing ONNX model."""
