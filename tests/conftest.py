@@ -1,0 +1,39 @@
+"""Shared fixtures: real MNIST fetched once through the project's own code, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def mnist_data_dir() -> Path:
+    """MNIST in the per-user cache (fetched and verified on first use, reused after)."""
+    pytest.importorskip("torch")
+    from train.mnist import default_data_dir, ensure_mnist
+
+    data_dir = Path(os.environ.get("EDGECAM_TEST_MNIST", default_data_dir()))
+    ensure_mnist(data_dir)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_data_dir):
+    from train.mnist import load_mnist, raw_dir_of
+
+    return load_mnist(raw_dir_of(mnist_data_dir))
+
+
+def run_cli(*args: str, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``edgecam`` as a user would, in a fresh interpreter."""
+    return subprocess.run(
+        [sys.executable, "-m", "edge.cli", *args], capture_output=True, text=True, timeout=timeout,
+        cwd=ROOT, env={**os.environ, **(env or {}), "COLUMNS": "200"},
+    )
