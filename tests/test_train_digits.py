@@ -1,0 +1,92 @@
+"""Digit training on real MNIST: quick runs that learn, resume exactly, and fail clearly."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import pytest
+
+from tests.conftest import run_cli
+
+torch = pytest.importorskip("torch")
+
+from train.digit_training import Recipe, Trainer, load_checkpoint  # noqa: E402
+
+
+def test_limit_run_learns_and_writes_everything(mnist_data_dir, tmp_path):
+    out = tmp_path / "models"
+    result = run_cli("train", "digits", "--out", str(out), "--data-dir", str(mnist_data_dir),
+                     "--limit", "6000", "--epochs", "1", "--threads", "2")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "digits.json").read_text())
+    assert report["arch"] == "edge" and report["epochs"] == 1
+    assert 0.90 < report["test_accuracy"] <= 1.0  # 6,000 images, one epoch: ~96 %
+    assert report["test_loss"] < 0.4 and report["seconds"] > 0
+    for picture in ("digits_curve.png", "digits_predictions.png"):
+        image = cv2.imread(str(out / picture))
+        assert image is not None and image.shape[0] > 200 and image.std() > 5  # a real, non-blank picture
+    state = load_checkpoint(out / "digits.pt")  # weights_only load succeeds
+    assert state["epoch"] == 1 and state["normalization"]["mean"] == [0.1307]
+    assert "optimizer_state" in state and len(state["history"]["train"]) > 1
+    assert "epoch 1/1" in result.stderr and "accuracy" in result.stderr
+    assert not list(out.glob(".*tmp*")), "temporary files left behind"
+
+
+def _history(trainer):
+    return trainer.history.train, [row[1:] for row in trainer.history.test]
+
+
+def test_interrupted_run_resumes_to_identical_numbers(mnist, tmp_path):
+    torch.set_num_threads(1)  # same thread count on both sides: CPU kernels then agree bit for bit
+    recipe = Recipe.for_arch("edge", epochs=2, limit=2000)
+    straight = Trainer(recipe, mnist, torch.device("cpu"))
+    straight.run()
+
+    checkpoint = tmp_path / "digits.pt"
+    first = Trainer(recipe, mnist, torch.device("cpu"))
+    first.run(on_epoch=lambda report: False, checkpoint=checkpoint)  # stops after epoch 1, like Ctrl-C
+    assert first.epoch == 1
+
+    resumed = Trainer(recipe, mnist, torch.device("cpu"))
+    resumed.restore(load_checkpoint(checkpoint))
+    resumed.run()
+    assert resumed.epoch == 2
+    assert _history(resumed) == _history(straight)
+    for name, tensor in straight.model.state_dict().items():
+        assert torch.equal(tensor, resumed.model.state_dict()[name]), name
+
+
+def test_cli_resume_continues_epoch_count_and_history(mnist_data_dir, tmp_path):
+    common = ("--out", str(tmp_path), "--data-dir", str(mnist_data_dir), "--limit", "1500", "--arch", "seed")
+    assert run_cli("train", "digits", *common, "--epochs", "1").returncode == 0
+    first = load_checkpoint(tmp_path / "digits.pt")
+    result = run_cli("train", "digits", *common, "--epochs", "2", "--resume")
+    assert result.returncode == 0, result.stderr
+    assert "Resuming seed from epoch 1 of 2" in result.stderr
+    second = load_checkpoint(tmp_path / "digits.pt")
+    assert second["epoch"] == 2 and len(second["history"]["test"]) == 2
+    assert second["history"]["train"][: len(first["history"]["train"])] == first["history"]["train"]
+    assert json.loads((tmp_path / "digits.json").read_text())["epochs"] == 2
+
+
+def test_seed_arch_is_the_tutorial_recipe():
+    recipe = Recipe.for_arch("seed")
+    assert (recipe.epochs, recipe.batch_size, recipe.test_batch_size, recipe.lr, recipe.momentum, recipe.seed) == \
+        (3, 64, 1000, 0.01, 0.5, 1)
+    assert recipe.optimizer == "sgd" and not recipe.augment
+
+
+def test_bad_data_dir_is_one_clear_sentence(tmp_path):
+    not_a_folder = tmp_path / "mnist.txt"
+    not_a_folder.write_text("hello")
+    result = run_cli("train", "digits", "--out", str(tmp_path / "m"), "--data-dir", str(not_a_folder))
+    assert result.returncode == 73
+    assert "is a file, not a folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_resume_from_foreign_file_is_refused(mnist_data_dir, tmp_path):
+    (tmp_path / "digits.pt").write_bytes(b"not a checkpoint at all")
+    result = run_cli("train", "digits", "--out", str(tmp_path), "--data-dir", str(mnist_data_dir), "--resume")
+    assert result.returncode == 65
+    assert "not a readable PyTorch checkpoint" in result.stderr and "Traceback" not in result.stderr
