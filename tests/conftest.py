@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -37,3 +38,24 @@ def run_cli(*args: str, timeout: float = 600, env: dict | None = None) -> subpro
         [sys.executable, "-m", "edge.cli", *args], capture_output=True, text=True, timeout=timeout,
         cwd=ROOT, env={**os.environ, **(env or {}), "COLUMNS": "200"},
     )
+
+
+@pytest.fixture(scope="session")
+def trained_checkpoint(mnist, tmp_path_factory):
+    """A small but real digit model: 20,000 MNIST images, 2 epochs (~98.5 %)."""
+    torch = pytest.importorskip("torch")
+    from train.digit_training import Recipe, Trainer
+
+    path = tmp_path_factory.mktemp("checkpoint") / "digits.pt"
+    trainer = Trainer(Recipe.for_arch("edge", epochs=2, limit=20000), mnist, torch.device("cpu"))
+    trainer.run(checkpoint=path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def fp32_export(trained_checkpoint, mnist_data_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("onnx") / "digits.onnx"
+    result = run_cli("export", "onnx", str(trained_checkpoint), "--out", str(out),
+                     "--data-dir", str(mnist_data_dir), "--json")
+    assert result.returncode == 0, result.stderr
+    return out, json.loads(result.stdout)

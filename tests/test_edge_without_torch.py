@@ -1,0 +1,60 @@
+"""The device runtime works on a machine where torch cannot be imported."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+BLOCK_TORCH = """
+import sys
+class NoTorch:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('torch', 'torchvision'):
+            raise ImportError('torch is not installed on this device')
+sys.meta_path.insert(0, NoTorch())
+"""
+
+
+def run_without_torch(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", BLOCK_TORCH + code], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+
+
+def test_every_edge_module_imports_without_torch():
+    code = """
+import importlib, pkgutil, edge
+for info in pkgutil.walk_packages(edge.__path__, 'edge.'):
+    importlib.import_module(info.name)
+assert 'torch' not in sys.modules
+print('ok')
+"""
+    result = run_without_torch(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_cli_help_works_and_training_says_how_to_install_torch():
+    code = "import sys; sys.argv = ['edgecam', 'train', 'digits', '--limit', '10']\nfrom edge.cli import main\nmain()"
+    result = run_without_torch(code)
+    assert result.returncode == 69
+    assert "pip install 'edgecam[train]'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_exported_model_reads_digits_without_torch(fp32_export, mnist_data_dir):
+    path, _ = fp32_export
+    code = f"""
+from pathlib import Path
+from edge.digit_model import DigitModel
+import numpy as np
+raw = Path({str(mnist_data_dir)!r}) / 'MNIST' / 'raw'
+images = np.frombuffer((raw / 't10k-images-idx3-ubyte').read_bytes(), np.uint8, offset=16).reshape(-1, 28, 28)
+labels = np.frombuffer((raw / 't10k-labels-idx1-ubyte').read_bytes(), np.uint8, offset=8)
+digits, probabilities = DigitModel({str(path)!r}).classify(images[:1000])
+assert 'torch' not in sys.modules
+print((digits == labels[:1000]).mean())
+"""
+    result = run_without_torch(code)
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout) > 0.95
