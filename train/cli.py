@@ -10,7 +10,7 @@ from rich.console import Console
 
 from edge.extras import require
 
-app = typer.Typer(help="Train the models the device runs (needs the 'train' extra).", no_args_is_help=True)
+app = typer.Typer(help="Train the digit CNN (needs the 'train' extra) and the face model (OpenCV only).", no_args_is_help=True)
 
 
 @app.command()
@@ -33,7 +33,7 @@ def digits(
 ) -> None:
     """Train the handwritten-digit CNN on MNIST and write a checkpoint, a report and two plots.
 
-    Example: [bold]edgecam train digits --out models[/] (about 10 minutes on 2 CPU cores).
+    Example: `edgecam train digits --out models` (about 10 minutes on 2 CPU cores).
     Ctrl-C keeps the last finished epoch in digits.pt; --resume goes on from there.
     """
     require("torch", "train", "Training")
@@ -42,3 +42,30 @@ def digits(
 
     train_digits(out, data_dir or default_data_dir(), arch, resume, device, threads, Console(stderr=True),
                  epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, limit=limit)
+
+
+@app.command()
+def faces(
+    dataset: Path = typer.Argument(..., help="Folder of person folders: DATASET/NAME/*.jpg, one folder per person (any Unicode name)."),
+    out: Path = typer.Option(Path("models"), "--out", help="Folder for faces.yml (LBPH) and faces.json (names, settings)."),
+    max_per_person: int = typer.Option(40, "--max-per-person", min=1,
+                                       help="Keep at most this many of each person's most distinct crops "
+                                            "(LBPH's predict time grows with the gallery)."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", min=0.0,
+                                              help="Unknown beyond this LBPH distance (default: calibrated from the data)."),
+    yunet: Optional[Path] = typer.Option(None, "--yunet", help="Detect with this YuNet .onnx instead of Haar."),
+) -> None:
+    """Learn who is who from photos, and calibrate when a face is a stranger ("unknown").
+
+    Faces are found with OpenCV's Haar cascade (or YuNet), cropped, levelled and light-normalised
+    (CLAHE); images that are already face crops (like ORL) are used whole. Nothing is dropped
+    silently: faces.json lists every skipped image and why.
+
+    Example: `edgecam train faces photos/ --out models`
+    """
+    from train.face_training import LbphParams
+    from train.faces_job import train_faces
+    from train.face_options import crop_settings, detector_settings
+
+    train_faces(dataset, out, detector_settings(yunet), crop_settings(), LbphParams(), max_per_person, threshold,
+                Console(stderr=True))

@@ -1,0 +1,125 @@
+"""Find faces in a frame: OpenCV's Haar cascade by default, YuNet when given its model.
+
+Detection runs on a downscaled grey copy of the frame (faces at a camera's
+distance are large, and the cascade's cost grows with pixels), and boxes are
+scaled back to the frame's coordinates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edge.errors import DataError, MissingInput
+
+
+@dataclass
+class Detection:
+    box: tuple[int, int, int, int]  # x, y, w, h in frame pixels
+    score: float = 1.0
+    eyes: tuple[tuple[float, float], tuple[float, float]] | None = None  # (right eye, left eye), YuNet only
+
+
+@dataclass
+class DetectorSettings:
+    detector: str = "haar"  # "haar" or "yunet"
+    yunet_model: str | None = None
+    detect_width: int = 320  # frames wider than this are shrunk before detection
+    scale_factor: float = 1.1
+    min_neighbors: int = 5
+    min_face: int = 24  # pixels, at detection scale
+    score_threshold: float = 0.75  # YuNet
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+class HaarDetector:
+    """The frontal-face cascade that ships inside opencv-python: nothing to download."""
+
+    CASCADE = "haarcascade_frontalface_default.xml"
+
+    def __init__(self, settings: DetectorSettings):
+        self.settings = settings
+        self.cascade = cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / self.CASCADE))
+        if self.cascade.empty():
+            raise DataError(f"OpenCV's {self.CASCADE} could not be loaded; reinstall opencv-contrib-python.")
+
+    def __call__(self, grey: np.ndarray) -> list[Detection]:
+        small, scale = _shrink(grey, self.settings.detect_width)
+        small = cv2.equalizeHist(small)  # evens out backlight and dim rooms for the cascade
+        found = self.cascade.detectMultiScale(
+            small, scaleFactor=self.settings.scale_factor, minNeighbors=self.settings.min_neighbors,
+            minSize=(self.settings.min_face, self.settings.min_face))
+        return drop_overlapping([Detection(_scale_box(box, scale)) for box in np.reshape(found, (-1, 4))])
+
+
+class YuNetDetector:
+    """OpenCV's YuNet (cv2.FaceDetectorYN): more faces at angles and in poor light, and eye landmarks."""
+
+    def __init__(self, settings: DetectorSettings):
+        if not settings.yunet_model or not Path(settings.yunet_model).is_file():
+            raise MissingInput(f"No YuNet model at {settings.yunet_model}; download face_detection_yunet_2023mar.onnx "
+                               "from OpenCV Zoo and give its path.")
+        self.settings = settings
+        try:
+            self.net = cv2.FaceDetectorYN.create(str(settings.yunet_model), "", (320, 240),
+                                                 settings.score_threshold, 0.3, 50)
+        except cv2.error as error:
+            raise DataError(f"{settings.yunet_model} is not a YuNet model OpenCV can load.") from error
+        self.size = (320, 240)
+
+    def __call__(self, grey: np.ndarray) -> list[Detection]:
+        small, scale = _shrink(grey, self.settings.detect_width)
+        bgr = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
+        size = (bgr.shape[1], bgr.shape[0])
+        if size != self.size:
+            self.net.setInputSize(size)
+            self.size = size
+        _, faces = self.net.detect(bgr)
+        detections = []
+        for row in faces if faces is not None else []:
+            eyes = ((row[4] / scale, row[5] / scale), (row[6] / scale, row[7] / scale))
+            detections.append(Detection(_scale_box(row[:4], scale), float(row[14]), eyes))
+        return detections
+
+
+def drop_overlapping(detections: list[Detection], limit: float = 0.25) -> list[Detection]:
+    """Keep the larger of two boxes that overlap by more than ``limit`` of the smaller one:
+    two faces never share that much of a box, while the cascade's stray hits beside a face do."""
+    kept: list[Detection] = []
+    for detection in sorted(detections, key=lambda d: d.box[2] * d.box[3], reverse=True):
+        x, y, w, h = detection.box
+        clash = False
+        for other in kept:
+            ox, oy, ow, oh = other.box
+            inter = max(0, min(x + w, ox + ow) - max(x, ox)) * max(0, min(y + h, oy + oh) - max(y, oy))
+            if inter > limit * w * h:
+                clash = True
+                break
+        if not clash:
+            kept.append(detection)
+    return kept
+
+
+def make_detector(settings: DetectorSettings):
+    if settings.detector == "yunet":
+        return YuNetDetector(settings)
+    if settings.detector == "haar":
+        return HaarDetector(settings)
+    raise DataError(f"Unknown face detector {settings.detector!r}; use 'haar' or 'yunet'.")
+
+
+def _shrink(grey: np.ndarray, width: int) -> tuple[np.ndarray, float]:
+    if grey.shape[1] <= width:
+        return grey, 1.0
+    scale = width / grey.shape[1]
+    return cv2.resize(grey, (width, round(grey.shape[0] * scale)), interpolation=cv2.INTER_AREA), scale
+
+
+def _scale_box(box, scale: float) -> tuple[int, int, int, int]:
+    x, y, w, h = (float(v) / scale for v in box)
+    return round(x), round(y), round(w), round(h)

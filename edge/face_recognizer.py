@@ -1,0 +1,101 @@
+"""Name faces with the LBPH model and its companion file; strangers are "unknown".
+
+``faces.yml`` is OpenCV's own LBPH file; ``faces.json`` travels with it and
+holds what the model alone cannot say: the names, how crops were made, which
+detector found them, and the distance beyond which a face is a stranger.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edge.errors import DataError, MissingInput
+from edge.face_crop import CropSettings, FaceCropper
+from edge.face_detect import Detection, DetectorSettings, make_detector
+
+UNKNOWN = "unknown"
+MODEL_FILE, META_FILE = "faces.yml", "faces.json"
+FORMAT = "edgecam-faces/1"
+
+
+@dataclass
+class Face:
+    name: str
+    confidence: float  # 0.5-1: how sure we are of the name (or of "unknown")
+    distance: float  # LBPH chi-square distance to the nearest enrolled face
+    box: tuple[int, int, int, int]
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "confidence": round(self.confidence, 3), "distance": round(self.distance, 2),
+                "box": [int(v) for v in self.box]}
+
+
+def read_metadata(model_dir: Path) -> dict:
+    model_dir = Path(model_dir)
+    meta_path, model_path = model_dir / META_FILE, model_dir / MODEL_FILE
+    if not model_path.is_file():
+        raise MissingInput(f"No face model at {model_path}; train one with 'edgecam train faces DATASET --out {model_dir}'.")
+    if not meta_path.is_file():
+        raise MissingInput(f"{model_path} has no {META_FILE} beside it, so its names are unknown; "
+                           "retrain with 'edgecam train faces'.")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataError(f"{meta_path} is not valid JSON ({error}).") from error
+    if meta.get("format") != FORMAT:
+        raise DataError(f"{meta_path} is not an edgecam faces file (format {meta.get('format')!r}).")
+    return meta
+
+
+def load_lbph(model_path: Path):
+    recognizer = cv2.face.LBPHFaceRecognizer_create()
+    try:
+        recognizer.read(str(model_path))
+    except cv2.error as error:
+        raise DataError(f"{model_path} is not an LBPH model OpenCV can read.") from error
+    if recognizer.empty():
+        raise DataError(f"{model_path} holds an empty LBPH model.")
+    return recognizer
+
+
+class FaceRecognizer:
+    """``recognizer(grey_or_bgr_frame)`` -> the faces in it, each named or "unknown"."""
+
+    def __init__(self, model_dir: str | Path, threshold: float | None = None, yunet_model: str | None = None):
+        self.model_dir = Path(model_dir)
+        self.meta = read_metadata(self.model_dir)
+        self.lbph = load_lbph(self.model_dir / MODEL_FILE)
+        self.names = {int(label): name for label, name in self.meta["names"].items()}
+        self.threshold = float(threshold if threshold is not None else self.meta["threshold"]["distance"])
+        self.spread = float(self.meta["threshold"].get("spread", self.threshold * 0.1)) or 1.0
+        detector = DetectorSettings(**self.meta["detector"])
+        if yunet_model:
+            detector.detector, detector.yunet_model = "yunet", yunet_model
+        self.detect = make_detector(detector)
+        self.crop = FaceCropper(CropSettings(**self.meta["crop"]))
+
+    def identify(self, crop: np.ndarray) -> tuple[str, float, float]:
+        """Name, confidence and distance for one prepared crop."""
+        label, distance = self.lbph.predict(crop)
+        known = distance <= self.threshold
+        # Confidence grows with the distance from the threshold, scaled by how far apart
+        # genuine and stranger distances lay when the model was calibrated.
+        confidence = 1 / (1 + math.exp(-abs(self.threshold - distance) / self.spread))
+        return (self.names.get(label, UNKNOWN) if known else UNKNOWN), confidence, float(distance)
+
+    def recognize(self, grey: np.ndarray, detections: list[Detection]) -> list[Face]:
+        faces = []
+        for detection in detections:
+            name, confidence, distance = self.identify(self.crop(grey, detection))
+            faces.append(Face(name, confidence, distance, detection.box))
+        return faces
+
+    def __call__(self, frame: np.ndarray) -> list[Face]:
+        grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        return self.recognize(grey, self.detect(grey))

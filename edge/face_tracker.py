@@ -1,0 +1,109 @@
+"""Faces across frames: boxes matched by overlap, names settled by a vote, work skipped when safe.
+
+Detection runs every ``detect_every`` frames; in between, tracks keep their
+last box. A track is recognised when it appears and then every
+``recognize_every`` detections, and the name shown is the majority of its
+recent votes, so a single bad frame never makes a name flicker.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from edge.face_detect import Detection
+from edge.face_recognizer import UNKNOWN, Face, FaceRecognizer
+
+
+def iou(a, b) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    w = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    h = max(0, min(ay + ah, by + bh) - max(ay, by))
+    inter = w * h
+    union = aw * ah + bw * bh - inter
+    return inter / union if union else 0.0
+
+
+@dataclass
+class Track:
+    id: int
+    box: tuple[int, int, int, int]
+    votes: deque = field(default_factory=lambda: deque(maxlen=7))
+    distances: deque = field(default_factory=lambda: deque(maxlen=7))
+    confidences: deque = field(default_factory=lambda: deque(maxlen=7))
+    missed: int = 0
+    seen: int = 0
+
+    def face(self) -> Face:
+        if not self.votes:
+            return Face(UNKNOWN, 0.5, float("inf"), self.box)
+        name, count = Counter(self.votes).most_common(1)[0]
+        agreeing = [c for v, c in zip(self.votes, self.confidences) if v == name]
+        confidence = float(np.mean(agreeing)) * count / len(self.votes)
+        distance = float(np.median([d for v, d in zip(self.votes, self.distances) if v == name]))
+        return Face(name, confidence, distance, self.box)
+
+
+@dataclass
+class TrackerSettings:
+    detect_every: int = 1
+    recognize_every: int = 1  # in detections; 1 = recognise every detection
+    iou_match: float = 0.3
+    max_missed: int = 2  # detections a track may miss before it is dropped
+
+
+class FaceTracker:
+    """``tracker(grey)`` -> the faces of the current frame, named by their tracks' votes."""
+
+    def __init__(self, recognizer: FaceRecognizer, settings: TrackerSettings | None = None):
+        self.recognizer = recognizer
+        self.settings = settings or TrackerSettings()
+        self.tracks: list[Track] = []
+        self.frame_index = 0
+        self._next_id = 1
+
+    def __call__(self, grey: np.ndarray, timer=None) -> list[Face]:
+        if self.frame_index % self.settings.detect_every == 0:
+            detections = _timed(timer, "face_detect", lambda: self.recognizer.detect(grey))
+            _timed(timer, "recognize", lambda: self._update(grey, detections))
+        self.frame_index += 1
+        return [t.face() for t in self.tracks]
+
+    def _update(self, grey: np.ndarray, detections: list[Detection]) -> None:
+        unmatched = list(range(len(detections)))
+        for track in self.tracks:
+            best, best_iou = None, self.settings.iou_match
+            for i in unmatched:
+                overlap = iou(track.box, detections[i].box)
+                if overlap >= best_iou:
+                    best, best_iou = i, overlap
+            if best is None:
+                track.missed += 1
+                continue
+            unmatched.remove(best)
+            track.box, track.missed = detections[best].box, 0
+            track.seen += 1
+            if track.seen % self.settings.recognize_every == 0:
+                self._vote(track, grey, detections[best])
+        self.tracks = [t for t in self.tracks if t.missed <= self.settings.max_missed]
+        for i in unmatched:
+            track = Track(self._next_id, detections[i].box)
+            self._next_id += 1
+            self._vote(track, grey, detections[i])
+            self.tracks.append(track)
+
+    def _vote(self, track: Track, grey: np.ndarray, detection: Detection) -> None:
+        [face] = self.recognizer.recognize(grey, [detection])
+        track.votes.append(face.name)
+        track.distances.append(face.distance)
+        track.confidences.append(face.confidence)
+
+
+def _timed(timer, name, work):
+    if timer is None:
+        return work()
+    with timer(name):
+        return work()
