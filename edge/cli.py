@@ -10,24 +10,25 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from edge.errors import EdgecamError
 
-EXIT_CODES_HELP = """
-Exit codes: 0 done; 1 failed; 2 bad arguments; 65 bad input data (corrupt file,
-failed checksum); 66 a named file is missing; 69 something needed is unavailable
-(network, camera, an extra that is not installed); 70 a result failed
-verification; 73 cannot write an output; 74 I/O error; 78 bad config; 130 interrupted.
-"""
+EXIT_CODES_HELP = (
+    "Exit codes: 0 done; 1 failed; 2 bad arguments; 65 bad input data (corrupt file, failed checksum); "
+    "66 a named file is missing; 69 something needed is unavailable (network, camera, an extra that is "
+    "not installed); 70 a result failed verification; 73 cannot write an output; 74 I/O error; "
+    "78 bad config; 130 interrupted."
+)
 
 app = typer.Typer(
     name="edgecam",
     help="edgecam: name faces and read handwritten digits from a camera, on a small machine.\n\n"
     "Train the models on a laptop (edgecam train ...), export the digit model to ONNX "
-    "(edgecam export ...), then run the live loop on the device.\n" + EXIT_CODES_HELP,
+    "(edgecam export ...), then run the live loop on the device.\n\n" + EXIT_CODES_HELP,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -35,20 +36,33 @@ app = typer.Typer(
 def _register_sub_apps() -> None:
     # Each area's module imports only typer at the top, so --help stays fast and
     # works on a device that has no torch installed.
+    from edge.recognize_cli import recognize
+    from edge.run_cli import config_app, read, run
+    from export.cli import app as export_app
     from train.cli import app as train_app
+    from train.demo import demo
+    from train.face_cli import enroll, eval_app
 
     app.add_typer(train_app, name="train")
+    app.add_typer(export_app, name="export")
+    app.add_typer(eval_app, name="eval")
+    app.command()(demo)
+    app.command()(run)
+    app.command()(read)
+    app.command()(recognize)
+    app.command()(enroll)
+    app.add_typer(config_app, name="config")
 
 
 _register_sub_apps()
 
 
 def main() -> None:
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)  # one sentence stays one line, for logs and grep
     try:
         app()
     except EdgecamError as error:
-        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]")

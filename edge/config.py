@@ -1,0 +1,169 @@
+"""One validated configuration, from a TOML file and command-line flags, for the whole loop.
+
+Every key has a type and a default; an unknown key or a wrong value is a
+ConfigError naming the key (exit 78, so systemd does not restart-loop on it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from edge.errors import ConfigError
+
+
+@dataclass
+class SourceConfig:
+    spec: str = "0"  # camera index, /dev/videoN, URL, video file, image folder or glob, picamera2
+    loop: bool = False  # start a video file again at its end
+
+
+@dataclass
+class FacesConfig:
+    model: str = ""  # folder with faces.yml + faces.json; empty = no face recognition
+    threshold: float = -1.0  # LBPH distance for "unknown"; negative = the model's calibrated one
+    yunet: str = ""  # YuNet .onnx to detect with instead of Haar
+    detect_every: int = 1  # run the detector every N frames and track in between
+    recognize_every: int = 1  # recognise a track every N detections
+
+
+@dataclass
+class DigitsConfig:
+    model: str = ""  # the exported .onnx; empty = no digit reading
+    roi: list[int] = field(default_factory=list)  # x, y, w, h in frame pixels; empty = whole frame
+    min_probability: float = 0.0  # digits less sure than this are left out
+    stable_frames: int = 5  # vote over this many frames before the text changes
+
+
+@dataclass
+class OutputConfig:
+    display: bool = False
+    record: str = ""  # annotated MP4
+    events: str = ""  # JSON lines, one per processed frame
+    max_frames: int = 0  # stop after N frames; 0 = run until the source ends or a signal
+
+
+@dataclass
+class RuntimeConfig:
+    threads: int = 1  # OpenCV and ONNX Runtime threads; 1 is the Pi-like figure
+
+
+@dataclass
+class Config:
+    source: SourceConfig = field(default_factory=SourceConfig)
+    faces: FacesConfig = field(default_factory=FacesConfig)
+    digits: DigitsConfig = field(default_factory=DigitsConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def load(path: Path | None) -> Config:
+    """Read and validate ``path`` (or defaults when None)."""
+    if path is None:
+        return Config()
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"No config file at {path}.")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}.") from error
+    return from_dict(data, str(path))
+
+
+def from_dict(data: dict, origin: str = "config") -> Config:
+    config = Config()
+    sections = {f.name: f for f in dataclasses.fields(Config)}
+    for name, table in data.items():
+        if name not in sections:
+            raise ConfigError(f"Unknown section [{name}] in {origin}; known: {', '.join(sections)}.")
+        if not isinstance(table, dict):
+            raise ConfigError(f"'{name}' in {origin} must be a table ([{name}]).")
+        apply(getattr(config, name), table, name, origin)
+    validate(config, origin)
+    return config
+
+
+def apply(section, values: dict, prefix: str, origin: str) -> None:
+    """Set ``values`` on a section, checking each key's name and type."""
+    hints = typing.get_type_hints(type(section))
+    for key, value in values.items():
+        if key not in hints:
+            known = ", ".join(hints)
+            raise ConfigError(f"Unknown key '{prefix}.{key}' in {origin}; known keys of [{prefix}]: {known}.")
+        setattr(section, key, _coerce(value, hints[key], f"{prefix}.{key}", origin))
+
+
+def _coerce(value, kind, key: str, origin: str):
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+    elif kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif kind is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif kind is str:
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value)
+    elif typing.get_origin(kind) is list:
+        if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            return value
+        raise ConfigError(f"'{key}' in {origin} must be a list of whole numbers, not {value!r}.")
+    raise ConfigError(f"'{key}' in {origin} must be {kind.__name__}, not {value!r}.")
+
+
+def validate(config: Config, origin: str) -> None:
+    """Values that have the right type but make no sense."""
+    checks = [
+        ("faces.detect_every", config.faces.detect_every >= 1, "at least 1"),
+        ("faces.recognize_every", config.faces.recognize_every >= 1, "at least 1"),
+        ("digits.roi", len(config.digits.roi) in (0, 4) and all(v >= 0 for v in config.digits.roi)
+         and (not config.digits.roi or (config.digits.roi[2] > 0 and config.digits.roi[3] > 0)),
+         "four numbers x, y, w, h with w and h above 0"),
+        ("digits.min_probability", 0 <= config.digits.min_probability <= 1, "between 0 and 1"),
+        ("digits.stable_frames", config.digits.stable_frames >= 1, "at least 1"),
+        ("output.max_frames", config.output.max_frames >= 0, "0 or more"),
+        ("runtime.threads", config.runtime.threads >= 1, "at least 1"),
+    ]
+    for key, ok, expected in checks:
+        if not ok:
+            raise ConfigError(f"'{key}' in {origin} must be {expected}.")
+
+
+def parse_roi(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.replace(" ", "").split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 4 or values[2] <= 0 or values[3] <= 0 or min(values) < 0:
+        raise ConfigError(f"--roi {text!r} must be x,y,w,h in pixels, e.g. 160,120,320,160.")
+    return values
+
+
+def to_toml(config: Config) -> str:
+    """The effective config as TOML (for 'edgecam config show')."""
+    lines = []
+    for name, section in config.to_dict().items():
+        lines.append(f"[{name}]")
+        for key, value in section.items():
+            lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return repr(value)

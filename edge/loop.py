@@ -1,0 +1,173 @@
+"""The live loop: Source -> Faces -> Digits -> Overlay -> Sinks, one frame at a time."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+
+import cv2
+
+from edge.config import Config
+from edge.digit_stage import DigitStage
+from edge.face_recognizer import FaceRecognizer
+from edge.face_tracker import FaceTracker, TrackerSettings
+from edge.overlay import Overlay
+from edge.sinks import DisplaySink, EventsSink, RecordSink, StopRequested
+from edge.sources import open_source
+from edge.timing import RateMeter, StageTimes
+
+
+@dataclass
+class RunResult:
+    frames: int = 0
+    seconds: float = 0.0
+    stages: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    stopped_by: str = "end of source"
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+class Pipeline:
+    """The stages built from a config; ``process(frame)`` runs one frame through them."""
+
+    def __init__(self, config: Config):
+        threads = config.runtime.threads
+        cv2.setNumThreads(threads)
+        self.tracker = None
+        if config.faces.model:
+            threshold = config.faces.threshold if config.faces.threshold >= 0 else None
+            recognizer = FaceRecognizer(config.faces.model, threshold, config.faces.yunet or None)
+            self.tracker = FaceTracker(recognizer, TrackerSettings(config.faces.detect_every, config.faces.recognize_every))
+        self.digits = None
+        if config.digits.model:
+            self.digits = DigitStage(config.digits.model, config.digits.roi, threads,
+                                     config.digits.min_probability, config.digits.stable_frames)
+        self.overlay = Overlay()
+        self.times = StageTimes()
+        self.rate = RateMeter()
+        self.fps = 0.0
+
+    def process(self, frame, index: int) -> dict:
+        """Annotate ``frame`` in place and return its event."""
+        grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+        faces = self.tracker(grey, self.times) if self.tracker else []
+        reading, roi = None, None
+        if self.digits:
+            with self.times("digits"):
+                roi = self.digits.region(frame)
+                reading = self.digits(frame)
+        with self.times("overlay"):
+            last = {k: v[-1] for k, v in self.times.samples.items() if v}
+            self.overlay.draw(frame, faces, roi, reading, self.fps, last)
+        event = {"frame": index, "time": round(time.time(), 3), "faces": [
+            {"name": f.name, "confidence": round(f.confidence, 3), "box": [int(v) for v in f.box]} for f in faces]}
+        if self.digits:
+            event["digits"] = reading.to_dict()
+        return event
+
+
+def run(config: Config, stop: threading.Event | None = None, log=print) -> RunResult:
+    stop = stop or threading.Event()
+    pipeline = Pipeline(config)  # models first: a bad model fails before the camera is opened
+    source = open_source(config.source.spec, config.source.loop)
+    sinks = _sinks(config, source)
+    result = RunResult()
+    restore = _stop_on_signals(stop)
+    started = time.perf_counter()
+    try:
+        while not stop.is_set():
+            with pipeline.times("capture"):
+                frame = source.read()
+            if frame is None:
+                if not source.live or not _reconnect(source, sinks, stop, log):
+                    break
+                continue
+            event = pipeline.process(frame, result.frames)
+            with pipeline.times("sinks"):
+                for sink in list(sinks):
+                    try:
+                        sink.write(frame, event)
+                    except OSError as error:  # a full disk must not stop the camera
+                        sinks.remove(sink)
+                        message = f"{sink.name} stopped: {error.strerror or error}; the loop goes on without it."
+                        result.warnings.append(message)
+                        log(message)
+            pipeline.times.end_frame()
+            pipeline.fps = pipeline.rate.tick()
+            result.frames += 1
+            if config.output.max_frames and result.frames >= config.output.max_frames:
+                result.stopped_by = "max frames"
+                break
+        else:
+            result.stopped_by = "signal"
+    except StopRequested:
+        result.stopped_by = "window closed"
+    finally:
+        result.seconds = time.perf_counter() - started
+        restore()
+        _close_all(sinks, result, log)
+        source.close()
+    result.stages = pipeline.times.summary()
+    return result
+
+
+def _sinks(config: Config, source) -> list:
+    sinks = []
+    if config.output.display:
+        sinks.append(DisplaySink())
+    if config.output.record:
+        sinks.append(RecordSink(config.output.record, source.fps))
+    if config.output.events:
+        sinks.append(EventsSink(config.output.events))
+    return sinks
+
+
+def _reconnect(source, sinks, stop: threading.Event, log) -> bool:
+    """A live source went quiet: say so, reopen with exponential back-off, say when it is back."""
+    _note(sinks, {"event": "camera_lost", "time": round(time.time(), 3)})
+    log(f"{source.description}: no frames; reconnecting")
+    delay = 0.5
+    while not stop.is_set():
+        if source.reopen():
+            _note(sinks, {"event": "camera_restored", "time": round(time.time(), 3)})
+            log(f"{source.description}: restored")
+            return True
+        stop.wait(delay)
+        delay = min(delay * 2, 30.0)
+    return False
+
+
+def _note(sinks, event: dict) -> None:
+    for sink in sinks:
+        if isinstance(sink, EventsSink):
+            sink.note(event)
+
+
+def _close_all(sinks, result: RunResult, log) -> None:
+    for sink in sinks:
+        try:
+            sink.close()
+        except OSError as error:
+            message = f"{sink.name} could not be finalised: {error.strerror or error}."
+            result.warnings.append(message)
+            log(message)
+
+
+def _stop_on_signals(stop: threading.Event):
+    """SIGINT and SIGTERM end the loop after the current frame, so sinks are closed properly."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda *_: stop.set())
+
+    def restore():
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore

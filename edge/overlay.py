@@ -1,0 +1,47 @@
+"""Draw what the loop found onto the frame: faces, the ROI and its text, speed, time."""
+
+from __future__ import annotations
+
+import time
+
+import cv2
+import numpy as np
+
+from edge.digit_reader import Reading
+from edge.face_recognizer import UNKNOWN, Face
+
+GREEN, RED, YELLOW, WHITE, BLACK = (60, 200, 60), (50, 50, 230), (0, 215, 255), (255, 255, 255), (0, 0, 0)
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def _label(frame: np.ndarray, text: str, x: int, y: int, colour, scale: float = 0.55) -> None:
+    """Text on a filled box, readable on any background."""
+    (w, h), base = cv2.getTextSize(text, FONT, scale, 1)
+    y = max(y, h + base + 2)
+    cv2.rectangle(frame, (x, y - h - base - 2), (x + w + 4, y + 2), colour, cv2.FILLED)
+    cv2.putText(frame, text, (x + 2, y - base), FONT, scale, BLACK, 1, cv2.LINE_AA)
+
+
+class Overlay:
+    def draw(self, frame: np.ndarray, faces: list[Face], roi: tuple[int, int, int, int] | None,
+             reading: Reading | None, fps: float, stage_ms: dict[str, float]) -> np.ndarray:
+        """Draws in place (the frame is ours for this iteration) and returns it."""
+        for face in faces:
+            x, y, w, h = face.box
+            colour = RED if face.name == UNKNOWN else GREEN
+            cv2.rectangle(frame, (x, y), (x + w, y + h), colour, 2)
+            _label(frame, f"{face.name} {face.confidence:.0%}", x, y - 2, colour)
+        if roi is not None:
+            x, y, w, h = roi
+            cv2.rectangle(frame, (x, y), (x + w, y + h), YELLOW, 2)
+            if reading is not None:
+                text = reading.text or "-"
+                _label(frame, f"{text}  {reading.confidence:.0%}", x, y + h + 24, YELLOW, 0.8)
+                for digit in reading.digits:
+                    dx, dy, dw, dh = digit.box
+                    cv2.rectangle(frame, (x + dx, y + dy), (x + dx + dw, y + dy + dh), YELLOW, 1)
+        stages = "  ".join(f"{name} {ms:.1f}" for name, ms in stage_ms.items())
+        _label(frame, f"{fps:5.1f} FPS   {stages} ms", 6, 20, WHITE, 0.45)
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        _label(frame, stamp, 6, frame.shape[0] - 6, WHITE, 0.45)
+        return frame

@@ -1,0 +1,49 @@
+"""Per-stage stopwatches for the loop: the overlay shows them, the benchmark reports them."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import deque
+
+import numpy as np
+
+
+class StageTimes:
+    def __init__(self, window: int = 10_000):
+        self.samples: dict[str, deque] = {}
+        self.window = window
+        self._frame: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, stage: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            ms = (time.perf_counter() - started) * 1000
+            self._frame[stage] = self._frame.get(stage, 0.0) + ms
+
+    def end_frame(self) -> dict[str, float]:
+        """Close the frame's books: record each stage's milliseconds and return them."""
+        frame, self._frame = self._frame, {}
+        for stage, ms in frame.items():
+            self.samples.setdefault(stage, deque(maxlen=self.window)).append(ms)
+        return frame
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        return {stage: {"p50_ms": round(float(np.percentile(v, 50)), 3), "p95_ms": round(float(np.percentile(v, 95)), 3),
+                        "max_ms": round(float(np.max(v)), 3)} for stage, v in self.samples.items() if v}
+
+
+class RateMeter:
+    """Frames per second over the last ``window`` frames."""
+
+    def __init__(self, window: int = 30):
+        self.stamps: deque = deque(maxlen=window)
+
+    def tick(self) -> float:
+        self.stamps.append(time.perf_counter())
+        if len(self.stamps) < 2:
+            return 0.0
+        return (len(self.stamps) - 1) / (self.stamps[-1] - self.stamps[0])
