@@ -44,7 +44,7 @@ def train_digits(out: Path, data_dir: Path, arch: str | None, resume: bool, devi
         console.print(f"Resuming {recipe.arch} from epoch {trainer.epoch} of {recipe.epochs}")
 
     console.print(
-        f"Training `{recipe.arch}` on {len(trainer.train_x):,} images, {device_.type}, "
+        f"Training [bold]{recipe.arch}[/] on {len(trainer.train_x):,} images, {device_.type}, "
         f"{torch.get_num_threads()} thread(s): {recipe.epochs} epochs, batch {recipe.batch_size}, "
         f"{recipe.optimizer} lr {recipe.lr}, augmentation {'on' if recipe.augment else 'off'}"
     )

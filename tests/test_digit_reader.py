@@ -1,0 +1,73 @@
+"""The digit reader on cards as a camera sees them (real MNIST test digits on generated paper)."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.digit_model import DigitModel
+from edge.digit_reader import DigitReader
+from tests.conftest import run_cli
+
+pytest.importorskip("torch")
+
+from train.cards import make_card  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def reader(fp32_export):
+    return DigitReader(DigitModel(fp32_export[0]))
+
+
+def test_cards_are_read_exactly_and_far_better_than_a_plain_resize(reader, mnist):
+    rng = np.random.default_rng(11)
+    cards = [make_card(mnist.test_images, mnist.test_labels, rng) for _ in range(200)]
+    exact = sum(reader.read(card.image).text == card.text for card in cards) / len(cards)
+    plain = 0
+    for card in cards:  # the naive reader, even given the true boxes: invert, resize to 28x28
+        grey = cv2.cvtColor(card.image, cv2.COLOR_BGR2GRAY)
+        crops = np.stack([cv2.resize(255 - grey[y:y + h, x:x + w], (28, 28)) for x, y, w, h in card.boxes])
+        plain += "".join(map(str, reader.model.classify(crops)[0])) == card.text
+    assert exact >= 0.93, f"cards read exactly: {exact:.1%}"  # ~98.7 % with the full model
+    assert plain / len(cards) < exact - 0.3
+
+
+def test_blank_paper_reads_nothing(reader):
+    paper = np.full((160, 320, 3), 225, np.uint8)
+    paper = (paper * np.linspace(0.7, 1.0, 320)[None, :, None]).astype(np.uint8)  # uneven light, no ink
+    reading = reader.read(paper)
+    assert reading.text == "" and reading.digits == []
+
+
+def test_specks_and_ruled_lines_are_ignored(reader, mnist):
+    card = make_card(mnist.test_images, mnist.test_labels, np.random.default_rng(5), count=3)
+    image = card.image.copy()
+    cv2.line(image, (0, 150), (319, 150), (120, 120, 120), 2)  # a ruled line under the digits
+    rng = np.random.default_rng(1)
+    for x, y in rng.integers(0, [320, 160], (15, 2)):
+        cv2.circle(image, (int(x), int(y)), 1, (90, 90, 90), -1)  # dust
+    assert reader.read(image).text == reader.read(card.image).text == card.text
+
+
+def test_read_command_prints_the_contract(fp32_export, mnist, tmp_path):
+    card = make_card(mnist.test_images, mnist.test_labels, np.random.default_rng(3), count=4)
+    frame = np.full((480, 640, 3), 60, np.uint8)
+    frame[100:260, 200:520] = card.image
+    path = tmp_path / "card.png"
+    cv2.imwrite(str(path), frame)
+    result = run_cli("read", str(path), "--digits", str(fp32_export[0]), "--roi", "205,105,310,150", "--json")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["image"] == str(path) and record["text"] == card.text
+    assert [d["digit"] for d in record["digits"]] == [int(c) for c in card.text]
+    assert all(0 < d["probability"] <= 1 and len(d["box"]) == 4 for d in record["digits"])
+
+    outside = run_cli("read", str(path), "--digits", str(fp32_export[0]), "--roi", "600,400,100,100")
+    assert outside.returncode == 78 and "outside" in outside.stderr
+    unreadable = tmp_path / "broken.png"
+    unreadable.write_bytes(b"nope")
+    result = run_cli("read", str(unreadable), "--digits", str(fp32_export[0]))
+    assert result.returncode == 65 and "not an image" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,216 @@
+"""The live loop end to end: a generated clip through `edgecam run`, signals, the window, a lost camera."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT, run_cli
+from tests.orl_scenes import ORL, orl_image
+
+pytest.importorskip("torch")
+
+from train.demo_clip import make_clip  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def clip(mnist, tmp_path_factory):
+    """120 frames: five cards of MNIST test digits; people s31-s33 (ORL) walking past when present."""
+    people = {f"s{p}": [orl_image(p, i) for i in range(1, 11)] for p in (31, 32, 33)} if ORL.is_dir() else None
+    return make_clip(tmp_path_factory.mktemp("clip") / "clip.mp4", mnist.test_images, mnist.test_labels,
+                     seed=3, frames=120, frames_per_card=24, people=people)
+
+
+@pytest.fixture(scope="module")
+def faces_model(tmp_path_factory):
+    """s1-s5 and s31-s33 enrolled (images 1-8), so the walkers are known people."""
+    if not ORL.is_dir():
+        pytest.skip("ORL faces not present")
+    from tests.orl_scenes import write_orl_dataset
+
+    root = tmp_path_factory.mktemp("faces")
+    dataset = write_orl_dataset(root / "ds", (1, 2, 3, 4, 5, 31, 32, 33), range(1, 9))
+    assert run_cli("train", "faces", str(dataset), "--out", str(root / "model")).returncode == 0
+    return root / "model"
+
+
+def _events(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_run_records_and_logs_every_frame_and_reads_the_cards(clip, fp32_export, tmp_path):
+    record, events = tmp_path / "out.mp4", tmp_path / "events.jsonl"
+    roi = ",".join(map(str, clip.roi))
+    result = run_cli("run", "--source", str(clip.path), "--headless", "--digits", str(fp32_export[0]), "--roi", roi,
+                     "--record", str(record), "--events", str(events))
+    assert result.returncode == 0, result.stderr
+    assert "FPS" in result.stderr
+    lines = _events(events)
+    assert [e["frame"] for e in lines] == list(range(clip.frames))  # a file source drops no frame
+    assert all(set(e) >= {"frame", "time", "faces", "digits"} and set(e["digits"]) == {"text", "confidence"}
+               for e in lines)
+    right = sum(e["digits"]["text"] == clip.texts[e["frame"]] for e in lines)
+    assert right / len(lines) >= 0.85  # the vote lags a card change by a few frames
+    video = cv2.VideoCapture(str(record))
+    assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == clip.frames
+    assert video.get(cv2.CAP_PROP_FPS) == pytest.approx(clip.fps, abs=0.1)
+    ok, frame = video.read()
+    assert ok and frame.shape == (480, 640, 3)
+    x, y, w, h = clip.roi
+    yellow = (frame[y - 3:y + 3, x + 10:x + w - 10] > [0, 150, 150]).all(axis=2) & (frame[y - 3:y + 3, x + 10:x + w - 10, 0] < 80)
+    assert yellow.mean() > 0.2  # the ROI is drawn on the recording
+
+
+def test_faces_in_a_moving_scene_are_named(clip, fp32_export, faces_model, tmp_path):
+    events = tmp_path / "events.jsonl"
+    result = run_cli("run", "--source", str(clip.path), "--headless", "--faces", str(faces_model),
+                     "--events", str(events))
+    assert result.returncode == 0, result.stderr
+    named = sum(any(f["name"] == clip.faces[e["frame"]][0] for f in e["faces"]) for e in _events(events))
+    assert named / clip.frames >= 0.95
+
+
+def test_strangers_in_the_scene_are_unknown(clip, faces_model, tmp_path):
+    """The same scene against a model that never saw s31-s33: they must be called unknown."""
+    from tests.orl_scenes import write_orl_dataset
+
+    dataset = write_orl_dataset(tmp_path / "ds", (1, 2, 3, 4, 5, 6), range(1, 9))
+    assert run_cli("train", "faces", str(dataset), "--out", str(tmp_path / "m")).returncode == 0
+    events = tmp_path / "events.jsonl"
+    assert run_cli("run", "--source", str(clip.path), "--headless", "--faces", str(tmp_path / "m"),
+                   "--events", str(events)).returncode == 0
+    lines = _events(events)
+    walker_named = [any(f["name"] not in ("unknown",) for f in e["faces"]) for e in lines]
+    assert sum(walker_named) / len(lines) <= 0.05
+
+
+def _start(*args, env=None):
+    return subprocess.Popen([sys.executable, "-m", "edge.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+
+
+def _wait_for(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _line_count(path: Path) -> int:
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_mid_recording_leaves_a_playable_mp4_and_whole_jsonl(clip, fp32_export, tmp_path, sig):
+    record, events = tmp_path / "out.mp4", tmp_path / "events.jsonl"
+    process = _start("run", "--source", str(clip.path), "--loop", "--headless", "--digits", str(fp32_export[0]),
+                     "--roi", ",".join(map(str, clip.roi)), "--record", str(record), "--events", str(events))
+    try:
+        assert _wait_for(lambda: _line_count(events) >= 40, 60), "the loop never got going"
+        process.send_signal(sig)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, stderr
+    lines = _events(events)  # every line parses: nothing torn
+    video = cv2.VideoCapture(str(record))
+    frames = 0
+    while video.read()[0]:
+        frames += 1
+    assert frames == len(lines) >= 40
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _camera(port: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "tests.mjpeg_server", str(port)], cwd=ROOT)
+
+
+def test_a_lost_network_camera_comes_back(tmp_path):
+    port = _free_port()
+    camera = _camera(port)
+    events = tmp_path / "events.jsonl"
+    loop = None
+    try:
+        time.sleep(1.0)
+        loop = _start("run", "--source", f"http://127.0.0.1:{port}/stream.mjpg", "--headless", "--events", str(events))
+        assert _wait_for(lambda: _line_count(events) >= 20, 30), "no frames from the camera"
+        camera.kill()
+        camera.wait()
+        assert _wait_for(lambda: "camera_lost" in events.read_text(), 30), "the loss was not noticed"
+        assert loop.poll() is None, "the loop died with the camera"
+        time.sleep(2.0)
+        camera = _camera(port)
+        assert _wait_for(lambda: "camera_restored" in events.read_text(), 60), "the camera never came back"
+        after = _line_count(events)
+        assert _wait_for(lambda: _line_count(events) >= after + 20, 30), "no frames after the reconnect"
+        loop.send_signal(signal.SIGTERM)
+        loop.communicate(timeout=30)
+        assert loop.returncode == 0
+    finally:
+        camera.kill()
+        if loop is not None:
+            loop.kill()
+    lines = _events(events)
+    kinds = [e.get("event") for e in lines if "event" in e]
+    assert kinds[:2] == ["camera_lost", "camera_restored"]
+
+
+def test_missing_camera_and_bad_models_are_one_sentence(tmp_path, clip):
+    result = run_cli("run", "--source", "/dev/video42", "--headless", "--max-frames", "1")
+    assert result.returncode == 69 and "no camera at /dev/video42" in result.stderr
+    bogus = tmp_path / "digits.onnx"
+    bogus.write_bytes(b"\x00garbage")
+    result = run_cli("run", "--source", str(clip.path), "--digits", str(bogus), "--headless")
+    assert result.returncode == 65 and "not a loadable ONNX model" in result.stderr
+    result = run_cli("run", "--source", str(clip.path), "--faces", str(tmp_path / "nofaces"), "--headless")
+    assert result.returncode == 66 and "No face model" in result.stderr
+    result = run_cli("run", "--source", str(tmp_path / "nothing.mp4"), "--headless")
+    assert result.returncode == 66
+    for outcome in (result,):
+        assert "Traceback" not in outcome.stderr
+
+
+@pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("import") is None,
+                    reason="needs Xvfb and ImageMagick (installed by .ci/run)")
+def test_the_window_shows_the_annotated_video(clip, fp32_export, tmp_path):
+    display = ":97"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "800x600x24", "-nolisten", "tcp"])
+    loop = None
+    try:
+        time.sleep(1.5)
+        loop = _start("run", "--source", str(clip.path), "--loop", "--display", "--digits", str(fp32_export[0]),
+                      "--roi", ",".join(map(str, clip.roi)), env={"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"})
+        time.sleep(6)
+        assert loop.poll() is None, loop.stderr.read()
+        shot = tmp_path / "screen.png"
+        subprocess.run(["import", "-display", display, "-window", "root", str(shot)], check=True, timeout=30)
+        screen = cv2.imread(str(shot))
+        yellow = (screen[:, :, 2] > 200) & (screen[:, :, 1] > 170) & (screen[:, :, 0] < 80)
+        assert yellow.sum() > 500, "no ROI box on the screen"
+        assert screen.std() > 20, "the window is blank"
+        loop.send_signal(signal.SIGTERM)
+        loop.communicate(timeout=30)
+        assert loop.returncode == 0
+    finally:
+        if loop is not None:
+            loop.kill()
+        xvfb.kill()
