@@ -36,6 +36,7 @@ app = typer.Typer(
 def _register_sub_apps() -> None:
     # Each area's module imports only typer at the top, so --help stays fast and
     # works on a device that has no torch installed.
+    from edge.bench_cli import bench
     from edge.recognize_cli import recognize
     from edge.run_cli import config_app, read, run
     from export.cli import app as export_app
@@ -48,6 +49,7 @@ def _register_sub_apps() -> None:
     app.add_typer(eval_app, name="eval")
     app.command()(demo)
     app.command()(run)
+    app.command()(bench)
     app.command()(read)
     app.command()(recognize)
     app.command()(enroll)

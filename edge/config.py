@@ -26,8 +26,8 @@ class FacesConfig:
     model: str = ""  # folder with faces.yml + faces.json; empty = no face recognition
     threshold: float = -1.0  # LBPH distance for "unknown"; negative = the model's calibrated one
     yunet: str = ""  # YuNet .onnx to detect with instead of Haar
-    detect_every: int = 1  # run the detector every N frames and track in between
-    recognize_every: int = 1  # recognise a track every N detections
+    detect_every: int = 4  # run the (fast) detector every N frames and track in between
+    recognize_every: int = 6  # recognise a track every N detections, after its first three
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, deque
 
+import cv2
 import numpy as np
 
 from edge.digit_model import DigitModel
@@ -12,26 +13,41 @@ from edge.errors import ConfigError
 
 
 class Stabilizer:
-    """The text most often read over the last frames, so one bad frame does not flip it."""
+    """Keeps the text steady: a new text is shown at once when it is read with confidence,
+    otherwise only once the last frames agree on it, so a blurred frame does not flip it."""
+
+    SURE = 0.5
 
     def __init__(self, frames: int):
         self.history: deque = deque(maxlen=frames)
+        self.shown: Reading | None = None
 
     def __call__(self, reading: Reading) -> Reading:
         self.history.append(reading)
-        text, _ = Counter(r.text for r in self.history).most_common(1)[0]
-        latest = next(r for r in reversed(self.history) if r.text == text)
-        agreeing = [r.confidence for r in self.history if r.text == text]
-        share = len(agreeing) / len(self.history)
-        return Reading(text, float(np.mean(agreeing)) * share, latest.digits)
+        text, votes = Counter(r.text for r in self.history).most_common(1)[0]
+        if reading.confidence >= self.SURE or self.shown is None:
+            self.shown = reading
+        elif text != self.shown.text and votes > len(self.history) // 2:
+            latest = next(r for r in reversed(self.history) if r.text == text)
+            agreeing = [r.confidence for r in self.history if r.text == text]
+            self.shown = Reading(text, float(np.mean(agreeing)) * votes / len(self.history), latest.digits)
+        return self.shown
 
 
 class DigitStage:
+    """Reads the ROI, but only when its pixels changed: a card held still is read once."""
+
+    CHANGE_LEVEL = 3.0  # mean grey-level change of the 32x16 thumbnail that counts as new content
+
     def __init__(self, model_path: str, roi: list[int], threads: int, min_probability: float, stable_frames: int):
         self.reader = DigitReader(DigitModel(model_path, threads), ReaderSettings(min_probability=min_probability))
         self.roi = tuple(roi) if roi else None
         self.stabilize = Stabilizer(stable_frames)
         self._checked = False
+        self._thumb: np.ndarray | None = None
+        self._last: Reading | None = None
+        self._raw_text = ""
+        self.reads = 0
 
     def region(self, frame: np.ndarray) -> tuple[int, int, int, int]:
         height, width = frame.shape[:2]
@@ -46,4 +62,14 @@ class DigitStage:
 
     def __call__(self, frame: np.ndarray) -> Reading:
         x, y, w, h = self.region(frame)
-        return self.stabilize(self.reader.read(frame[y:y + h, x:x + w]))
+        roi = frame[y:y + h, x:x + w]
+        thumb = cv2.resize(roi, (32, 16), interpolation=cv2.INTER_AREA).astype(np.float32)
+        settled = self._last is not None and self._last.text == self._raw_text
+        if settled and float(np.abs(thumb - self._thumb).mean()) < self.CHANGE_LEVEL:
+            return self._last  # nothing new in the ROI and the vote agrees with it: the reading stands
+        self._thumb = thumb
+        self.reads += 1
+        raw = self.reader.read(roi)
+        self._raw_text = raw.text
+        self._last = self.stabilize(raw)
+        return self._last

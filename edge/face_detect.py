@@ -32,6 +32,10 @@ class DetectorSettings:
     min_neighbors: int = 5
     min_face: int = 24  # pixels, at detection scale
     score_threshold: float = 0.75  # YuNet
+    # The live loop's fast search, which only finds where faces are (tracking); the precise
+    # search above is then run in a small window around a face that needs naming.
+    track_width: int = 160
+    track_scale_factor: float = 1.2
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -49,15 +53,41 @@ class HaarDetector:
             raise DataError(f"OpenCV's {self.CASCADE} could not be loaded; reinstall opencv-contrib-python.")
 
     def __call__(self, grey: np.ndarray) -> list[Detection]:
-        small, scale = _shrink(grey, self.settings.detect_width)
+        """The precise search: boxes framed as at training time."""
+        return self._search(grey, self.settings.detect_width, self.settings.scale_factor)
+
+    def coarse(self, grey: np.ndarray) -> list[Detection]:
+        """A fast search on a much smaller frame: where the faces are, loosely framed."""
+        return self._search(grey, self.settings.track_width, self.settings.track_scale_factor)
+
+    def _search(self, grey: np.ndarray, width: int, scale_factor: float, min_size: int | None = None,
+                max_size: int | None = None) -> list[Detection]:
+        small, scale = _shrink(grey, width)
         small = cv2.equalizeHist(small)  # evens out backlight and dim rooms for the cascade
-        found = self.cascade.detectMultiScale(
-            small, scaleFactor=self.settings.scale_factor, minNeighbors=self.settings.min_neighbors,
-            minSize=(self.settings.min_face, self.settings.min_face))
+        low = min_size or self.settings.min_face
+        found = self.cascade.detectMultiScale(small, scaleFactor=scale_factor, minNeighbors=self.settings.min_neighbors,
+                                              minSize=(low, low), maxSize=(max_size, max_size) if max_size else None)
         return drop_overlapping([Detection(_scale_box(box, scale)) for box in np.reshape(found, (-1, 4))])
+
+    def around(self, grey: np.ndarray, box) -> Detection | None:
+        """The precise search, run only in a window around a loose box and over face sizes near
+        it: the same boxes as a whole-frame precise search, for a fraction of the work."""
+        x, y, w, h = box
+        frame_scale = min(1.0, self.settings.detect_width / grey.shape[1])
+        x0, y0 = max(0, x - w // 2), max(0, y - h // 2)
+        x1, y1 = min(grey.shape[1], x + w + w // 2), min(grey.shape[0], y + h + h // 2)
+        window = grey[y0:y1, x0:x1]
+        size = w * frame_scale
+        found = self._search(window, round(window.shape[1] * frame_scale), self.settings.scale_factor,
+                             max(self.settings.min_face, int(size * 0.6)), int(size * 1.6) + 1)
+        if not found:
+            return None
+        fx, fy, fw, fh = max(found, key=lambda d: d.box[2] * d.box[3]).box
+        return Detection((x0 + fx, y0 + fy, fw, fh))
 
 
 class YuNetDetector:
+    # YuNet is fast and precise enough to track with as it is.
     """OpenCV's YuNet (cv2.FaceDetectorYN): more faces at angles and in poor light, and eye landmarks."""
 
     def __init__(self, settings: DetectorSettings):
@@ -65,6 +95,10 @@ class YuNetDetector:
             raise MissingInput(f"No YuNet model at {settings.yunet_model}; download face_detection_yunet_2023mar.onnx "
                                "from OpenCV Zoo and give its path.")
         self.settings = settings
+        try:  # OpenCV's DNN engine warns about targets on every load: noise for our users
+            cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+        except AttributeError:
+            pass
         try:
             self.net = cv2.FaceDetectorYN.create(str(settings.yunet_model), "", (320, 240),
                                                  settings.score_threshold, 0.3, 50)
@@ -85,6 +119,11 @@ class YuNetDetector:
             eyes = ((row[4] / scale, row[5] / scale), (row[6] / scale, row[7] / scale))
             detections.append(Detection(_scale_box(row[:4], scale), float(row[14]), eyes))
         return detections
+
+    coarse = __call__
+
+    def around(self, grey: np.ndarray, box) -> Detection | None:
+        return None  # the tracking box is already YuNet's own
 
 
 def drop_overlapping(detections: list[Detection], limit: float = 0.25) -> list[Detection]:

@@ -1,9 +1,11 @@
 """Faces across frames: boxes matched by overlap, names settled by a vote, work skipped when safe.
 
-Detection runs every ``detect_every`` frames; in between, tracks keep their
-last box. A track is recognised when it appears and then every
-``recognize_every`` detections, and the name shown is the majority of its
-recent votes, so a single bad frame never makes a name flicker.
+A fast, coarse detection runs every ``detect_every`` frames; in between, tracks
+keep their last box. A track is recognised on its first three detections and
+then every ``recognize_every`` detections, each time after a precise search in
+a small window around it (LBPH needs the face framed as at training time), and
+the name shown is the majority of its recent votes, so a single bad frame never
+makes a name flicker.
 """
 
 from __future__ import annotations
@@ -49,8 +51,8 @@ class Track:
 
 @dataclass
 class TrackerSettings:
-    detect_every: int = 1
-    recognize_every: int = 1  # in detections; 1 = recognise every detection
+    detect_every: int = 4
+    recognize_every: int = 6  # in detections, once a track has its first three votes
     iou_match: float = 0.3
     max_missed: int = 2  # detections a track may miss before it is dropped
 
@@ -67,7 +69,7 @@ class FaceTracker:
 
     def __call__(self, grey: np.ndarray, timer=None) -> list[Face]:
         if self.frame_index % self.settings.detect_every == 0:
-            detections = _timed(timer, "face_detect", lambda: self.recognizer.detect(grey))
+            detections = _timed(timer, "face_detect", lambda: self.recognizer.detect.coarse(grey))
             _timed(timer, "recognize", lambda: self._update(grey, detections))
         self.frame_index += 1
         return [t.face() for t in self.tracks]
@@ -86,7 +88,7 @@ class FaceTracker:
             unmatched.remove(best)
             track.box, track.missed = detections[best].box, 0
             track.seen += 1
-            if track.seen % self.settings.recognize_every == 0:
+            if len(track.votes) < 3 or track.seen % self.settings.recognize_every == 0:
                 self._vote(track, grey, detections[best])
         self.tracks = [t for t in self.tracks if t.missed <= self.settings.max_missed]
         for i in unmatched:
@@ -96,7 +98,8 @@ class FaceTracker:
             self.tracks.append(track)
 
     def _vote(self, track: Track, grey: np.ndarray, detection: Detection) -> None:
-        [face] = self.recognizer.recognize(grey, [detection])
+        precise = self.recognizer.detect.around(grey, detection.box) or detection
+        [face] = self.recognizer.recognize(grey, [precise])
         track.votes.append(face.name)
         track.distances.append(face.distance)
         track.confidences.append(face.confidence)

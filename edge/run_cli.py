@@ -62,6 +62,7 @@ def run(
     Ctrl-C or SIGTERM stop after the current frame; the recording is finalised and the events flushed.
     """
     from edge.loop import run as run_loop
+    from edge.timing import peak_rss_mb
 
     console = Console(stderr=True)
     config = effective_config(config_file, source, loop, display, roi, faces, digits,
@@ -70,7 +71,7 @@ def run(
     result = run_loop(config, log=lambda message: console.print(message, highlight=False))
     stages = ", ".join(f"{name} {s['p50_ms']:.2f}" for name, s in result.stages.items())
     console.print(f"{result.frames} frames in {result.seconds:.1f} s: [bold]{result.fps:.1f} FPS[/] "
-                  f"(stopped by {result.stopped_by}); per-stage p50 ms: {stages}")
+                  f"(stopped by {result.stopped_by}); per-stage p50 ms: {stages}; peak memory {peak_rss_mb():.0f} MB")
 
 
 @config_app.command("show")

@@ -47,3 +47,20 @@ class RateMeter:
         if len(self.stamps) < 2:
             return 0.0
         return (len(self.stamps) - 1) / (self.stamps[-1] - self.stamps[0])
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB.
+
+    /proc's VmHWM counts only this program's own memory; getrusage's figure would
+    also count the parent's pages a child briefly shared before exec."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

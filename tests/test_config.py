@@ -39,6 +39,6 @@ def test_flags_override_the_file_and_show_prints_toml(tmp_path):
     shown = tomllib.loads(result.stdout)
     assert shown["source"]["spec"] == "/dev/video2" and shown["runtime"]["threads"] == 2
     assert shown["digits"]["roi"] == [10, 20, 300, 140]
-    assert shown["faces"]["detect_every"] == 1  # defaults are shown too
+    assert shown["faces"]["detect_every"] == 4  # defaults are shown too
     bad_flag = run_cli("config", "show", "--roi", "10,20,-5,4")
     assert bad_flag.returncode == 78 and "--roi" in bad_flag.stderr

@@ -219,3 +219,28 @@ def test_bulk_distances_equal_lbph_predict():
     label, distance = lbph.predict(crops[2])
     assert len(probe) == 2
     assert bulk.min() == pytest.approx(distance, rel=1e-4) and bulk.argmin() == label
+
+
+YUNET = ORL.parent.parent.parent / "models" / "face_detection_yunet_2023mar.onnx"
+
+
+@needs_orl
+@pytest.mark.skipif(not YUNET.is_file(), reason="YuNet model (../shared/models) not present")
+def test_yunet_detector_path_trains_and_names(tmp_path):
+    dataset = write_orl_dataset(tmp_path / "ds", range(1, 9), range(1, 9))
+    result = run_cli("train", "faces", str(dataset), "--out", str(tmp_path / "m"), "--yunet", str(YUNET))
+    assert result.returncode == 0, result.stderr
+    meta = json.loads((tmp_path / "m" / "faces.json").read_text())
+    assert meta["detector"]["detector"] == "yunet" and meta["whole_image_crops"] == 0  # YuNet finds every ORL face
+    rng = np.random.default_rng(4)
+    paths, truth = [], {}
+    for person in (2, 5, 7):
+        frame, box = place_in_frame(orl_image(person, 9), rng)
+        path = tmp_path / f"p{person}.png"
+        cv2.imwrite(str(path), frame)
+        paths.append(str(path))
+        truth[str(path)] = (f"s{person}", box)
+    records = _recognize(tmp_path / "m", paths)  # the model remembers its detector
+    named = sum((_main_face(r, truth[r["image"]][1]) or {}).get("name") == truth[r["image"]][0] for r in records)
+    assert named >= 2
+    assert "WARN" not in result.stderr
