@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 from typing import Optional
 
-import cv2
 import typer
 from rich.console import Console
 
-from edge.errors import DataError, MissingInput
+from edge.sources import read_image
 
 
 def recognize(
@@ -29,11 +28,7 @@ def recognize(
     recognizer = FaceRecognizer(faces, threshold, str(yunet) if yunet else None)
     console = Console()
     for path in images:
-        if not path.is_file():
-            raise MissingInput(f"No image at {path}.")
-        frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if frame is None:
-            raise DataError(f"{path} is not an image OpenCV can read.")
+        frame = read_image(path)
         found = recognizer(frame)
         if as_json:
             print(json.dumps({"image": str(path), "faces": [f.to_dict() for f in found]}, ensure_ascii=False), flush=True)

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 from typing import Optional
 
-import cv2
 import typer
 from rich.console import Console
 
 from edge import config as configuration
-from edge.errors import ConfigError, DataError, MissingInput
+from edge.errors import ConfigError
+from edge.sources import read_image
 
 config_app = typer.Typer(help="Inspect the configuration the loop would run with.", no_args_is_help=True)
 
@@ -104,11 +104,7 @@ def read(
     reader = DigitReader(DigitModel(digits))
     box = configuration.parse_roi(roi) if roi else None
     for path in images:
-        if not path.is_file():
-            raise MissingInput(f"No image at {path}.")
-        frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if frame is None:
-            raise DataError(f"{path} is not an image OpenCV can read.")
+        frame = read_image(path)
         if box:
             x, y, w, h = box
             if x + w > frame.shape[1] or y + h > frame.shape[0]:

@@ -65,10 +65,7 @@ class ImageSequenceSource:
             self.index = 0
         self.current = self.paths[self.index]
         self.index += 1
-        frame = cv2.imread(str(self.current), cv2.IMREAD_COLOR)
-        if frame is None:
-            raise DataError(f"{self.current} is not an image OpenCV can read.")
-        return frame
+        return read_image(self.current)
 
     def close(self) -> None:
         pass
@@ -145,6 +142,16 @@ class LiveSource:
 
     def close(self) -> None:
         self._stop_thread()
+
+
+def read_image(path: Path) -> np.ndarray:
+    """A colour image from disk, or one sentence saying why not."""
+    if not Path(path).is_file():
+        raise MissingInput(f"No image at {path}.")
+    frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if frame is None:
+        raise DataError(f"{path} is not an image OpenCV can read.")
+    return frame
 
 
 def _image_paths(pattern: str) -> list[Path]:
