@@ -38,6 +38,7 @@ def _register_sub_apps() -> None:
     # works on a device that has no torch installed.
     from edge.bench_cli import bench
     from edge.recognize_cli import recognize
+    from calibration.cli import app as calibrate_app
     from edge.run_cli import config_app, read, run
     from export.cli import app as export_app
     from train.cli import app as train_app
@@ -46,6 +47,7 @@ def _register_sub_apps() -> None:
 
     app.add_typer(train_app, name="train")
     app.add_typer(export_app, name="export")
+    app.add_typer(calibrate_app, name="calibrate")
     app.add_typer(eval_app, name="eval")
     app.command()(demo)
     app.command()(run)

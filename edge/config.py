@@ -19,6 +19,7 @@ from edge.errors import ConfigError
 class SourceConfig:
     spec: str = "0"  # camera index, /dev/videoN, URL, video file, image folder or glob, picamera2
     loop: bool = False  # start a video file again at its end
+    calibration: str = ""  # camera intrinsics (YAML from 'edgecam calibrate camera') to undistort with
 
 
 @dataclass
@@ -34,6 +35,7 @@ class FacesConfig:
 class DigitsConfig:
     model: str = ""  # the exported .onnx; empty = no digit reading
     roi: list[int] = field(default_factory=list)  # x, y, w, h in frame pixels; empty = whole frame
+    corners: list[int] = field(default_factory=list)  # x1,y1..x4,y4 of a tilted card, clockwise; overrides roi
     min_probability: float = 0.0  # digits less sure than this are left out
     stable_frames: int = 5  # vote over this many frames before the text changes
 
@@ -128,6 +130,8 @@ def validate(config: Config, origin: str) -> None:
         ("digits.roi", len(config.digits.roi) in (0, 4) and all(v >= 0 for v in config.digits.roi)
          and (not config.digits.roi or (config.digits.roi[2] > 0 and config.digits.roi[3] > 0)),
          "four numbers x, y, w, h with w and h above 0"),
+        ("digits.corners", len(config.digits.corners) in (0, 8) and all(v >= 0 for v in config.digits.corners),
+         "eight numbers x1, y1, ..., x4, y4"),
         ("digits.min_probability", 0 <= config.digits.min_probability <= 1, "between 0 and 1"),
         ("digits.stable_frames", config.digits.stable_frames >= 1, "at least 1"),
         ("output.max_frames", config.output.max_frames >= 0, "0 or more"),

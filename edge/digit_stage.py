@@ -34,14 +34,36 @@ class Stabilizer:
         return self.shown
 
 
+class CardWarp:
+    """Four corners of a tilted card or display -> an upright rectangle, so digits are read
+    as if the card faced the camera."""
+
+    def __init__(self, corners: list[int]):
+        quad = np.array(corners, np.float32).reshape(4, 2)
+        width = int(max(np.linalg.norm(quad[1] - quad[0]), np.linalg.norm(quad[2] - quad[3])))
+        height = int(max(np.linalg.norm(quad[3] - quad[0]), np.linalg.norm(quad[2] - quad[1])))
+        target = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
+        self.matrix = cv2.getPerspectiveTransform(quad, target)
+        self.size = (max(width, 1), max(height, 1))
+        x0, y0 = quad.min(axis=0)
+        x1, y1 = quad.max(axis=0)
+        self.bounds = (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        return cv2.warpPerspective(frame, self.matrix, self.size, flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_REPLICATE)
+
+
 class DigitStage:
     """Reads the ROI, but only when its pixels changed: a card held still is read once."""
 
     CHANGE_LEVEL = 3.0  # mean grey-level change of the 32x16 thumbnail that counts as new content
 
-    def __init__(self, model_path: str, roi: list[int], threads: int, min_probability: float, stable_frames: int):
+    def __init__(self, model_path: str, roi: list[int], threads: int, min_probability: float, stable_frames: int,
+                 corners: list[int] | None = None):
         self.reader = DigitReader(DigitModel(model_path, threads), ReaderSettings(min_probability=min_probability))
-        self.roi = tuple(roi) if roi else None
+        self.warp = CardWarp(corners) if corners else None
+        self.roi = self.warp.bounds if self.warp else (tuple(roi) if roi else None)
         self.stabilize = Stabilizer(stable_frames)
         self._checked = False
         self._thumb: np.ndarray | None = None
@@ -62,7 +84,7 @@ class DigitStage:
 
     def __call__(self, frame: np.ndarray) -> Reading:
         x, y, w, h = self.region(frame)
-        roi = frame[y:y + h, x:x + w]
+        roi = self.warp(frame) if self.warp else frame[y:y + h, x:x + w]
         thumb = cv2.resize(roi, (32, 16), interpolation=cv2.INTER_AREA).astype(np.float32)
         settled = self._last is not None and self._last.text == self._raw_text
         if settled and float(np.abs(thumb - self._thumb).mean()) < self.CHANGE_LEVEL:

@@ -17,6 +17,7 @@ from edge.overlay import Overlay
 from edge.sinks import DisplaySink, EventsSink, RecordSink, StopRequested
 from edge.sources import open_source
 from edge.timing import RateMeter, StageTimes
+from edge.undistort import Undistorter
 
 
 @dataclass
@@ -46,7 +47,8 @@ class Pipeline:
         self.digits = None
         if config.digits.model:
             self.digits = DigitStage(config.digits.model, config.digits.roi, threads,
-                                     config.digits.min_probability, config.digits.stable_frames)
+                                     config.digits.min_probability, config.digits.stable_frames, config.digits.corners)
+        self.undistort = Undistorter(config.source.calibration) if config.source.calibration else None
         self.overlay = Overlay()
         self.times = StageTimes()
         self.rate = RateMeter()
@@ -54,6 +56,9 @@ class Pipeline:
 
     def process(self, frame, index: int) -> dict:
         """Annotate ``frame`` in place and return its event."""
+        if self.undistort is not None:
+            with self.times("undistort"):
+                frame[:] = self.undistort(frame)
         grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
         faces = self.tracker(grey, self.times) if self.tracker else []
         reading, roi = None, None

@@ -20,11 +20,12 @@ CONFIG_HELP = "TOML config file; flags given here override it."
 
 def effective_config(config_file: Optional[Path], source=None, loop=None, display=None, roi=None, faces=None,
                      digits=None, record=None, events=None, max_frames=None, threads=None, detect_every=None,
-                     recognize_every=None) -> configuration.Config:
+                     recognize_every=None, calibration=None) -> configuration.Config:
     """The file's config with each flag the user gave laid over it."""
     config = configuration.load(config_file)
     overrides = {
         ("source", "spec"): source, ("source", "loop"): loop,
+        ("source", "calibration"): None if calibration is None else str(calibration),
         ("output", "display"): display, ("output", "record"): record, ("output", "events"): events,
         ("output", "max_frames"): max_frames,
         ("faces", "model"): None if faces is None else str(faces),
@@ -54,6 +55,7 @@ def run(
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=0, help="Stop after N frames (0: never)."),
     threads: Optional[int] = typer.Option(None, "--threads", min=1, help="OpenCV and ONNX Runtime threads (default 1)."),
     detect_every: Optional[int] = typer.Option(None, "--detect-every", min=1, help="Detect faces every N frames, track between."),
+    calibration: Optional[Path] = typer.Option(None, "--calibration", help="Undistort with this camera calibration (.yml)."),
 ) -> None:
     """Run the live loop: capture, name faces, read the ROI's digits, draw, and show/record/log.
 
@@ -67,7 +69,7 @@ def run(
     console = Console(stderr=True)
     config = effective_config(config_file, source, loop, display, roi, faces, digits,
                               None if record is None else str(record), None if events is None else str(events),
-                              max_frames, threads, detect_every)
+                              max_frames, threads, detect_every, calibration=calibration)
     result = run_loop(config, log=lambda message: console.print(message, highlight=False))
     stages = ", ".join(f"{name} {s['p50_ms']:.2f}" for name, s in result.stages.items())
     console.print(f"{result.frames} frames in {result.seconds:.1f} s: [bold]{result.fps:.1f} FPS[/] "

@@ -1,0 +1,135 @@
+"""``edgecam calibrate``: camera intrinsics, undistorted images, and the digits' ROI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+app = typer.Typer(help="Where pixels come from: lens calibration, undistortion, the ROI.", no_args_is_help=True)
+
+
+@app.command()
+def camera(
+    images: Optional[List[Path]] = typer.Argument(None, help="Photos of the board (or use --source)."),
+    source: Optional[str] = typer.Option(None, "--source", help="Capture live from a camera/stream instead."),
+    frames: int = typer.Option(20, "--frames", min=3, help="Views to capture in live mode."),
+    pattern: str = typer.Option(..., "--pattern", help="chessboard, circles, acircles or charuco."),
+    size: str = typer.Option(..., "--size", help="COLSxROWS: inner corners (chessboard), circles per row x rows, "
+                             "or squares (ChArUco)."),
+    square: float = typer.Option(..., "--square", min=0.0, help="Square side or circle spacing, in mm."),
+    marker: float = typer.Option(0.0, "--marker", help="ChArUco marker side, in mm."),
+    dictionary: str = typer.Option("DICT_4X4_50", "--dictionary", help="ChArUco ArUco dictionary."),
+    fix_aspect_ratio: bool = typer.Option(False, "--fix-aspect-ratio", help="Keep fx = fy."),
+    fix_principal_point: bool = typer.Option(False, "--fix-principal-point", help="Keep the principal point at the centre."),
+    zero_tangent: bool = typer.Option(False, "--zero-tangent", help="Assume no tangential distortion."),
+    out: Path = typer.Option(..., "--out", help="The calibration to write (OpenCV FileStorage .yml)."),
+    display: bool = typer.Option(True, "--display/--headless", help="Live mode: show the detected board."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Calibrate the camera from views of a board; views that do not fit are rejected and named.
+
+    Example: `edgecam calibrate camera shots/*.jpg --pattern chessboard --size 9x6 --square 25 --out camera.yml`
+    """
+    from calibration.boards import Board, parse_size
+    from calibration.capture import views_from_images, views_from_source
+    from calibration.intrinsics import calibrate, flags_from, save
+    from edge.errors import ConfigError
+    from edge.sources import open_source
+
+    console = Console(stderr=True)
+    cols, rows = parse_size(size)
+    board = Board(pattern, cols, rows, square, marker, dictionary)
+    missed: list[str] = []
+    if source:
+        stream = open_source(source)
+        try:
+            views, image_size = views_from_source(board, stream, frames, display)
+        finally:
+            stream.close()
+    elif images:
+        with Progress(TextColumn("finding the board"), BarColumn(), MofNCompleteColumn(), console=console,
+                      transient=True) as progress:
+            task = progress.add_task("board", total=len(images))
+            views, image_size, missed = views_from_images(board, images, lambda: progress.advance(task))
+    else:
+        raise ConfigError("Give board images, or --source to capture them live.")
+    result = calibrate(views, image_size, flags_from(fix_aspect_ratio, fix_principal_point, zero_tangent))
+    save(result, out)
+    report = {**result.to_dict(), "board_not_found": missed, "path": str(out)}
+    if as_json:
+        print(json.dumps(report))
+        return
+    fx, fy = result.camera_matrix[0, 0], result.camera_matrix[1, 1]
+    console.print(f"[green]RMS {result.rms:.4f} px[/] from {len(result.views_used)} views; fx {fx:.2f}, fy {fy:.2f}, "
+                  f"centre ({result.camera_matrix[0, 2]:.1f}, {result.camera_matrix[1, 2]:.1f}); wrote {out}")
+    for rejected in result.views_rejected:
+        console.print(f"[yellow]rejected {rejected['view']}: error {rejected['error']:.3f} px[/]")
+    if missed:
+        console.print(f"board not found in: {', '.join(missed)}")
+
+
+@app.command()
+def undistort(
+    calibration: Path = typer.Argument(..., help="A .yml from 'edgecam calibrate camera'."),
+    images: List[Path] = typer.Argument(..., help="Images to straighten."),
+    out: Path = typer.Option(..., "--out", help="Folder for the undistorted images (same names)."),
+) -> None:
+    """Write undistorted copies of images.
+
+    Example: `edgecam calibrate undistort camera.yml shots/*.jpg --out straight/`
+    """
+    import cv2
+
+    from edge import atomic
+    from edge.sources import read_image
+    from edge.undistort import Undistorter
+
+    fix = Undistorter(calibration)
+    out.mkdir(parents=True, exist_ok=True)
+    for path in images:
+        with atomic.atomic_path(out / path.name) as tmp:
+            cv2.imwrite(str(tmp), fix(read_image(path)))
+    Console(stderr=True).print(f"Wrote {len(images)} undistorted image(s) to {out}")
+
+
+@app.command()
+def roi(
+    source: Optional[str] = typer.Option(None, "--source", help="Where to take a frame from (interactive mode)."),
+    out: Path = typer.Option(Path("edgecam.toml"), "--out", help="The TOML config to store the ROI in (kept otherwise)."),
+    rect: Optional[str] = typer.Option(None, "--roi", help="x,y,w,h without asking."),
+    corners: Optional[str] = typer.Option(None, "--corners", help="x1,y1,...,x4,y4 of a tilted card, clockwise from top left."),
+    four: bool = typer.Option(False, "--four-corners", help="Interactive: click four corners instead of dragging a box."),
+) -> None:
+    """Set where the digits are: drag a box on a frame, click the four corners of a tilted card
+    (its digits are then warped upright), or give them as numbers. Stored in the config.
+
+    Example: `edgecam calibrate roi --source 0 --four-corners --out edgecam.toml`
+    """
+    from calibration.roi_setup import parse_corners, pick_corners, pick_rectangle, store
+    from edge.config import parse_roi
+    from edge.errors import ConfigError, Unavailable
+    from edge.sources import open_source
+
+    box = parse_roi(rect) if rect else None
+    quad = parse_corners(corners) if corners else None
+    if box is None and quad is None:
+        if not source:
+            raise ConfigError("Give --roi or --corners, or --source to pick them on a frame.")
+        stream = open_source(source)
+        try:
+            frame = stream.read()
+        finally:
+            stream.close()
+        if frame is None:
+            raise Unavailable(f"{source} gave no frame to pick the ROI on.")
+        if four:
+            quad = pick_corners(frame)
+        else:
+            box = pick_rectangle(frame)
+    store(out, box, quad)
+    Console(stderr=True).print(f"Stored the ROI in {out}: " + (f"corners {quad}" if quad else f"roi {box}"))
