@@ -172,3 +172,26 @@ def test_live_mode_captures_views_as_the_board_moves(tmp_path):
     report = json.loads(result.stdout)
     assert 8 <= len(report["views_used"]) + len(report["views_rejected"]) <= 10
     assert np.array(report["camera_matrix"])[0, 0] == pytest.approx(810, rel=0.02)
+
+
+def test_charuco_board_is_found_and_calibrates(tmp_path):
+    board = Board("charuco", 7, 5, 30.0, 22.0, "DICT_4X4_50")
+    square_px = 60
+    texture = board._charuco.generateImage((7 * square_px, 5 * square_px), marginSize=0)
+    to_mm = np.diag([30.0 / square_px, 30.0 / square_px, 1.0])
+    rng = np.random.default_rng(5)
+    paths = []
+    for index in range(12):
+        rvec = rng.uniform(-0.4, 0.4, 3) * np.array([1, 1, 0.3])
+        rotation, _ = cv2.Rodrigues(rvec)
+        tvec = np.array([rng.uniform(-130, -60), rng.uniform(-90, -40), rng.uniform(450, 600)])
+        homography = K @ np.column_stack([rotation[:, 0], rotation[:, 1], tvec]) @ to_mm
+        frame = cv2.warpPerspective(texture, homography, (640, 480), flags=cv2.INTER_AREA, borderValue=255)
+        paths.append(str(tmp_path / f"c{index}.png"))
+        cv2.imwrite(paths[-1], frame)
+    result = run_cli("calibrate", "camera", *paths, "--pattern", "charuco", "--size", "7x5", "--square", "30",
+                     "--marker", "22", "--zero-tangent", "--out", str(tmp_path / "cam.yml"), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert len(report["views_used"]) >= 10
+    assert np.array(report["camera_matrix"])[0, 0] == pytest.approx(810, rel=0.02)
