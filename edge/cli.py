@@ -40,6 +40,7 @@ def _register_sub_apps() -> None:
     from edge.recognize_cli import recognize
     from calibration.cli import app as calibrate_app
     from edge.run_cli import config_app, read, run
+    from edge.service import app as service_app
     from export.cli import app as export_app
     from train.cli import app as train_app
     from train.demo import demo
@@ -56,6 +57,7 @@ def _register_sub_apps() -> None:
     app.command()(recognize)
     app.command()(enroll)
     app.add_typer(config_app, name="config")
+    app.add_typer(service_app, name="service")
 
 
 _register_sub_apps()

@@ -13,6 +13,7 @@ from edge.config import Config
 from edge.digit_stage import DigitStage
 from edge.face_recognizer import FaceRecognizer
 from edge.face_tracker import FaceTracker, TrackerSettings
+from edge.notify import Notifier
 from edge.overlay import Overlay
 from edge.sinks import DisplaySink, EventsSink, RecordSink, StopRequested
 from edge.sources import open_source
@@ -81,6 +82,7 @@ def run(config: Config, stop: threading.Event | None = None, log=print) -> RunRe
     pipeline = Pipeline(config)  # models first: a bad model fails before the camera is opened
     source = open_source(config.source.spec, config.source.loop)
     sinks = _sinks(config, source)
+    notifier = Notifier()
     result = RunResult()
     restore = _stop_on_signals(stop)
     started = time.perf_counter()
@@ -89,6 +91,7 @@ def run(config: Config, stop: threading.Event | None = None, log=print) -> RunRe
             with pipeline.times("capture"):
                 frame = source.read()
             if frame is None:
+                notifier.status("camera lost; reconnecting")
                 if not source.live or not _reconnect(source, sinks, stop, log):
                     break
                 continue
@@ -104,6 +107,7 @@ def run(config: Config, stop: threading.Event | None = None, log=print) -> RunRe
                         log(message)
             pipeline.times.end_frame()
             pipeline.fps = pipeline.rate.tick()
+            notifier.frame_done(pipeline.fps)
             result.frames += 1
             if config.output.max_frames and result.frames >= config.output.max_frames:
                 result.stopped_by = "max frames"
@@ -113,6 +117,7 @@ def run(config: Config, stop: threading.Event | None = None, log=print) -> RunRe
     except StopRequested:
         result.stopped_by = "window closed"
     finally:
+        notifier.stopping()
         result.seconds = time.perf_counter() - started
         restore()
         _close_all(sinks, result, log)
