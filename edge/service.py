@@ -16,7 +16,6 @@ app = typer.Typer(help="Run edgecam unattended under systemd.", no_args_is_help=
 UNIT = """\
 [Unit]
 Description=edgecam: names faces and reads digits from the camera
-Documentation=https://github.com/edgecam/edgecam#readme
 After=network-online.target
 Wants=network-online.target
 # Give up after 5 failed starts in 5 minutes instead of restarting forever.
