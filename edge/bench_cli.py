@@ -64,12 +64,10 @@ def bench(
             from edge.extras import require
 
             require("torch", "train", "The baseline loop")
-            import torch
-
             from train.baseline import TutorialLoop
 
-            torch.set_num_threads(threads)
-            loop = TutorialLoop(faces, checkpoint or (Path(digits).with_suffix(".pt") if digits else None), roi_box)
+            loop = TutorialLoop(faces, checkpoint or (Path(digits).with_suffix(".pt") if digits else None), roi_box,
+                                threads)
             with console.status("Running the tutorial-style loop..."):
                 base = measuring.measure(loop.process, decoded)
             report["baseline"] = {k: v for k, v in base.items() if k != "events"}

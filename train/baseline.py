@@ -19,7 +19,8 @@ from train.digit_training import load_checkpoint
 
 
 class TutorialLoop:
-    def __init__(self, faces_dir: Path | None, checkpoint: Path | None, roi: list[int] | None):
+    def __init__(self, faces_dir: Path | None, checkpoint: Path | None, roi: list[int] | None, threads: int = 1):
+        torch.set_num_threads(threads)
         self.cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
         self.lbph = self.names = None
         if faces_dir:
