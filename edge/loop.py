@@ -69,7 +69,9 @@ class Pipeline:
                 reading = self.digits(frame)
         with self.times("overlay"):
             last = {k: v[-1] for k, v in self.times.samples.items() if v}
-            self.overlay.draw(frame, faces, roi, reading, self.fps, last)
+            # Digit boxes of a warped (four-corner) ROI are in the card's own coordinates: draw only its text.
+            shown = reading if not (reading and self.digits.warp) else type(reading)(reading.text, reading.confidence)
+            self.overlay.draw(frame, faces, roi, shown, self.fps, last)
         event = {"frame": index, "time": round(time.time(), 3), "faces": [
             {"name": f.name, "confidence": round(f.confidence, 3), "box": [int(v) for v in f.box]} for f in faces]}
         if self.digits:
