@@ -7,8 +7,10 @@ ConfigError naming the key (exit 78, so systemd does not restart-loop on it).
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import tomllib
 import typing
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +51,28 @@ class OutputConfig:
 
 
 @dataclass
+class StreamConfig:
+    listen: str = ""  # PORT or HOST:PORT for the live page, MJPEG, /healthz and /metrics; empty = off
+    token: str = ""  # every route then wants it; $EDGECAM_STREAM_TOKEN wins and keeps it out of files
+    quality: int = 80  # JPEG quality, 1-100
+    max_viewers: int = 8  # more MJPEG viewers than this get 503: each one costs a thread and bandwidth
+
+
+@dataclass
+class MqttConfig:
+    broker: str = ""  # host name or address; empty = no MQTT
+    port: int = 1883
+    tls: bool = False
+    ca_file: str = ""  # CA bundle for TLS; empty = the system's
+    prefix: str = "edgecam"  # topics are <prefix>/<device>/events|state|available
+    device: str = ""  # empty = this machine's hostname
+    client_id: str = ""  # empty = this machine's hostname
+    username: str = ""  # $EDGECAM_MQTT_USERNAME wins; the password comes only from $EDGECAM_MQTT_PASSWORD
+    state_every: float = 10.0  # seconds between retained state messages
+    queue: int = 1000  # messages held while the broker is away; beyond it the oldest are dropped and counted
+
+
+@dataclass
 class RuntimeConfig:
     threads: int = 1  # OpenCV and ONNX Runtime threads; 1 is the Pi-like figure
 
@@ -59,6 +83,8 @@ class Config:
     faces: FacesConfig = field(default_factory=FacesConfig)
     digits: DigitsConfig = field(default_factory=DigitsConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    stream: StreamConfig = field(default_factory=StreamConfig)
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
 
     def to_dict(self) -> dict:
@@ -136,10 +162,61 @@ def validate(config: Config, origin: str) -> None:
         ("digits.stable_frames", config.digits.stable_frames >= 1, "at least 1"),
         ("output.max_frames", config.output.max_frames >= 0, "0 or more"),
         ("runtime.threads", config.runtime.threads >= 1, "at least 1"),
+        ("stream.quality", 1 <= config.stream.quality <= 100, "between 1 and 100"),
+        ("stream.max_viewers", config.stream.max_viewers >= 1, "at least 1"),
+        ("mqtt.port", 1 <= config.mqtt.port <= 65535, "a port number, 1-65535"),
+        ("mqtt.state_every", config.mqtt.state_every > 0, "above 0 seconds"),
+        ("mqtt.queue", config.mqtt.queue >= 1, "at least 1"),
+        ("mqtt.prefix", _topic_level_ok(config.mqtt.prefix, allow_slash=True), "a topic without +, # or empty levels"),
+        ("mqtt.device", _topic_level_ok(config.mqtt.device or "x", allow_slash=False), "one topic level (no /, + or #)"),
     ]
     for key, ok, expected in checks:
         if not ok:
             raise ConfigError(f"'{key}' in {origin} must be {expected}.")
+    if config.stream.listen:
+        try:
+            parse_listen(config.stream.listen)
+        except ValueError:
+            raise ConfigError(f"'stream.listen' in {origin} must be PORT or HOST:PORT with a numeric address, "
+                              f"e.g. 8080 or 0.0.0.0:8080, not {config.stream.listen!r}.") from None
+
+
+def _topic_level_ok(text: str, allow_slash: bool) -> bool:
+    levels = text.split("/") if allow_slash else [text]
+    return all(level and "+" not in level and "#" not in level and "/" not in level for level in levels)
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """"8080", "127.0.0.1:8080", "0.0.0.0:8080" or "[::]:8080" -> (host, port); no host means 127.0.0.1."""
+    host, _, port = text.strip().rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    number = int(port)
+    if not 0 <= number <= 65535:
+        raise ValueError(port)
+    if host != "localhost":
+        ipaddress.ip_address(host)
+    return host, number
+
+
+def parse_mqtt_url(text: str) -> dict:
+    """mqtt://[user@]host[:port][/prefix] (mqtts:// for TLS) -> the [mqtt] keys it sets."""
+    url = urllib.parse.urlsplit(text.strip())
+    if url.scheme not in ("mqtt", "mqtts") or not url.hostname:
+        raise ConfigError(f"--mqtt {text!r} must look like mqtt://host:1883/prefix (or mqtts:// for TLS).")
+    if url.password:
+        raise ConfigError("Put the MQTT password in $EDGECAM_MQTT_PASSWORD, not in the URL, "
+                          "where every user of this machine can read it in the process list.")
+    tls = url.scheme == "mqtts"
+    try:
+        port = url.port or (8883 if tls else 1883)
+    except ValueError:
+        raise ConfigError(f"--mqtt {text!r} has a bad port.") from None
+    values = {"broker": url.hostname, "port": port, "tls": tls}
+    if url.path.strip("/"):
+        values["prefix"] = url.path.strip("/")
+    if url.username:
+        values["username"] = urllib.parse.unquote(url.username)
+    return values
 
 
 def parse_roi(text: str) -> list[int]:

@@ -30,6 +30,7 @@ class Face:
     confidence: float  # 0.5-1: how sure we are of the name (or of "unknown")
     distance: float  # LBPH chi-square distance to the nearest enrolled face
     box: tuple[int, int, int, int]
+    track: int = 0  # the tracker's id for this person across frames; 0 for a single image
 
     def to_dict(self) -> dict:
         return {"name": self.name, "confidence": round(self.confidence, 3), "distance": round(self.distance, 2),

@@ -41,12 +41,12 @@ class Track:
 
     def face(self) -> Face:
         if not self.votes:
-            return Face(UNKNOWN, 0.5, float("inf"), self.box)
+            return Face(UNKNOWN, 0.5, float("inf"), self.box, self.id)
         name, count = Counter(self.votes).most_common(1)[0]
         agreeing = [c for v, c in zip(self.votes, self.confidences) if v == name]
         confidence = float(np.mean(agreeing)) * count / len(self.votes)
         distance = float(np.median([d for v, d in zip(self.votes, self.distances) if v == name]))
-        return Face(name, confidence, distance, self.box)
+        return Face(name, confidence, distance, self.box, self.id)
 
 
 @dataclass

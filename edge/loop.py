@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -15,8 +16,10 @@ from edge.face_recognizer import FaceRecognizer
 from edge.face_tracker import FaceTracker, TrackerSettings
 from edge.notify import Notifier
 from edge.overlay import Overlay
+from edge.scene_changes import SceneChanges
 from edge.sinks import DisplaySink, EventsSink, RecordSink, StopRequested
 from edge.sources import open_source
+from edge.telemetry import Telemetry
 from edge.timing import RateMeter, StageTimes
 from edge.undistort import Undistorter
 
@@ -73,7 +76,8 @@ class Pipeline:
             shown = reading if not (reading and self.digits.warp) else type(reading)(reading.text, reading.confidence)
             self.overlay.draw(frame, faces, roi, shown, self.fps, last)
         event = {"frame": index, "time": round(time.time(), 3), "faces": [
-            {"name": f.name, "confidence": round(f.confidence, 3), "box": [int(v) for v in f.box]} for f in faces]}
+            {"name": f.name, "confidence": round(f.confidence, 3), "box": [int(v) for v in f.box], "track": f.track}
+            for f in faces]}
         if self.digits:
             event["digits"] = reading.to_dict()
         return event
@@ -83,9 +87,17 @@ def run(config: Config, stop: threading.Event | None = None, log=print) -> RunRe
     stop = stop or threading.Event()
     pipeline = Pipeline(config)  # models first: a bad model fails before the camera is opened
     source = open_source(config.source.spec, config.source.loop)
-    sinks = _sinks(config, source)
-    notifier = Notifier()
+    telemetry = Telemetry()
+    changes = SceneChanges()
     result = RunResult()
+    sinks = []
+    try:
+        _open_sinks(sinks, config, source, telemetry, log)
+    except BaseException:
+        _close_all(sinks, result, log)
+        source.close()
+        raise
+    notifier = Notifier()
     restore = _stop_on_signals(stop)
     started = time.perf_counter()
     try:
@@ -94,10 +106,13 @@ def run(config: Config, stop: threading.Event | None = None, log=print) -> RunRe
                 frame = source.read()
             if frame is None:
                 notifier.status("camera lost; reconnecting")
-                if not source.live or not _reconnect(source, sinks, stop, log):
+                if not source.live or not _reconnect(source, sinks, telemetry, stop, log):
                     break
                 continue
             event = pipeline.process(frame, result.frames)
+            for change in changes.update(event):
+                telemetry.change(change)
+                _tell(sinks, "change", change)
             with pipeline.times("sinks"):
                 for sink in list(sinks):
                     try:
@@ -107,8 +122,9 @@ def run(config: Config, stop: threading.Event | None = None, log=print) -> RunRe
                         message = f"{sink.name} stopped: {error.strerror or error}; the loop goes on without it."
                         result.warnings.append(message)
                         log(message)
-            pipeline.times.end_frame()
+            stage_ms = pipeline.times.end_frame()
             pipeline.fps = pipeline.rate.tick()
+            telemetry.frame_done(stage_ms, pipeline.fps, event)
             notifier.frame_done(pipeline.fps)
             result.frames += 1
             if config.output.max_frames and result.frames >= config.output.max_frames:
@@ -128,25 +144,47 @@ def run(config: Config, stop: threading.Event | None = None, log=print) -> RunRe
     return result
 
 
-def _sinks(config: Config, source) -> list:
-    sinks = []
+def _open_sinks(sinks: list, config: Config, source, telemetry: Telemetry, log) -> None:
+    """Opened one by one into ``sinks``, so that if one fails the ones already open can be closed."""
     if config.output.display:
         sinks.append(DisplaySink())
     if config.output.record:
         sinks.append(RecordSink(config.output.record, source.fps))
     if config.output.events:
         sinks.append(EventsSink(config.output.events))
-    return sinks
+    if config.stream.listen:
+        sinks.append(_stream(config, telemetry, log))
+    if config.mqtt.broker:
+        from edge.mqtt_link import MqttLink
+
+        link = MqttLink(config.mqtt, telemetry, log)
+        sinks.append(link)
+        log(f"MQTT: publishing to {config.mqtt.broker}:{config.mqtt.port} under {link.topics['events'].rsplit('/', 1)[0]}/")
 
 
-def _reconnect(source, sinks, stop: threading.Event, log) -> bool:
+def _stream(config: Config, telemetry: Telemetry, log):
+    from edge.frame_hub import FrameHub
+    from edge.stream_server import StreamServer
+
+    token = os.environ.get("EDGECAM_STREAM_TOKEN") or config.stream.token
+    server = StreamServer(config.stream.listen, FrameHub(config.stream.quality), telemetry, token,
+                          config.stream.max_viewers)
+    log(f"Live view on {server.url}" + ("" if token else " (no token)"))
+    if server.public and not token:
+        log("Warning: the stream is open to the whole network with no token; set EDGECAM_STREAM_TOKEN.")
+    return server
+
+
+def _reconnect(source, sinks, telemetry: Telemetry, stop: threading.Event, log) -> bool:
     """A live source went quiet: say so, reopen with exponential back-off, say when it is back."""
-    _note(sinks, {"event": "camera_lost", "time": round(time.time(), 3)})
+    telemetry.camera_gone()
+    _tell(sinks, "note", {"event": "camera_lost", "time": round(time.time(), 3)})
     log(f"{source.description}: no frames; reconnecting")
     delay = 0.5
     while not stop.is_set():
         if source.reopen():
-            _note(sinks, {"event": "camera_restored", "time": round(time.time(), 3)})
+            telemetry.camera_back()
+            _tell(sinks, "note", {"event": "camera_restored", "time": round(time.time(), 3)})
             log(f"{source.description}: restored")
             return True
         stop.wait(delay)
@@ -154,10 +192,11 @@ def _reconnect(source, sinks, stop: threading.Event, log) -> bool:
     return False
 
 
-def _note(sinks, event: dict) -> None:
+def _tell(sinks, method: str, event: dict) -> None:
+    """Sinks that care about more than frames have ``note`` (camera events) or ``change`` (scene changes)."""
     for sink in sinks:
-        if isinstance(sink, EventsSink):
-            sink.note(event)
+        if hasattr(sink, method):
+            getattr(sink, method)(event)
 
 
 def _close_all(sinks, result: RunResult, log) -> None:

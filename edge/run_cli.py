@@ -20,7 +20,8 @@ CONFIG_HELP = "TOML config file; flags given here override it."
 
 def effective_config(config_file: Optional[Path], source=None, loop=None, display=None, roi=None, faces=None,
                      digits=None, record=None, events=None, max_frames=None, threads=None, detect_every=None,
-                     recognize_every=None, calibration=None) -> configuration.Config:
+                     recognize_every=None, calibration=None, stream=None, stream_token=None,
+                     mqtt=None) -> configuration.Config:
     """The file's config with each flag the user gave laid over it."""
     config = configuration.load(config_file)
     overrides = {
@@ -33,7 +34,10 @@ def effective_config(config_file: Optional[Path], source=None, loop=None, displa
         ("digits", "model"): None if digits is None else str(digits),
         ("digits", "roi"): None if roi is None else configuration.parse_roi(roi),
         ("runtime", "threads"): threads,
+        ("stream", "listen"): stream, ("stream", "token"): stream_token,
     }
+    if mqtt is not None:
+        overrides.update({("mqtt", key): value for key, value in configuration.parse_mqtt_url(mqtt).items()})
     for (section, key), value in overrides.items():
         if value is not None:
             configuration.apply(getattr(config, section), {key: value}, section, "the command line")
@@ -56,10 +60,21 @@ def run(
     threads: Optional[int] = typer.Option(None, "--threads", min=1, help="OpenCV and ONNX Runtime threads (default 1)."),
     detect_every: Optional[int] = typer.Option(None, "--detect-every", min=1, help="Detect faces every N frames, track between."),
     calibration: Optional[Path] = typer.Option(None, "--calibration", help="Undistort with this camera calibration (.yml)."),
+    stream: Optional[str] = typer.Option(None, "--stream", metavar="HOST:PORT",
+                                         help="Serve the live page, /stream.mjpg, /snapshot.jpg, /healthz and /metrics "
+                                         "here. A bare PORT listens on 127.0.0.1 only; 0.0.0.0:PORT opens it to the network."),
+    stream_token: Optional[str] = typer.Option(None, "--stream-token", help="Every route then wants this bearer token "
+                                               "(or ?token=). Prefer $EDGECAM_STREAM_TOKEN: flags show in 'ps'."),
+    mqtt: Optional[str] = typer.Option(None, "--mqtt", metavar="URL", help="Publish changes, state and availability to "
+                                       "a broker: mqtt://host:1883/prefix (mqtts:// for TLS). Password from "
+                                       "$EDGECAM_MQTT_PASSWORD. Needs the 'mqtt' extra."),
 ) -> None:
-    """Run the live loop: capture, name faces, read the ROI's digits, draw, and show/record/log.
+    """Run the live loop: capture, name faces, read the ROI's digits, draw, and show/record/log/stream.
 
     Example: `edgecam run --source 0 --faces models --digits models/digits.onnx --roi 160,300,320,140 --display`
+
+    Watch it from another machine: `--stream 0.0.0.0:8080` with `EDGECAM_STREAM_TOKEN` set, then open
+    `http://DEVICE:8080/?token=...`. Send a fleet's events to one broker: `--mqtt mqtt://broker:1883/edgecam`.
 
     Ctrl-C or SIGTERM stop after the current frame; the recording is finalised and the events flushed.
     """
@@ -69,7 +84,8 @@ def run(
     console = Console(stderr=True)
     config = effective_config(config_file, source, loop, display, roi, faces, digits,
                               None if record is None else str(record), None if events is None else str(events),
-                              max_frames, threads, detect_every, calibration=calibration)
+                              max_frames, threads, detect_every, calibration=calibration, stream=stream,
+                              stream_token=stream_token, mqtt=mqtt)
     result = run_loop(config, log=lambda message: console.print(message, highlight=False))
     stages = ", ".join(f"{name} {s['p50_ms']:.2f}" for name, s in result.stages.items())
     console.print(f"{result.frames} frames in {result.seconds:.1f} s: [bold]{result.fps:.1f} FPS[/] "

@@ -59,3 +59,27 @@ def fp32_export(trained_checkpoint, mnist_data_dir, tmp_path_factory):
                      "--data-dir", str(mnist_data_dir), "--json")
     assert result.returncode == 0, result.stderr
     return out, json.loads(result.stdout)
+
+
+@pytest.fixture(scope="session")
+def clip(mnist, tmp_path_factory):
+    """120 frames: five cards of MNIST test digits; people s31-s33 (ORL) walking past when present."""
+    from tests.orl_scenes import ORL, orl_image
+    from train.demo_clip import make_clip
+
+    people = {f"s{p}": [orl_image(p, i) for i in range(1, 11)] for p in (31, 32, 33)} if ORL.is_dir() else None
+    return make_clip(tmp_path_factory.mktemp("clip") / "clip.mp4", mnist.test_images, mnist.test_labels,
+                     seed=3, frames=120, frames_per_card=24, people=people)
+
+
+@pytest.fixture(scope="session")
+def faces_model(tmp_path_factory):
+    """s1-s5 and s31-s33 enrolled (images 1-8), so the walkers in the clip are known people."""
+    from tests.orl_scenes import ORL, write_orl_dataset
+
+    if not ORL.is_dir():
+        pytest.skip("ORL faces not present")
+    root = tmp_path_factory.mktemp("faces")
+    dataset = write_orl_dataset(root / "ds", (1, 2, 3, 4, 5, 31, 32, 33), range(1, 9))
+    assert run_cli("train", "faces", str(dataset), "--out", str(root / "model")).returncode == 0
+    return root / "model"

@@ -3,46 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import cv2
-import numpy as np
 import pytest
 
-from tests.conftest import ROOT, run_cli
-from tests.orl_scenes import ORL, orl_image
+from tests.conftest import run_cli
+from tests.processes import free_port, line_count, network_camera, start, wait_for
 
 pytest.importorskip("torch")
-
-from train.demo_clip import make_clip  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def clip(mnist, tmp_path_factory):
-    """120 frames: five cards of MNIST test digits; people s31-s33 (ORL) walking past when present."""
-    people = {f"s{p}": [orl_image(p, i) for i in range(1, 11)] for p in (31, 32, 33)} if ORL.is_dir() else None
-    return make_clip(tmp_path_factory.mktemp("clip") / "clip.mp4", mnist.test_images, mnist.test_labels,
-                     seed=3, frames=120, frames_per_card=24, people=people)
-
-
-@pytest.fixture(scope="module")
-def faces_model(tmp_path_factory):
-    """s1-s5 and s31-s33 enrolled (images 1-8), so the walkers are known people."""
-    if not ORL.is_dir():
-        pytest.skip("ORL faces not present")
-    from tests.orl_scenes import write_orl_dataset
-
-    root = tmp_path_factory.mktemp("faces")
-    dataset = write_orl_dataset(root / "ds", (1, 2, 3, 4, 5, 31, 32, 33), range(1, 9))
-    assert run_cli("train", "faces", str(dataset), "--out", str(root / "model")).returncode == 0
-    return root / "model"
 
 
 def _events(path: Path) -> list[dict]:
@@ -95,31 +68,13 @@ def test_strangers_in_the_scene_are_unknown(clip, faces_model, tmp_path):
     assert sum(walker_named) / len(lines) <= 0.05
 
 
-def _start(*args, env=None):
-    return subprocess.Popen([sys.executable, "-m", "edge.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
-
-
-def _wait_for(predicate, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def _line_count(path: Path) -> int:
-    return len(path.read_text().splitlines()) if path.exists() else 0
-
-
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signal_mid_recording_leaves_a_playable_mp4_and_whole_jsonl(clip, fp32_export, tmp_path, sig):
     record, events = tmp_path / "out.mp4", tmp_path / "events.jsonl"
-    process = _start("run", "--source", str(clip.path), "--loop", "--headless", "--digits", str(fp32_export[0]),
+    process = start("run", "--source", str(clip.path), "--loop", "--headless", "--digits", str(fp32_export[0]),
                      "--roi", ",".join(map(str, clip.roi)), "--record", str(record), "--events", str(events))
     try:
-        assert _wait_for(lambda: _line_count(events) >= 40, 60), "the loop never got going"
+        assert wait_for(lambda: line_count(events) >= 40, 60), "the loop never got going"
         process.send_signal(sig)
         _, stderr = process.communicate(timeout=30)
     finally:
@@ -134,34 +89,24 @@ def test_signal_mid_recording_leaves_a_playable_mp4_and_whole_jsonl(clip, fp32_e
     assert not list(tmp_path.glob(".*partial*"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _camera(port: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.mjpeg_server", str(port)], cwd=ROOT)
-
-
 def test_a_lost_network_camera_comes_back(tmp_path):
-    port = _free_port()
-    camera = _camera(port)
+    port = free_port()
+    camera = network_camera(port)
     events = tmp_path / "events.jsonl"
     loop = None
     try:
         time.sleep(1.0)
-        loop = _start("run", "--source", f"http://127.0.0.1:{port}/stream.mjpg", "--headless", "--events", str(events))
-        assert _wait_for(lambda: _line_count(events) >= 20, 30), "no frames from the camera"
+        loop = start("run", "--source", f"http://127.0.0.1:{port}/stream.mjpg", "--headless", "--events", str(events))
+        assert wait_for(lambda: line_count(events) >= 20, 30), "no frames from the camera"
         camera.kill()
         camera.wait()
-        assert _wait_for(lambda: "camera_lost" in events.read_text(), 30), "the loss was not noticed"
+        assert wait_for(lambda: "camera_lost" in events.read_text(), 30), "the loss was not noticed"
         assert loop.poll() is None, "the loop died with the camera"
         time.sleep(2.0)
-        camera = _camera(port)
-        assert _wait_for(lambda: "camera_restored" in events.read_text(), 60), "the camera never came back"
-        after = _line_count(events)
-        assert _wait_for(lambda: _line_count(events) >= after + 20, 30), "no frames after the reconnect"
+        camera = network_camera(port)
+        assert wait_for(lambda: "camera_restored" in events.read_text(), 60), "the camera never came back"
+        after = line_count(events)
+        assert wait_for(lambda: line_count(events) >= after + 20, 30), "no frames after the reconnect"
         loop.send_signal(signal.SIGTERM)
         loop.communicate(timeout=30)
         assert loop.returncode == 0
@@ -197,7 +142,7 @@ def test_the_window_shows_the_annotated_video(clip, fp32_export, tmp_path):
     loop = None
     try:
         time.sleep(1.5)
-        loop = _start("run", "--source", str(clip.path), "--loop", "--display", "--digits", str(fp32_export[0]),
+        loop = start("run", "--source", str(clip.path), "--loop", "--display", "--digits", str(fp32_export[0]),
                       "--roi", ",".join(map(str, clip.roi)), env={"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"})
         time.sleep(6)
         assert loop.poll() is None, loop.stderr.read()

@@ -18,7 +18,7 @@ from tests.conftest import ROOT, run_cli
 
 pytest.importorskip("torch")
 
-from tests.test_loop import _camera, _free_port, _start, _wait_for, clip  # noqa: E402,F401
+from tests.processes import free_port, network_camera, start, wait_for  # noqa: E402
 
 
 def _listen(name: str) -> socket.socket:
@@ -44,7 +44,7 @@ def test_notify_protocol_on_a_real_datagram_socket(clip, fp32_export, tmp_path):
     path = str(tmp_path / "notify.sock")
     server = _listen(path)
     env = {"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "100000"}  # ping every 50 ms
-    process = _start("run", "--source", str(clip.path), "--headless", "--digits", str(fp32_export[0]),
+    process = start("run", "--source", str(clip.path), "--headless", "--digits", str(fp32_export[0]),
                      "--roi", ",".join(map(str, clip.roi)), env=env)
     messages = []
     deadline = time.monotonic() + 120
@@ -62,19 +62,19 @@ def test_notify_protocol_on_a_real_datagram_socket(clip, fp32_export, tmp_path):
 def test_abstract_socket_and_watchdog_only_while_frames_flow(tmp_path):
     name = f"edgecam-test-{os.getpid()}"
     server = _listen("\0" + name)
-    port = _free_port()
-    camera = _camera(port)
+    port = free_port()
+    camera = network_camera(port)
     events = tmp_path / "events.jsonl"
     loop = None
     try:
         time.sleep(1.0)
-        loop = _start("run", "--source", f"http://127.0.0.1:{port}/stream.mjpg", "--headless", "--events", str(events),
+        loop = start("run", "--source", f"http://127.0.0.1:{port}/stream.mjpg", "--headless", "--events", str(events),
                       env={"NOTIFY_SOCKET": "@" + name, "WATCHDOG_USEC": "200000"})
-        assert _wait_for(lambda: events.exists() and len(events.read_text().splitlines()) > 10, 30)
+        assert wait_for(lambda: events.exists() and len(events.read_text().splitlines()) > 10, 30)
         assert "READY=1" in _drain(server)
         camera.kill()
         camera.wait()
-        assert _wait_for(lambda: "camera_lost" in events.read_text(), 30)
+        assert wait_for(lambda: "camera_lost" in events.read_text(), 30)
         _drain(server)
         time.sleep(2.0)  # ten watchdog periods with no frames
         during_outage = _drain(server)

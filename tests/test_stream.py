@@ -1,0 +1,280 @@
+"""The web face of `edgecam run --stream`: real HTTP clients, several viewers, a stalled one, a token, Chromium."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import cv2
+import numpy as np
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+pytest.importorskip("torch")
+
+from tests.processes import free_port, network_camera, start, wait_for  # noqa: E402
+
+BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _get(port: int, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def _up(port: int, path: str = "/healthz", headers=None) -> bool:
+    try:
+        return _get(port, path, headers)[0] == 200
+    except OSError:
+        return False
+
+
+def _metrics(port: int, headers=None) -> dict[str, float]:
+    """Every sample as 'name{label="value"}' -> value."""
+    status, _, body = _get(port, "/metrics", headers)
+    assert status == 200
+    samples = {}
+    for family in text_string_to_metric_families(body.decode()):
+        for sample in family.samples:
+            labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+            samples[sample.name + (f"{{{labels}}}" if labels else "")] = sample.value
+    return samples
+
+
+def _read_mjpeg(port: int, frames: int, path: str = "/stream.mjpg") -> list[tuple[int, np.ndarray]]:
+    """Read ``frames`` parts of the multipart stream as a plain HTTP client: (frame index, decoded image)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        assert response.status == 200
+        kind = response.getheader("Content-Type")
+        assert kind.startswith("multipart/x-mixed-replace")
+        boundary = kind.split("boundary=")[1].encode()
+        parts = []
+        while len(parts) < frames:
+            line = response.fp.readline().strip()
+            if not line:
+                continue
+            assert line == b"--" + boundary
+            headers = {}
+            while (line := response.fp.readline().strip()):
+                name, _, value = line.decode().partition(":")
+                headers[name.strip().lower()] = value.strip()
+            assert headers["content-type"] == "image/jpeg"
+            jpeg = response.fp.read(int(headers["content-length"]))
+            image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+            assert image is not None, "a part that is not a JPEG"
+            parts.append((int(headers["x-frame-index"]), image))
+        return parts
+    finally:
+        connection.close()
+
+
+def _has_roi_box(image: np.ndarray, roi, offset=(0, 0)) -> bool:
+    """The loop draws the ROI in yellow: look for it along the box's top edge."""
+    x, y, w, h = roi
+    x, y = x + offset[0], y + offset[1]
+    edge = image[y - 3:y + 4, x + 10:x + w - 10].astype(int)
+    yellow = (edge[..., 2] > 150) & (edge[..., 1] > 150) & (edge[..., 0] < 90)
+    return yellow.any(axis=0).mean() > 0.8
+
+
+@pytest.fixture
+def streaming(clip, fp32_export):
+    """`edgecam run --stream PORT` (a bare port: loopback only) over the looped clip."""
+    port = free_port()
+    process = start("run", "--source", str(clip.path), "--loop", "--headless", "--digits", str(fp32_export[0]),
+                    "--roi", ",".join(map(str, clip.roi)), "--stream", str(port))
+    try:
+        assert wait_for(lambda: _up(port), 60), "the stream never came up"
+        yield port, process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.communicate(timeout=30)
+        finally:
+            process.kill()
+    assert process.returncode == 0
+
+
+def test_page_snapshot_state_and_metrics(streaming, clip):
+    port, _ = streaming
+    status, headers, page = _get(port, "/")
+    assert status == 200 and headers["Content-Type"].startswith("text/html") and b"stream.mjpg" in page
+    status, headers, jpeg = _get(port, "/snapshot.jpg")
+    snapshot = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert status == 200 and snapshot.shape == (480, 640, 3) and _has_roi_box(snapshot, clip.roi)
+    state = json.loads(_get(port, "/state.json")[2])
+    assert state["health"] == "ok" and state["fps"] > 0 and state["digits"] in set(clip.texts) | {""}
+    assert json.loads(_get(port, "/healthz")[2])["status"] == "ok"
+    assert _get(port, "/nothing")[0] == 404
+
+    assert wait_for(lambda: _metrics(port).get("edgecam_digits_read_total", 0) >= 2, 30), "no card was read"
+    metrics = _metrics(port)
+    assert metrics["edgecam_frames_processed_total"] > 0
+    for stage in ("capture", "digits", "overlay", "sinks"):
+        assert metrics[f'edgecam_stage_latency_seconds_count{{stage="{stage}"}}'] > 0
+        assert metrics[f'edgecam_stage_latency_seconds_bucket{{le="+Inf",stage="{stage}"}}'] > 0
+    assert metrics["edgecam_camera_up"] == 1 and metrics["edgecam_camera_reconnects_total"] == 0
+
+
+def test_a_bare_port_listens_on_loopback_only(streaming):
+    port, _ = streaming
+    listening = []
+    for line in open("/proc/net/tcp").read().splitlines()[1:] + open("/proc/net/tcp6").read().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+            listening.append(local.rsplit(":", 1)[0])
+    assert listening == ["0100007F"]  # 127.0.0.1, little-endian hex
+
+
+def test_several_viewers_share_one_encoding_and_none_when_unwatched(streaming, clip):
+    port, _ = streaming
+    before = _metrics(port)["edgecam_stream_jpegs_encoded_total"]
+    results = [None] * 3
+
+    def watch(i):
+        results[i] = _read_mjpeg(port, 15)
+
+    viewers = [threading.Thread(target=watch, args=(i,)) for i in range(3)]
+    for viewer in viewers:
+        viewer.start()
+    for viewer in viewers:
+        viewer.join(60)
+    assert all(r is not None and len(r) == 15 for r in results)
+    for parts in results:
+        indices = [index for index, _ in parts]
+        assert indices == sorted(set(indices)), "a viewer got a frame twice or out of order"
+        assert all(image.shape == (480, 640, 3) for _, image in parts)
+        assert _has_roi_box(parts[-1][1], clip.roi)
+    served = {index for parts in results for index, _ in parts}
+    time.sleep(1.0)
+    encoded = _metrics(port)["edgecam_stream_jpegs_encoded_total"] - before
+    assert 0 < encoded <= len(served) + 3  # once per frame served, whoever asked (+1 per viewer cut off mid-frame)
+
+    # Nobody watching: frames go on, JPEG encoding stops.
+    first = _metrics(port)
+    time.sleep(2.0)
+    second = _metrics(port)
+    assert second["edgecam_frames_processed_total"] > first["edgecam_frames_processed_total"] + 20
+    assert second["edgecam_stream_jpegs_encoded_total"] == first["edgecam_stream_jpegs_encoded_total"]
+    assert second["edgecam_stream_viewers"] == 0
+
+
+def test_a_viewer_that_stops_reading_does_not_stop_the_loop(streaming):
+    port, _ = streaming
+    stalled = socket.socket()
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stalled.connect(("127.0.0.1", port))
+    stalled.sendall(b"GET /stream.mjpg HTTP/1.1\r\nHost: x\r\n\r\n")
+    try:
+        time.sleep(2.0)  # by now its socket buffers are full and the server's writes to it block
+        first = _metrics(port)["edgecam_frames_processed_total"]
+        assert len(_read_mjpeg(port, 10)) == 10  # another viewer is served meanwhile
+        time.sleep(2.0)
+        after = _metrics(port)
+        assert after["edgecam_frames_processed_total"] > first + 50
+        assert after["edgecam_stream_viewers"] == 1  # the stalled one, still held
+        assert _up(port)
+    finally:
+        stalled.close()
+
+
+def test_a_token_guards_every_route(clip):
+    port = free_port()
+    process = start("run", "--source", str(clip.path), "--loop", "--headless", "--stream", f"127.0.0.1:{port}",
+                    env={"EDGECAM_STREAM_TOKEN": "s3cret-token"})
+    good = {"Authorization": "Bearer s3cret-token"}
+    try:
+        assert wait_for(lambda: _up(port, headers=good), 60)
+        for path in ("/", "/stream.mjpg", "/snapshot.jpg", "/state.json", "/healthz", "/metrics", "/nothing"):
+            status, headers, _ = _get(port, path)
+            assert status == 401 and headers["WWW-Authenticate"].startswith("Bearer"), path
+            assert _get(port, path, {"Authorization": "Bearer wrong"})[0] == 401, path
+            assert _get(port, path + "?token=wrong")[0] == 401, path
+        for path in ("/", "/snapshot.jpg", "/state.json", "/healthz", "/metrics"):
+            assert _get(port, path, good)[0] == 200, path
+            assert _get(port, path + "?token=s3cret-token")[0] == 200, path
+        assert len(_read_mjpeg(port, 3, "/stream.mjpg?token=s3cret-token")) == 3
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    assert "s3cret-token" not in stderr
+    assert process.returncode == 0
+
+
+def test_healthz_says_503_while_the_camera_is_lost(tmp_path):
+    camera_port, port = free_port(), free_port()
+    camera = network_camera(camera_port)
+    loop = None
+    try:
+        time.sleep(1.0)
+        loop = start("run", "--source", f"http://127.0.0.1:{camera_port}/stream.mjpg", "--headless",
+                     "--stream", str(port))
+        assert wait_for(lambda: _up(port), 30), "never healthy"
+        camera.kill()
+        camera.wait()
+        assert wait_for(lambda: _get(port, "/healthz")[0] == 503, 30), "the loss never showed"
+        assert json.loads(_get(port, "/healthz")[2])["status"] == "camera lost"
+        assert _metrics(port)["edgecam_camera_up"] == 0
+        camera = network_camera(camera_port)
+        assert wait_for(lambda: _up(port), 60), "healthy again never"
+        assert _metrics(port)["edgecam_camera_reconnects_total"] == 1
+        loop.send_signal(signal.SIGTERM)
+        loop.communicate(timeout=30)
+        assert loop.returncode == 0
+    finally:
+        camera.kill()
+        if loop is not None:
+            loop.kill()
+
+
+def _chromium(url: str, out_dir, *what: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={out_dir}", "--window-size=1100,700", "--timeout=3000", *what, url],
+        capture_output=True, timeout=90, cwd=out_dir)
+
+
+@pytest.mark.skipif(BROWSER is None, reason="needs Debian's chromium (installed by .ci/run)")
+def test_the_page_plays_the_video_in_headless_chromium(clip, fp32_export, tmp_path):
+    port = free_port()
+    process = start("run", "--source", str(clip.path), "--loop", "--headless", "--digits", str(fp32_export[0]),
+                    "--roi", ",".join(map(str, clip.roi)), "--stream", str(port),
+                    env={"EDGECAM_STREAM_TOKEN": "page-token"})
+    url = f"http://127.0.0.1:{port}/?token=page-token"
+    try:
+        assert wait_for(lambda: _up(port, headers={"Authorization": "Bearer page-token"}), 60)
+        shots = []
+        for i in range(2):
+            result = _chromium(url, tmp_path, f"--screenshot={tmp_path / f'page{i}.png'}")
+            assert result.returncode == 0, result.stderr[-2000:]
+            shots.append(cv2.imread(str(tmp_path / f"page{i}.png")))
+            time.sleep(1.0)
+        dom = _chromium(url, tmp_path, "--dump-dom").stdout.decode()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    # The <img> sits at the page's top left, after a 16 px margin: the annotated video, ROI box and all.
+    video = [shot[16:16 + 480, 16:16 + 640] for shot in shots]
+    for frame in video:
+        assert frame.std() > 20, "the video area is blank"
+        assert _has_roi_box(frame, clip.roi)
+    assert np.abs(video[0].astype(int) - video[1].astype(int)).mean() > 1.0, "the video did not move: not playing"
+    # The side panel was filled in by the page's script from /state.json.
+    assert 'id="health" class="">ok<' in dom
+    fps = dom.split('id="fps" class="">')[1].split("<")[0]
+    assert float(fps) > 0
