@@ -7,6 +7,8 @@ baseline loop can run on the very same frames in the same process.
 
 from __future__ import annotations
 
+import http.client
+import threading
 import time
 
 import numpy as np
@@ -59,3 +61,57 @@ def run_pipeline(config: Config, frames: list[np.ndarray], decode_ms: list[float
 def _stats(values: list[float]) -> dict:
     return {"p50_ms": round(float(np.percentile(values, 50)), 3), "p95_ms": round(float(np.percentile(values, 95)), 3),
             "max_ms": round(float(np.max(values)), 3)}
+
+
+def run_streamed(config: Config, frames: list[np.ndarray], viewers: int) -> dict:
+    """The pipeline again, now handing every frame to the web stream while ``viewers`` clients read it."""
+    from edge.frame_hub import FrameHub
+    from edge.stream_server import StreamServer
+    from edge.telemetry import Telemetry
+
+    pipeline, telemetry = Pipeline(config), Telemetry()
+    server = StreamServer("127.0.0.1:0", FrameHub(config.stream.quality), telemetry, max_viewers=max(viewers, 1))
+    done = threading.Event()
+    received = [0] * viewers
+    clients = [threading.Thread(target=_view, args=(server.port, done, received, i), daemon=True)
+               for i in range(viewers)]
+    for client in clients:
+        client.start()
+    while server.viewers < viewers:
+        time.sleep(0.01)
+
+    def process(frame, index):
+        event = pipeline.process(frame, index)
+        server.write(frame, event)
+        telemetry.frame_done(pipeline.times.end_frame(), 0.0, event)
+        return event
+
+    try:
+        result = measure(process, frames)
+    finally:
+        done.set()
+        server.close()
+    del result["events"]
+    encode = list(server.hub.encode_ms) or [0.0]
+    return {**result, "viewers": viewers, "jpegs": server.hub.encoded, "frames_received": received,
+            "jpeg_ms": _stats(encode)}
+
+
+def _view(port: int, done: threading.Event, received: list, slot: int) -> None:
+    """A viewer that reads the MJPEG stream as fast as it comes, counting the parts."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", "/stream.mjpg")
+    response = connection.getresponse()
+    try:
+        while not done.is_set():
+            line = response.fp.readline()
+            if not line:
+                return
+            if line.lower().startswith(b"content-length:"):
+                response.fp.readline()
+                response.fp.read(int(line.split(b":")[1]))
+                received[slot] += 1
+    except OSError:
+        pass
+    finally:
+        connection.close()

@@ -30,6 +30,8 @@ def bench(
                                   "(needs the 'train' extra and the digit checkpoint) and print the ratio."),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="digits.pt for the baseline "
                                               "(default: beside --digits)."),
+    viewers: int = typer.Option(0, "--viewers", min=0, help="Also run with the web stream on and this many "
+                                "MJPEG viewers reading it, and report what streaming costs."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Run the real loop without display and report FPS, per-stage p50/p95/max ms, peak RSS of
@@ -60,6 +62,9 @@ def bench(
             report = measuring.run_pipeline(config, decoded, decode_ms)
         report["rss_mb"] = _run_rss(source, faces, digits, roi_box, threads, min(frames, 300))
         report["threads"], report["source"] = threads, "generated clip" if clip else source
+        if viewers:
+            with console.status(f"Running the loop with {viewers} stream viewer(s)..."):
+                report["streamed"] = measuring.run_streamed(config, decoded, viewers)
         if baseline:
             from edge.extras import require
 
@@ -129,6 +134,11 @@ def _print(report: dict, console: Console) -> None:
     console.print(f"peak RSS of edgecam run {report['rss_mb']:.0f} MB, CPU {report['cpu_percent']:.0f} %")
     if "accuracy" in report:
         console.print(f"accuracy: {report['accuracy']}")
+    if "streamed" in report:
+        streamed = report["streamed"]
+        console.print(f"with the stream on and {streamed['viewers']} viewer(s): {streamed['fps']:.1f} FPS, "
+                      f"{streamed['jpegs']} JPEGs for {streamed['frames']} frames "
+                      f"(p50 {streamed['jpeg_ms']['p50_ms']:.2f} ms each), viewers got {streamed['frames_received']}")
     if "baseline" in report:
         console.print(f"tutorial-style loop {report['baseline']['fps']:.1f} FPS "
                       f"({report['baseline'].get('accuracy', '')}): [bold]{report['speedup']:.1f}x[/]")

@@ -10,6 +10,8 @@ frames.
 from __future__ import annotations
 
 import threading
+import time
+from collections import deque
 
 import cv2
 import numpy as np
@@ -19,6 +21,7 @@ class FrameHub:
     def __init__(self, quality: int = 80):
         self.quality = quality
         self.encoded = 0  # JPEGs made, for /metrics and the tests
+        self.encode_ms: deque = deque(maxlen=1000)  # for the benchmark's report
         self._condition = threading.Condition()
         self._frame: np.ndarray | None = None
         self._index = 0  # how many frames were published
@@ -53,7 +56,9 @@ class FrameHub:
             if frame is None:
                 return 0, None
             if self._jpeg_index != index:
+                started = time.perf_counter()
                 ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, self.quality])
+                self.encode_ms.append((time.perf_counter() - started) * 1000)
                 if ok:
                     self._jpeg, self._jpeg_index = data.tobytes(), index
                     self.encoded += 1

@@ -20,6 +20,11 @@ def test_bad_values_are_named(tmp_path):
         "[faces]\ndetect_every = 0\n": "faces.detect_every",
         "[camera]\nindex = 0\n": "[camera]",
         "[output\n": "not valid TOML",
+        '[stream]\nlisten = "camera.local:80"\n': "stream.listen",
+        "[stream]\nquality = 0\n": "stream.quality",
+        '[mqtt]\nprefix = "fleet/#"\n': "mqtt.prefix",
+        '[mqtt]\ndevice = "a/b"\n': "mqtt.device",
+        "[mqtt]\nqueue = 0\n": "mqtt.queue",
     }
     for text, named in cases.items():
         config = tmp_path / "edgecam.toml"
@@ -42,3 +47,32 @@ def test_flags_override_the_file_and_show_prints_toml(tmp_path):
     assert shown["faces"]["detect_every"] == 4  # defaults are shown too
     bad_flag = run_cli("config", "show", "--roi", "10,20,-5,4")
     assert bad_flag.returncode == 78 and "--roi" in bad_flag.stderr
+
+
+def test_stream_and_mqtt_flags_are_checked_before_anything_runs():
+    cases = {
+        ("--stream", "abc"): "stream.listen",
+        ("--stream", "70000"): "stream.listen",
+        ("--mqtt", "http://broker"): "mqtt://host:1883/prefix",
+        ("--mqtt", "mqtt://me:secret@broker"): "EDGECAM_MQTT_PASSWORD",
+    }
+    for flag, named in cases.items():
+        result = run_cli("run", "--source", "nothing-here.mp4", "--headless", *flag)
+        assert result.returncode == 78, (flag, result.stderr)
+        assert named in result.stderr and "Traceback" not in result.stderr, (flag, result.stderr)
+        assert "secret" not in result.stderr
+
+
+def test_an_mqtt_url_fills_the_mqtt_section(tmp_path):
+    import tomllib
+
+    config = tmp_path / "edgecam.toml"
+    config.write_text('[mqtt]\ndevice = "door"\nstate_every = 30\n[stream]\nlisten = "0.0.0.0:8080"\n')
+    from edge.run_cli import effective_config
+
+    mqtt = effective_config(config, mqtt="mqtts://watcher@broker.lan/site/a").mqtt
+    assert (mqtt.broker, mqtt.port, mqtt.tls, mqtt.prefix, mqtt.username, mqtt.device, mqtt.state_every) == (
+        "broker.lan", 8883, True, "site/a", "watcher", "door", 30.0)
+    assert effective_config(config, mqtt="mqtt://10.0.0.2").mqtt.port == 1883
+    shown = tomllib.loads(run_cli("config", "show", "--config", str(config)).stdout)
+    assert shown["stream"]["listen"] == "0.0.0.0:8080" and shown["mqtt"]["queue"] == 1000

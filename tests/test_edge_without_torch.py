@@ -58,3 +58,21 @@ print((digits == labels[:1000]).mean())
     result = run_without_torch(code)
     assert result.returncode == 0, result.stderr
     assert float(result.stdout) > 0.95
+
+
+def test_mqtt_without_paho_says_how_to_install_it(tmp_path):
+    import cv2
+    import numpy as np
+
+    video = tmp_path / "grey.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 10, (160, 120))
+    for _ in range(5):
+        writer.write(np.full((120, 160, 3), 128, np.uint8))
+    writer.release()
+    block_paho = BLOCK_TORCH.replace("('torch', 'torchvision')", "('torch', 'torchvision', 'paho')")
+    code = (f"import sys; sys.argv = ['edgecam', 'run', '--source', {str(video)!r}, '--headless', "
+            "'--mqtt', 'mqtt://127.0.0.1:1/fleet']\nfrom edge.cli import main\nmain()")
+    result = subprocess.run([sys.executable, "-c", block_paho + code], capture_output=True, text=True, cwd=ROOT,
+                            timeout=120)
+    assert result.returncode == 69, result.stderr
+    assert "pip install 'edgecam[mqtt]'" in result.stderr and "Traceback" not in result.stderr

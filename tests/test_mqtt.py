@@ -1,0 +1,194 @@
+"""MQTT for a fleet, against a real Mosquitto broker on 127.0.0.1: topics, payloads, last will, an outage."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+mqtt = pytest.importorskip("paho.mqtt.client")
+
+from tests.processes import free_port, line_count, start, wait_for  # noqa: E402
+
+MOSQUITTO = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
+pytestmark = pytest.mark.skipif(MOSQUITTO is None, reason="needs Debian's mosquitto (installed by .ci/run)")
+
+
+class Broker:
+    """Mosquitto on 127.0.0.1 with its sessions kept on disk, so it can be stopped and started again."""
+
+    def __init__(self, folder: Path):
+        self.port = free_port()
+        folder.mkdir(parents=True, exist_ok=True)
+        self.config = folder / "mosquitto.conf"
+        self.config.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
+                               f"persistence true\npersistence_location {folder}/\n")
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen([MOSQUITTO, "-c", str(self.config)], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        assert wait_for(self._listening, 10), "mosquitto did not start"
+
+    def _listening(self) -> bool:
+        import socket
+
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)  # mosquitto saves its sessions on the way out
+        self.process.wait(10)
+
+
+class Inbox:
+    """A subscriber to <prefix>/#; with a ``client_id`` its session (and QoS 1 queue) outlives a broker restart."""
+
+    def __init__(self, port: int, topic: str, client_id: str = ""):
+        self.messages: list[tuple[str, str, bool]] = []
+        self.lock = threading.Lock()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+                                  clean_session=not client_id)
+        self.client.on_connect = lambda c, *_: c.subscribe(topic, qos=1)
+        self.client.on_message = self._on_message
+        self.client.reconnect_delay_set(0.2, 1)
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+        assert wait_for(lambda: self.client.is_connected(), 10)
+        time.sleep(0.3)  # the SUBACK
+
+    def _on_message(self, client, userdata, message):
+        with self.lock:
+            self.messages.append((message.topic, message.payload.decode(), bool(message.retain)))
+
+    def on(self, topic: str) -> list:
+        with self.lock:
+            return [(payload, retained) for t, payload, retained in self.messages if t == topic]
+
+    def events(self, topic: str) -> list[dict]:
+        return [json.loads(payload) for payload, _ in self.on(topic)]
+
+    def close(self):
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def broker(tmp_path):
+    broker = Broker(tmp_path / "broker")
+    broker.start()
+    yield broker
+    if broker.process.poll() is None:
+        broker.process.kill()
+
+
+def _config(tmp_path: Path, device: str, **mqtt_keys) -> Path:
+    lines = ["[mqtt]", f'device = "{device}"', f'client_id = "edgecam-{device}"']
+    lines += [f"{key} = {value}" for key, value in mqtt_keys.items()]
+    path = tmp_path / "edgecam.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _distinct_in_order(values):
+    out = []
+    for value in values:
+        if not out or out[-1] != value:
+            out.append(value)
+    return out
+
+
+def test_changes_state_and_availability_arrive_with_the_right_topics(broker, clip, fp32_export, faces_model, tmp_path):
+    inbox = Inbox(broker.port, "fleet/#")
+    config = _config(tmp_path, "cam1", state_every=0.5)
+    result = subprocess.run(
+        ["python", "-m", "edge.cli", "run", "--config", str(config), "--source", str(clip.path), "--headless",
+         "--digits", str(fp32_export[0]), "--roi", ",".join(map(str, clip.roi)), "--faces", str(faces_model),
+         "--mqtt", f"mqtt://127.0.0.1:{broker.port}/fleet"], capture_output=True, text=True, timeout=300,
+        cwd=Path(__file__).resolve().parent.parent)
+    assert result.returncode == 0, result.stderr
+    assert wait_for(lambda: [p for p, _ in inbox.on("fleet/cam1/available")][-1:] == ["offline"], 10)
+    inbox.close()
+    assert {t for t, _, _ in inbox.messages} == {"fleet/cam1/events", "fleet/cam1/state", "fleet/cam1/available"}
+    assert [p for p, _ in inbox.on("fleet/cam1/available")] == ["online", "offline"]
+    assert all(retained is False for _, retained in inbox.on("fleet/cam1/events"))  # live, not retained
+
+    events = inbox.events("fleet/cam1/events")
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))  # nothing lost, nothing twice
+    assert all(e["device"] == "cam1" for e in events)
+    # The cards: each new card is one digits_changed, with the text written on it.
+    readings = [e["text"] for e in events if e["event"] == "digits_changed"]
+    cards = _distinct_in_order(clip.texts)
+    assert len(readings) <= len(cards) + 1  # debounced: not one message per frame
+    assert sum(text in cards for text in readings) >= len(cards) - 1
+    # The walkers s31, s32, s33 each arrive once, by name, and all but the last leave.
+    arrivals = [e["name"] for e in events if e["event"] == "face_appeared"]
+    assert arrivals == ["s31", "s32", "s33"]
+    departures = [e for e in events if e["event"] == "face_left"]
+    assert [e["name"] for e in departures] == ["s31", "s32"] and all(e["seconds"] > 0 for e in departures)
+
+    state = json.loads(inbox.on("fleet/cam1/state")[-1][0])
+    assert state["health"] == "stopped" and state["frames"] == clip.frames and state["fps"] > 0
+    assert state["mqtt_dropped"] == 0
+    # A new subscriber gets the retained state and availability at once.
+    late = Inbox(broker.port, "fleet/#")
+    assert wait_for(lambda: late.on("fleet/cam1/available") and late.on("fleet/cam1/state"), 5)
+    assert late.on("fleet/cam1/available")[0] == ("offline", True)
+    late.close()
+
+
+def test_the_last_will_says_offline_when_the_process_is_killed(broker, clip, tmp_path):
+    inbox = Inbox(broker.port, "fleet/#")
+    process = start("run", "--config", str(_config(tmp_path, "cam2")), "--source", str(clip.path), "--loop",
+                    "--headless", "--mqtt", f"mqtt://127.0.0.1:{broker.port}/fleet")
+    try:
+        assert wait_for(lambda: [p for p, _ in inbox.on("fleet/cam2/available")] == ["online"], 60)
+        process.kill()  # no goodbye: only the broker's last will can tell
+        process.wait(10)
+        assert wait_for(lambda: [p for p, _ in inbox.on("fleet/cam2/available")] == ["online", "offline"], 30)
+    finally:
+        process.kill()
+        inbox.close()
+
+
+def test_a_broker_outage_blocks_nothing_and_loses_only_what_overflows_the_queue(broker, clip, fp32_export, tmp_path):
+    inbox = Inbox(broker.port, "fleet/cam3/events", client_id="fleet-watcher")  # a session that survives
+    events_file = tmp_path / "events.jsonl"
+    queue = 8
+    process = start("run", "--config", str(_config(tmp_path, "cam3", queue=queue)), "--source", str(clip.path),
+                    "--loop", "--headless", "--digits", str(fp32_export[0]), "--roi", ",".join(map(str, clip.roi)),
+                    "--events", str(events_file), "--mqtt", f"mqtt://127.0.0.1:{broker.port}/fleet")
+    try:
+        assert wait_for(lambda: len(inbox.events("fleet/cam3/events")) >= 5, 60), "no events before the outage"
+        broker.stop()
+        frames_then = line_count(events_file)
+        # Cards change about every 24 frames; hold the broker down until far more than the queue happened.
+        assert wait_for(lambda: line_count(events_file) > frames_then + 24 * (queue + 12), 120), \
+            "the loop stalled while the broker was down"
+        broker.start()
+        last_seq = lambda: max([e["seq"] for e in inbox.events("fleet/cam3/events")], default=0)  # noqa: E731
+        seen = last_seq()
+        assert wait_for(lambda: last_seq() > seen + 5, 60), "no events after the broker came back"
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, stderr
+    time.sleep(1.0)
+    inbox.close()
+    received = {e["seq"] for e in inbox.events("fleet/cam3/events")}
+    missing = set(range(1, max(received) + 1)) - received
+    dropped = re.search(r"MQTT: (\d+) events were dropped", stderr)
+    reported = int(dropped.group(1)) if dropped else 0
+    assert reported > 0, "the outage was long enough to overflow the queue"
+    assert len(missing) == reported  # every loss is one the device counted and reported...
+    assert missing == set(range(min(missing), max(missing) + 1))  # one gap: the oldest of the outage
+    assert max(received) - max(missing) >= queue  # the newest `queue` events of the outage all arrived
