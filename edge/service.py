@@ -88,12 +88,14 @@ def install(
     console.print(f"Wrote {unit}. Then:")
     steps = [
         f"sudo useradd --system --home /var/lib/edgecam --shell /usr/sbin/nologin {user}  # once",
-        f"sudo install -d -m 0755 {config.parent} && sudo edgecam config show --source 0 > {config}  # edit it",
+        f"sudo install -d -m 0755 {config.parent} && edgecam config show --source 0 | sudo tee {config}  # edit it",
+        "sudo touch /etc/default/edgecam && sudo chmod 600 /etc/default/edgecam  # secrets go here: "
+        "EDGECAM_STREAM_TOKEN=..., EDGECAM_MQTT_PASSWORD=...",
         "sudo systemctl daemon-reload",
         "sudo systemctl enable --now edgecam",
         "systemctl status edgecam; journalctl -u edgecam -f",
     ]
     if shutil.which("systemd-analyze"):
-        steps.insert(2, f"systemd-analyze verify {unit}")
+        steps.insert(3, f"systemd-analyze verify {unit}")
     for step in steps:
         console.print(f"  {step}", highlight=False)
