@@ -13,5 +13,5 @@ def require(module: str, extra: str, purpose: str):
     except ImportError as error:
         raise Unavailable(
             f"{purpose} needs {module}, which is not installed here ({error}); "
-            f"install it with: pip install 'edgecam[{extra}]'."
+            f"install it from the edgecam checkout with: pip install '.[{extra}]'."
         ) from error

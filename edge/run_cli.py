@@ -67,7 +67,7 @@ def run(
                                                "(or ?token=). Prefer $EDGECAM_STREAM_TOKEN: flags show in 'ps'."),
     mqtt: Optional[str] = typer.Option(None, "--mqtt", metavar="URL", help="Publish changes, state and availability to "
                                        "a broker: mqtt://host:1883/prefix (mqtts:// for TLS). Password from "
-                                       "$EDGECAM_MQTT_PASSWORD. Needs the 'mqtt' extra."),
+                                       "$EDGECAM_MQTT_PASSWORD. Needs the 'mqtt' extra (paho-mqtt)."),
 ) -> None:
     """Run the live loop: capture, name faces, read the ROI's digits, draw, and show/record/log/stream.
 

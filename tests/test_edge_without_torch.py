@@ -39,7 +39,7 @@ def test_cli_help_works_and_training_says_how_to_install_torch():
     code = "import sys; sys.argv = ['edgecam', 'train', 'digits', '--limit', '10']\nfrom edge.cli import main\nmain()"
     result = run_without_torch(code)
     assert result.returncode == 69
-    assert "pip install 'edgecam[train]'" in result.stderr and "Traceback" not in result.stderr
+    assert "pip install '.[train]'" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_exported_model_reads_digits_without_torch(fp32_export, mnist_data_dir):
@@ -75,4 +75,4 @@ def test_mqtt_without_paho_says_how_to_install_it(tmp_path):
     result = subprocess.run([sys.executable, "-c", block_paho + code], capture_output=True, text=True, cwd=ROOT,
                             timeout=120)
     assert result.returncode == 69, result.stderr
-    assert "pip install 'edgecam[mqtt]'" in result.stderr and "Traceback" not in result.stderr
+    assert "pip install '.[mqtt]'" in result.stderr and "Traceback" not in result.stderr
