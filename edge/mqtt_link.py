@@ -60,6 +60,7 @@ class MqttLink:
         client.max_queued_messages_set(HANDED_LIMIT)
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
         self.client = client
@@ -102,11 +103,13 @@ class MqttLink:
         if self.dropped:
             self.log(f"MQTT: {self.dropped} events were dropped while the broker was away "
                      f"(queue of {self.settings.queue}).")
+        if self._queue:
+            self.log(f"MQTT: {len(self._queue)} queued events were never delivered: the broker was away at the end.")
 
     # --- paho's network thread ---------------------------------------------------------------
     def _on_connect(self, client, userdata, flags, reason, properties):
         if reason.is_failure:
-            self.log(f"MQTT: {self.settings.broker}:{self.settings.port} refused us: {reason}.")
+            self._tell_outage(f"{self.settings.broker}:{self.settings.port} refused us ({reason})")
             return
         client.publish(self.topics["available"], "online", qos=1, retain=True)
         with self._condition:
@@ -114,14 +117,21 @@ class MqttLink:
             self._condition.notify()
         self._publish_state()
 
+    def _on_connect_fail(self, client, userdata):
+        self._tell_outage(f"cannot reach {self.settings.broker}:{self.settings.port}")
+
     def _on_disconnect(self, client, userdata, flags, reason, properties):
         with self._condition:
             self.connected = False
+        self._tell_outage(f"lost {self.settings.broker}:{self.settings.port} ({reason})")
+
+    def _tell_outage(self, what: str) -> None:
+        """Once per outage, not once per retry: a broker down for a night must not fill the journal."""
+        with self._condition:
             tell = not self._told_outage and not self._stopping
             self._told_outage = True
         if tell:
-            self.log(f"MQTT: lost {self.settings.broker}:{self.settings.port} ({reason}); reconnecting, "
-                     f"holding up to {self.settings.queue} events meanwhile.")
+            self.log(f"MQTT: {what}; retrying in the background, holding up to {self.settings.queue} events.")
 
     def _on_publish(self, client, userdata, mid, reason, properties):
         with self._condition:

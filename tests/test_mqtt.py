@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import signal
@@ -25,11 +26,12 @@ pytestmark = pytest.mark.skipif(MOSQUITTO is None, reason="needs Debian's mosqui
 class Broker:
     """Mosquitto on 127.0.0.1 with its sessions kept on disk, so it can be stopped and started again."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, extra: str = "allow_anonymous true\n"):
         self.port = free_port()
         folder.mkdir(parents=True, exist_ok=True)
         self.config = folder / "mosquitto.conf"
-        self.config.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
+        # As root, mosquitto would switch to its own user, which cannot read pytest's private folders.
+        self.config.write_text(f"listener {self.port} 127.0.0.1\n{extra}user root\n"
                                f"persistence true\npersistence_location {folder}/\n")
         self.process = None
 
@@ -52,11 +54,15 @@ class Broker:
 class Inbox:
     """A subscriber to <prefix>/#; with a ``client_id`` its session (and QoS 1 queue) outlives a broker restart."""
 
-    def __init__(self, port: int, topic: str, client_id: str = ""):
+    def __init__(self, port: int, topic: str, client_id: str = "", tls_ca: str = "", login=None):
         self.messages: list[tuple[str, str, bool]] = []
         self.lock = threading.Lock()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
                                   clean_session=not client_id)
+        if tls_ca:
+            self.client.tls_set(ca_certs=tls_ca)
+        if login:
+            self.client.username_pw_set(*login)
         self.client.on_connect = lambda c, *_: c.subscribe(topic, qos=1)
         self.client.on_message = self._on_message
         self.client.reconnect_delay_set(0.2, 1)
@@ -192,3 +198,51 @@ def test_a_broker_outage_blocks_nothing_and_loses_only_what_overflows_the_queue(
     assert len(missing) == reported  # every loss is one the device counted and reported...
     assert missing == set(range(min(missing), max(missing) + 1))  # one gap: the oldest of the outage
     assert max(received) - max(missing) >= queue  # the newest `queue` events of the outage all arrived
+
+
+def _certificates(folder: Path) -> tuple[Path, Path, Path]:
+    """A throwaway CA and a server certificate for 127.0.0.1 signed by it (openssl CLI)."""
+    folder.mkdir()
+    ca_key, ca, key, csr, cert = (folder / n for n in ("ca.key", "ca.pem", "server.key", "server.csr", "server.pem"))
+    run = lambda *args: subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=folder)  # noqa: E731
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=edgecam test CA",
+        "-keyout", str(ca_key), "-out", str(ca))
+    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(csr))
+    (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    run("x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key), "-CAcreateserial", "-days", "2",
+        "-extfile", str(folder / "san.ext"), "-out", str(cert))
+    return ca, cert, key
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None or shutil.which("mosquitto_passwd") is None,
+                    reason="needs openssl and mosquitto_passwd")
+def test_tls_and_a_password_from_the_environment(clip, tmp_path):
+    ca, cert, key = _certificates(tmp_path / "tls")
+    passwords = tmp_path / "passwords"
+    subprocess.run(["mosquitto_passwd", "-b", "-c", str(passwords), "cam4", "right horse battery"], check=True)
+    passwords.chmod(0o600)
+    broker = Broker(tmp_path / "broker", f"cafile {ca}\ncertfile {cert}\nkeyfile {key}\n"
+                                         f"allow_anonymous false\npassword_file {passwords}\n")
+    broker.start()
+    try:
+        inbox = Inbox(broker.port, "fleet/#", tls_ca=str(ca), login=("cam4", "right horse battery"))
+        config = _config(tmp_path, "cam4", ca_file=f'"{ca}"')
+        url = f"mqtts://cam4@127.0.0.1:{broker.port}/fleet"
+        command = ["python", "-m", "edge.cli", "run", "--config", str(config), "--source", str(clip.path),
+                   "--headless", "--mqtt", url]
+        root = Path(__file__).resolve().parent.parent
+        env = {**os.environ, "EDGECAM_MQTT_PASSWORD": "right horse battery"}
+        good = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=root, env=env)
+        assert good.returncode == 0, good.stderr
+        assert wait_for(lambda: [p for p, _ in inbox.on("fleet/cam4/available")] == ["online", "offline"], 10)
+        assert json.loads(inbox.on("fleet/cam4/state")[-1][0])["frames"] == clip.frames
+
+        env["EDGECAM_MQTT_PASSWORD"] = "wrong"
+        bad = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=root, env=env)
+        assert bad.returncode == 0, bad.stderr  # the loop ran its frames all the same
+        assert f"{clip.frames} frames" in bad.stderr and "refused us" in bad.stderr
+        assert "Traceback" not in bad.stderr and "wrong" not in bad.stderr
+        assert bad.stderr.count("refused us") == 1  # once, not once per retry
+        inbox.close()
+    finally:
+        broker.process.kill()
