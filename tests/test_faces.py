@@ -172,6 +172,8 @@ def test_enroll_from_video_updates_the_model(orl_model, tmp_path):
     assert result.returncode == 0, result.stderr
     saved = sorted((tmp_path / "ds" / "Zoë").glob("*.png"))
     assert 4 <= len(saved) <= 6  # near-identical held frames are skipped as too similar
+    assert stat.S_IMODE((tmp_path / "ds" / "Zoë").stat().st_mode) == 0o700  # faces identify people
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in saved)
     meta = json.loads((model / "faces.json").read_text())
     assert "Zoë" in meta["names"].values() and len(meta["names"]) == 31
     assert _main_face(_recognize(model, [str(probe_path)])[0], probe_box)["name"] == "Zoë"

@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from edge import atomic
 from edge.errors import DataError
 from edge.face_crop import CropSettings, FaceCropper
 from edge.face_detect import DetectorSettings, make_detector
@@ -65,8 +66,9 @@ def capture(name: str, source, dataset: Path, settings: EnrollSettings, detector
         m = settings.margin
         x0, y0 = max(0, round(x - m * w)), max(0, round(y - m * h))
         path = folder / f"{start + len(saved) + 1:04d}.png"
-        cv2.imwrite(str(path), frame[y0:round(y + h + m * h), x0:round(x + w + m * w)])
-        path.chmod(PRIVATE)
+        # Through a private temporary file: a face photo is never readable by others, not even briefly.
+        png = cv2.imencode(".png", frame[y0:round(y + h + m * h), x0:round(x + w + m * w)])[1]
+        atomic.write_bytes(path, png.tobytes(), PRIVATE)
         saved.append(path)
         if on_saved:
             on_saved(len(saved))
