@@ -12,6 +12,7 @@ from edge.face_recognizer import UNKNOWN, Face
 
 GREEN, RED, YELLOW, WHITE, BLACK = (60, 200, 60), (50, 50, 230), (0, 215, 255), (255, 255, 255), (0, 0, 0)
 FONT = cv2.FONT_HERSHEY_SIMPLEX
+STATUS_BAR = 26  # pixels at the top taken by the FPS line
 
 
 def _label(frame: np.ndarray, text: str, x: int, y: int, colour, scale: float = 0.55) -> None:
@@ -30,7 +31,9 @@ class Overlay:
             x, y, w, h = face.box
             colour = RED if face.name == UNKNOWN else GREEN
             cv2.rectangle(frame, (x, y), (x + w, y + h), colour, 2)
-            _label(frame, f"{face.name} {face.confidence:.0%}", x, y - 2, colour)
+            # Above the box, unless the status line at the top would hide it: then below.
+            _label(frame, f"{face.name} {face.confidence:.0%}", x, y - 2 if y > STATUS_BAR + 22 else y + h + 22,
+                   colour)
         if roi is not None:
             x, y, w, h = roi
             cv2.rectangle(frame, (x, y), (x + w, y + h), YELLOW, 2)

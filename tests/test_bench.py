@@ -26,3 +26,13 @@ def test_bench_reports_stages_memory_and_the_baseline_side_by_side(fp32_export, 
         report["fps"] / report["baseline"]["fps"], rel=0.01)
     # Same frames, same truth: the fast loop must read the cards at least as well as the slow one.
     assert report["accuracy"]["digits_right"] >= report["baseline"]["accuracy"]["digits_right"] - 0.02
+
+
+def test_bench_with_stream_viewers_reports_what_streaming_costs(fp32_export):
+    result = run_cli("bench", "--digits", str(fp32_export[0]), "--frames", "60", "--viewers", "2", "--json")
+    assert result.returncode == 0, result.stderr
+    streamed = json.loads(result.stdout)["streamed"]
+    assert streamed["frames"] == 60 and streamed["fps"] > 0 and streamed["viewers"] == 2
+    assert 0 < streamed["jpegs"] <= 60  # at most once per frame, for both viewers together
+    assert all(0 < got <= streamed["jpegs"] for got in streamed["frames_received"])
+    assert streamed["jpeg_ms"]["p50_ms"] > 0
