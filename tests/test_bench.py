@@ -34,5 +34,6 @@ def test_bench_with_stream_viewers_reports_what_streaming_costs(fp32_export):
     streamed = json.loads(result.stdout)["streamed"]
     assert streamed["frames"] == 60 and streamed["fps"] > 0 and streamed["viewers"] == 2
     assert 0 < streamed["jpegs"] <= 60  # at most once per frame, for both viewers together
-    assert all(0 < got <= streamed["jpegs"] for got in streamed["frames_received"])
+    assert sum(streamed["frames_received"]) > 0
+    assert all(got <= streamed["jpegs"] for got in streamed["frames_received"])  # never a frame twice
     assert streamed["jpeg_ms"]["p50_ms"] > 0
