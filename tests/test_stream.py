@@ -192,7 +192,7 @@ def test_a_viewer_that_stops_reading_does_not_stop_the_loop(streaming):
         assert len(_read_mjpeg(port, 10)) == 10  # another viewer is served meanwhile
         time.sleep(2.0)
         after = _metrics(port)
-        assert after["edgecam_frames_processed_total"] > first + 50
+        assert after["edgecam_frames_processed_total"] > first + 20
         assert after["edgecam_stream_viewers"] == 1  # the stalled one, still held
         assert _up(port)
     finally:
