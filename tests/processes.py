@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -16,6 +17,16 @@ def start(*args, env=None) -> subprocess.Popen:
     """``edgecam ARGS`` in the background, its output captured."""
     return subprocess.Popen([sys.executable, "-m", "edge.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+
+
+@contextlib.contextmanager
+def running(*args, env=None):
+    """``edgecam ARGS`` in the background for a with-block; killed at its end if it is still alive."""
+    process = start(*args, env=env)
+    try:
+        yield process
+    finally:
+        process.kill()
 
 
 def wait_for(predicate, seconds: float) -> bool:
@@ -37,6 +48,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def network_camera(port: int) -> subprocess.Popen:
-    """A fake MJPEG network camera on 127.0.0.1:PORT (tests/mjpeg_server.py); kill it to unplug it."""
-    return subprocess.Popen([sys.executable, "-m", "tests.mjpeg_server", str(port)], cwd=ROOT)
+def listening(port: int) -> bool:
+    """Something accepts connections on 127.0.0.1:PORT."""
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+class NetworkCamera:
+    """A fake MJPEG network camera on 127.0.0.1 (tests/mjpeg_server.py) that can be unplugged and plugged in."""
+
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}/stream.mjpg"
+        self.plug_in()
+
+    def plug_in(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "tests.mjpeg_server", str(self.port)], cwd=ROOT)
+        assert wait_for(lambda: listening(self.port), 10), "the fake camera did not start"
+
+    def unplug(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+    def __enter__(self) -> "NetworkCamera":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.process.kill()

@@ -13,7 +13,7 @@ import cv2
 import pytest
 
 from tests.conftest import run_cli
-from tests.processes import free_port, line_count, network_camera, start, wait_for
+from tests.processes import NetworkCamera, line_count, running, start, wait_for
 
 pytest.importorskip("torch")
 
@@ -71,14 +71,11 @@ def test_strangers_in_the_scene_are_unknown(clip, faces_model, tmp_path):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signal_mid_recording_leaves_a_playable_mp4_and_whole_jsonl(clip, fp32_export, tmp_path, sig):
     record, events = tmp_path / "out.mp4", tmp_path / "events.jsonl"
-    process = start("run", "--source", str(clip.path), "--loop", "--headless", "--digits", str(fp32_export[0]),
-                     "--roi", ",".join(map(str, clip.roi)), "--record", str(record), "--events", str(events))
-    try:
+    with running("run", "--source", str(clip.path), "--loop", "--headless", "--digits", str(fp32_export[0]),
+                 "--roi", ",".join(map(str, clip.roi)), "--record", str(record), "--events", str(events)) as process:
         assert wait_for(lambda: line_count(events) >= 40, 60), "the loop never got going"
         process.send_signal(sig)
         _, stderr = process.communicate(timeout=30)
-    finally:
-        process.kill()
     assert process.returncode == 0, stderr
     lines = _events(events)  # every line parses: nothing torn
     video = cv2.VideoCapture(str(record))
@@ -90,30 +87,20 @@ def test_signal_mid_recording_leaves_a_playable_mp4_and_whole_jsonl(clip, fp32_e
 
 
 def test_a_lost_network_camera_comes_back(tmp_path):
-    port = free_port()
-    camera = network_camera(port)
     events = tmp_path / "events.jsonl"
-    loop = None
-    try:
-        time.sleep(1.0)
-        loop = start("run", "--source", f"http://127.0.0.1:{port}/stream.mjpg", "--headless", "--events", str(events))
+    with NetworkCamera() as camera, running("run", "--source", camera.url, "--headless", "--events", str(events)) as loop:
         assert wait_for(lambda: line_count(events) >= 20, 30), "no frames from the camera"
-        camera.kill()
-        camera.wait()
+        camera.unplug()
         assert wait_for(lambda: "camera_lost" in events.read_text(), 30), "the loss was not noticed"
         assert loop.poll() is None, "the loop died with the camera"
         time.sleep(2.0)
-        camera = network_camera(port)
+        camera.plug_in()
         assert wait_for(lambda: "camera_restored" in events.read_text(), 60), "the camera never came back"
         after = line_count(events)
         assert wait_for(lambda: line_count(events) >= after + 20, 30), "no frames after the reconnect"
         loop.send_signal(signal.SIGTERM)
         loop.communicate(timeout=30)
         assert loop.returncode == 0
-    finally:
-        camera.kill()
-        if loop is not None:
-            loop.kill()
     lines = _events(events)
     kinds = [e.get("event") for e in lines if "event" in e]
     assert kinds[:2] == ["camera_lost", "camera_restored"]

@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("torch")
 mqtt = pytest.importorskip("paho.mqtt.client")
 
-from tests.processes import free_port, line_count, start, wait_for  # noqa: E402
+from tests.processes import free_port, line_count, listening, running, wait_for  # noqa: E402
 
 MOSQUITTO = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
 pytestmark = pytest.mark.skipif(MOSQUITTO is None, reason="needs Debian's mosquitto (installed by .ci/run)")
@@ -38,13 +38,7 @@ class Broker:
     def start(self):
         self.process = subprocess.Popen([MOSQUITTO, "-c", str(self.config)], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
-        assert wait_for(self._listening, 10), "mosquitto did not start"
-
-    def _listening(self) -> bool:
-        import socket
-
-        with socket.socket() as s:
-            return s.connect_ex(("127.0.0.1", self.port)) == 0
+        assert wait_for(lambda: listening(self.port), 10), "mosquitto did not start"
 
     def stop(self):
         self.process.send_signal(signal.SIGTERM)  # mosquitto saves its sessions on the way out
@@ -153,26 +147,22 @@ def test_changes_state_and_availability_arrive_with_the_right_topics(broker, cli
 
 def test_the_last_will_says_offline_when_the_process_is_killed(broker, clip, tmp_path):
     inbox = Inbox(broker.port, "fleet/#")
-    process = start("run", "--config", str(_config(tmp_path, "cam2")), "--source", str(clip.path), "--loop",
-                    "--headless", "--mqtt", f"mqtt://127.0.0.1:{broker.port}/fleet")
-    try:
+    with running("run", "--config", str(_config(tmp_path, "cam2")), "--source", str(clip.path), "--loop",
+                 "--headless", "--mqtt", f"mqtt://127.0.0.1:{broker.port}/fleet") as process:
         assert wait_for(lambda: [p for p, _ in inbox.on("fleet/cam2/available")] == ["online"], 60)
         process.kill()  # no goodbye: only the broker's last will can tell
         process.wait(10)
         assert wait_for(lambda: [p for p, _ in inbox.on("fleet/cam2/available")] == ["online", "offline"], 30)
-    finally:
-        process.kill()
-        inbox.close()
+    inbox.close()
 
 
 def test_a_broker_outage_blocks_nothing_and_loses_only_what_overflows_the_queue(broker, clip, fp32_export, tmp_path):
     inbox = Inbox(broker.port, "fleet/cam3/events", client_id="fleet-watcher")  # a session that survives
     events_file = tmp_path / "events.jsonl"
     queue = 8
-    process = start("run", "--config", str(_config(tmp_path, "cam3", queue=queue)), "--source", str(clip.path),
-                    "--loop", "--headless", "--digits", str(fp32_export[0]), "--roi", ",".join(map(str, clip.roi)),
-                    "--events", str(events_file), "--mqtt", f"mqtt://127.0.0.1:{broker.port}/fleet")
-    try:
+    with running("run", "--config", str(_config(tmp_path, "cam3", queue=queue)), "--source", str(clip.path),
+                 "--loop", "--headless", "--digits", str(fp32_export[0]), "--roi", ",".join(map(str, clip.roi)),
+                 "--events", str(events_file), "--mqtt", f"mqtt://127.0.0.1:{broker.port}/fleet") as process:
         assert wait_for(lambda: len(inbox.events("fleet/cam3/events")) >= 5, 60), "no events before the outage"
         broker.stop()
         frames_then = line_count(events_file)
@@ -185,8 +175,6 @@ def test_a_broker_outage_blocks_nothing_and_loses_only_what_overflows_the_queue(
         assert wait_for(lambda: last_seq() > seen + 5, 60), "no events after the broker came back"
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=30)
-    finally:
-        process.kill()
     assert process.returncode == 0, stderr
     time.sleep(1.0)
     inbox.close()

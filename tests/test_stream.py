@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 pytest.importorskip("torch")
 
-from tests.processes import free_port, network_camera, start, wait_for  # noqa: E402
+from tests.processes import NetworkCamera, free_port, running, start, wait_for  # noqa: E402
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -223,29 +223,19 @@ def test_a_token_guards_every_route(clip):
 
 
 def test_healthz_says_503_while_the_camera_is_lost(tmp_path):
-    camera_port, port = free_port(), free_port()
-    camera = network_camera(camera_port)
-    loop = None
-    try:
-        time.sleep(1.0)
-        loop = start("run", "--source", f"http://127.0.0.1:{camera_port}/stream.mjpg", "--headless",
-                     "--stream", str(port))
+    port = free_port()
+    with NetworkCamera() as camera, running("run", "--source", camera.url, "--headless", "--stream", str(port)) as loop:
         assert wait_for(lambda: _up(port), 30), "never healthy"
-        camera.kill()
-        camera.wait()
+        camera.unplug()
         assert wait_for(lambda: _get(port, "/healthz")[0] == 503, 30), "the loss never showed"
         assert json.loads(_get(port, "/healthz")[2])["status"] == "camera lost"
         assert _metrics(port)["edgecam_camera_up"] == 0
-        camera = network_camera(camera_port)
+        camera.plug_in()
         assert wait_for(lambda: _up(port), 60), "healthy again never"
         assert _metrics(port)["edgecam_camera_reconnects_total"] == 1
         loop.send_signal(signal.SIGTERM)
         loop.communicate(timeout=30)
         assert loop.returncode == 0
-    finally:
-        camera.kill()
-        if loop is not None:
-            loop.kill()
 
 
 def _chromium(url: str, out_dir, *what: str) -> subprocess.CompletedProcess:

@@ -18,7 +18,7 @@ from tests.conftest import ROOT, run_cli
 
 pytest.importorskip("torch")
 
-from tests.processes import free_port, network_camera, start, wait_for  # noqa: E402
+from tests.processes import NetworkCamera, running, start, wait_for  # noqa: E402
 
 
 def _listen(name: str) -> socket.socket:
@@ -62,18 +62,12 @@ def test_notify_protocol_on_a_real_datagram_socket(clip, fp32_export, tmp_path):
 def test_abstract_socket_and_watchdog_only_while_frames_flow(tmp_path):
     name = f"edgecam-test-{os.getpid()}"
     server = _listen("\0" + name)
-    port = free_port()
-    camera = network_camera(port)
     events = tmp_path / "events.jsonl"
-    loop = None
-    try:
-        time.sleep(1.0)
-        loop = start("run", "--source", f"http://127.0.0.1:{port}/stream.mjpg", "--headless", "--events", str(events),
-                      env={"NOTIFY_SOCKET": "@" + name, "WATCHDOG_USEC": "200000"})
+    with NetworkCamera() as camera, running("run", "--source", camera.url, "--headless", "--events", str(events),
+                                            env={"NOTIFY_SOCKET": "@" + name, "WATCHDOG_USEC": "200000"}) as loop:
         assert wait_for(lambda: events.exists() and len(events.read_text().splitlines()) > 10, 30)
         assert "READY=1" in _drain(server)
-        camera.kill()
-        camera.wait()
+        camera.unplug()
         assert wait_for(lambda: "camera_lost" in events.read_text(), 30)
         _drain(server)
         time.sleep(2.0)  # ten watchdog periods with no frames
@@ -81,10 +75,6 @@ def test_abstract_socket_and_watchdog_only_while_frames_flow(tmp_path):
         assert "WATCHDOG=1" not in during_outage, "a hung camera must starve the watchdog"
         loop.send_signal(signal.SIGTERM)
         loop.communicate(timeout=30)
-    finally:
-        camera.kill()
-        if loop is not None:
-            loop.kill()
     assert loop.returncode == 0
 
 
