@@ -16,6 +16,7 @@ import numpy as np
 from edge.config import Config
 from edge.loop import Pipeline
 from edge.sources import open_source
+from edge.timing import latency_stats
 
 
 def decode(source_spec: str, frames: int) -> tuple[list[np.ndarray], list[float]]:
@@ -53,14 +54,9 @@ def run_pipeline(config: Config, frames: list[np.ndarray], decode_ms: list[float
         return event
 
     result = measure(process, frames)
-    stages = {"capture": _stats(decode_ms), **pipeline.times.summary()}
+    stages = {"capture": latency_stats(decode_ms), **pipeline.times.summary()}
     result["stages"] = stages
     return result
-
-
-def _stats(values: list[float]) -> dict:
-    return {"p50_ms": round(float(np.percentile(values, 50)), 3), "p95_ms": round(float(np.percentile(values, 95)), 3),
-            "max_ms": round(float(np.max(values)), 3)}
 
 
 def run_streamed(config: Config, frames: list[np.ndarray], viewers: int) -> dict:
@@ -94,7 +90,7 @@ def run_streamed(config: Config, frames: list[np.ndarray], viewers: int) -> dict
     del result["events"]
     encode = list(server.hub.encode_ms) or [0.0]
     return {**result, "viewers": viewers, "jpegs": server.hub.encoded, "frames_received": received,
-            "jpeg_ms": _stats(encode)}
+            "jpeg_ms": latency_stats(encode)}
 
 
 def _view(port: int, done: threading.Event, received: list, slot: int) -> None:

@@ -32,8 +32,13 @@ class StageTimes:
         return frame
 
     def summary(self) -> dict[str, dict[str, float]]:
-        return {stage: {"p50_ms": round(float(np.percentile(v, 50)), 3), "p95_ms": round(float(np.percentile(v, 95)), 3),
-                        "max_ms": round(float(np.max(v)), 3)} for stage, v in self.samples.items() if v}
+        return {stage: latency_stats(v) for stage, v in self.samples.items() if v}
+
+
+def latency_stats(milliseconds) -> dict[str, float]:
+    """p50, p95 and max of some millisecond timings, as the reports print them."""
+    return {"p50_ms": round(float(np.percentile(milliseconds, 50)), 3),
+            "p95_ms": round(float(np.percentile(milliseconds, 95)), 3), "max_ms": round(float(np.max(milliseconds)), 3)}
 
 
 class RateMeter:
