@@ -85,7 +85,7 @@ class MqttLink:
             if len(self._queue) >= self.settings.queue:
                 self._queue.popleft()
                 self.dropped += 1
-            self._queue.append((self.topics["events"], {"device": self.device, "seq": self.seq, **happening}))
+            self._queue.append({"device": self.device, "seq": self.seq, **happening})
             self._condition.notify()
 
     def close(self) -> None:
@@ -148,18 +148,18 @@ class MqttLink:
                     return
                 message = self._queue.popleft() if self.connected and self._queue else None
             if message is not None:
-                self._hand_over(*message)
+                self._hand_over(message)
             if time.monotonic() >= next_state:
                 next_state = time.monotonic() + self.settings.state_every
                 if self.connected:
                     self._publish_state()
 
-    def _hand_over(self, topic: str, payload: dict) -> None:
-        info = self.client.publish(topic, json.dumps(payload), qos=1)
+    def _hand_over(self, event: dict) -> None:
+        info = self.client.publish(self.topics["events"], json.dumps(event), qos=1)
         self._last_info = info
         if info.rc == self._mqtt.MQTT_ERR_QUEUE_SIZE:  # paho's window is full: wait our turn
             with self._condition:
-                self._queue.appendleft((topic, payload))
+                self._queue.appendleft(event)
                 self._condition.wait(0.05)
 
     def _publish_state(self, **overrides) -> None:
