@@ -89,6 +89,7 @@ def run(config: Config, stop: threading.Event | None = None, log=print) -> RunRe
     source = open_source(config.source.spec, config.source.loop)
     telemetry = Telemetry()
     changes = SceneChanges()
+    watched = bool(config.stream.listen or config.mqtt.broker)  # only the stream and MQTT read what these collect
     result = RunResult()
     sinks = []
     try:
@@ -110,7 +111,7 @@ def run(config: Config, stop: threading.Event | None = None, log=print) -> RunRe
                     break
                 continue
             event = pipeline.process(frame, result.frames)
-            for change in changes.update(event):
+            for change in changes.update(event) if watched else ():
                 telemetry.change(change)
                 _tell(sinks, "change", change)
             with pipeline.times("sinks"):
@@ -124,7 +125,8 @@ def run(config: Config, stop: threading.Event | None = None, log=print) -> RunRe
                         log(message)
             stage_ms = pipeline.times.end_frame()
             pipeline.fps = pipeline.rate.tick()
-            telemetry.frame_done(stage_ms, pipeline.fps, event)
+            if watched:
+                telemetry.frame_done(stage_ms, pipeline.fps, event)
             notifier.frame_done(pipeline.fps)
             result.frames += 1
             if config.output.max_frames and result.frames >= config.output.max_frames:
