@@ -37,6 +37,7 @@ def _register_sub_apps() -> None:
     # Each area's module imports only typer at the top, so --help stays fast and
     # works on a device that has no torch installed.
     from edge.bench_cli import bench
+    from edge.models_cli import app as models_app
     from edge.recognize_cli import recognize
     from calibration.cli import app as calibrate_app
     from edge.run_cli import config_app, read, run
@@ -58,6 +59,7 @@ def _register_sub_apps() -> None:
     app.command()(enroll)
     app.add_typer(config_app, name="config")
     app.add_typer(service_app, name="service")
+    app.add_typer(models_app, name="models")
 
 
 _register_sub_apps()

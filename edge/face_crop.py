@@ -21,7 +21,9 @@ from edge.face_detect import Detection
 class CropSettings:
     width: int = 64
     height: int = 64
-    shrink: float = 0.0  # trim this fraction of the box from each side (background and hair vary most)
+    # Trim this fraction of the box from each side: background and hair vary most there
+    # (0.06 named 91.4 % of known faces on the tuning scenes, 0 named 88.9 %).
+    shrink: float = 0.06
     clahe_clip: float = 0.0  # CLAHE clip limit; 0 = off (on ORL in camera-like frames it cost accuracy)
     clahe_grid: int = 4
     blur: int = 3  # odd Gaussian kernel before LBPH: radius-1 patterns are otherwise mostly sensor noise

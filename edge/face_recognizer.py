@@ -18,10 +18,13 @@ import numpy as np
 from edge.errors import DataError, MissingInput
 from edge.face_crop import CropSettings, FaceCropper
 from edge.face_detect import Detection, DetectorSettings, make_detector
+from edge.model_fetch import installed
 
 UNKNOWN = "unknown"
 MODEL_FILE, META_FILE = "faces.yml", "faces.json"
-FORMAT = "edgecam-faces/1"
+# 2: alt2 cascade without equalisation, LBPH radius 2, shrunk crops, camera-calibrated threshold.
+# A /1 model's gallery was framed by another detector: mixing the two would misname people.
+FORMAT = "edgecam-faces/2"
 
 
 @dataclass
@@ -49,6 +52,9 @@ def read_metadata(model_dir: Path) -> dict:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise DataError(f"{meta_path} is not valid JSON ({error}).") from error
+    if meta.get("format") == "edgecam-faces/1":
+        raise DataError(f"{model_dir} was trained by an older edgecam that framed faces differently; retrain it "
+                        f"with 'edgecam train faces DATASET --out {model_dir}'.")
     if meta.get("format") != FORMAT:
         raise DataError(f"{meta_path} is not an edgecam faces file (format {meta.get('format')!r}).")
     return meta
@@ -78,6 +84,8 @@ class FaceRecognizer:
         detector = DetectorSettings(**self.meta["detector"])
         if yunet_model:
             detector.detector, detector.yunet_model = "yunet", yunet_model
+        elif detector.detector == "yunet" and not Path(detector.yunet_model or "").is_file() and installed():
+            detector.yunet_model = str(installed())  # trained elsewhere: the copy fetched on this machine
         self.detect = make_detector(detector)
         self.crop = FaceCropper(CropSettings(**self.meta["crop"]))
 

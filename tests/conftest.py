@@ -6,12 +6,19 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def pytest_configure(config):
+    # A YuNet fetched into the developer's own data folder must not change which detector the
+    # tests train with: every test, and every edgecam it starts, sees an empty data folder.
+    os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="edgecam-test-data-")
 
 
 @pytest.fixture(scope="session")
@@ -82,4 +89,18 @@ def faces_model(tmp_path_factory):
     root = tmp_path_factory.mktemp("faces")
     dataset = write_orl_dataset(root / "ds", (1, 2, 3, 4, 5, 31, 32, 33), range(1, 9))
     assert run_cli("train", "faces", str(dataset), "--out", str(root / "model")).returncode == 0
+    return root / "model"
+
+
+@pytest.fixture(scope="session")
+def orl_model(tmp_path_factory):
+    """People s1-s30, images 1-8 enrolled: the face benchmark's split (s31-s40 are strangers)."""
+    from tests.orl_scenes import ORL, write_orl_dataset
+
+    if not ORL.is_dir():
+        pytest.skip("ORL faces not present")
+    root = tmp_path_factory.mktemp("orl")
+    dataset = write_orl_dataset(root / "dataset", range(1, 31), range(1, 9))
+    result = run_cli("train", "faces", str(dataset), "--out", str(root / "model"))
+    assert result.returncode == 0, result.stderr
     return root / "model"

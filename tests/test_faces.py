@@ -16,18 +16,6 @@ needs_orl = pytest.mark.skipif(not ORL.is_dir(), reason="ORL faces (../shared/da
 
 
 @pytest.fixture(scope="module")
-def orl_model(tmp_path_factory):
-    """People s1-s30, images 1-8 enrolled: the issue's benchmark split."""
-    if not ORL.is_dir():
-        pytest.skip("ORL faces not present")
-    root = tmp_path_factory.mktemp("orl")
-    dataset = write_orl_dataset(root / "dataset", range(1, 31), range(1, 9))
-    result = run_cli("train", "faces", str(dataset), "--out", str(root / "model"))
-    assert result.returncode == 0, result.stderr
-    return root / "model"
-
-
-@pytest.fixture(scope="module")
 def probe_frames(tmp_path_factory):
     """Images 9 and 10 of all 40 people, each placed into a 640x480 camera-like frame."""
     if not ORL.is_dir():

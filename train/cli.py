@@ -53,13 +53,16 @@ def faces(
                                             "(LBPH's predict time grows with the gallery)."),
     threshold: Optional[float] = typer.Option(None, "--threshold", min=0.0,
                                               help="Unknown beyond this LBPH distance (default: calibrated from the data)."),
-    yunet: Optional[Path] = typer.Option(None, "--yunet", help="Detect with this YuNet .onnx instead of Haar."),
+    yunet: Optional[Path] = typer.Option(None, "--yunet", help="Detect with this YuNet .onnx (default: the one "
+                                         "'edgecam models fetch yunet' stored, if any)."),
+    haar: bool = typer.Option(False, "--haar", help="Detect with OpenCV's Haar cascade even if YuNet was fetched."),
 ) -> None:
     """Learn who is who from photos, and calibrate when a face is a stranger ("unknown").
 
-    Faces are found with OpenCV's Haar cascade (or YuNet), cropped, levelled and light-normalised
-    (CLAHE); images that are already face crops (like ORL) are used whole. Nothing is dropped
-    silently: faces.json lists every skipped image and why.
+    Faces are found with YuNet once `edgecam models fetch yunet` has stored it, else with OpenCV's
+    Haar cascade; images that are already face crops (like ORL) are padded so the detector frames
+    them as in a camera frame. The unknown threshold is calibrated on camera-like views of the
+    photos. Nothing is dropped silently: faces.json lists every skipped image and why.
 
     Example: `edgecam train faces photos/ --out models`
     """
@@ -67,5 +70,5 @@ def faces(
     from train.faces_job import train_faces
     from train.face_options import crop_settings, detector_settings
 
-    train_faces(dataset, out, detector_settings(yunet), crop_settings(), LbphParams(), max_per_person, threshold,
+    train_faces(dataset, out, detector_settings(yunet, haar), crop_settings(), LbphParams(), max_per_person, threshold,
                 Console(stderr=True))

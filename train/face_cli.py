@@ -20,6 +20,7 @@ def enroll(
     count: int = typer.Option(20, "--count", min=1, help="How many distinct, sharp face images to keep."),
     faces: Optional[Path] = typer.Option(None, "--faces", help="Also update this trained model in place (LBPH update)."),
     yunet: Optional[Path] = typer.Option(None, "--yunet", help="Detect with this YuNet .onnx instead of Haar."),
+    haar: bool = typer.Option(False, "--haar", help="Detect with Haar even if YuNet was fetched."),
 ) -> None:
     """Capture a new person from a camera or video: only sharp, large, distinct frames are kept.
 
@@ -32,7 +33,7 @@ def enroll(
     from train.face_options import detector_settings
 
     console = Console(stderr=True)
-    detector = DetectorSettings(**read_metadata(faces)["detector"]) if faces and not yunet else detector_settings(yunet)
+    detector = DetectorSettings(**read_metadata(faces)["detector"]) if faces and not yunet else detector_settings(yunet, haar)
     stream = open_source(source)
     try:
         with Progress(TextColumn(f"enrolling {name}"), BarColumn(), MofNCompleteColumn(), console=console) as bar:
@@ -59,6 +60,7 @@ def eval_faces(
     holdout: int = typer.Option(3, "--holdout", min=1, help="People left out of each fold to play strangers."),
     max_per_person: int = typer.Option(40, "--max-per-person", min=1, help="Gallery cap per person, as in training."),
     yunet: Optional[Path] = typer.Option(None, "--yunet", help="Detect with this YuNet .onnx instead of Haar."),
+    haar: bool = typer.Option(False, "--haar", help="Detect with Haar even if YuNet was fetched."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Cross-validate the face recipe on a dataset: closed-set accuracy, strangers rejected,
@@ -72,7 +74,7 @@ def eval_faces(
     from train.faces_job import load_with_progress
 
     console = Console(stderr=True)
-    loaded = load_with_progress(dataset, detector_settings(yunet), crop_settings(), console)
+    loaded = load_with_progress(dataset, detector_settings(yunet, haar), crop_settings(), console)
     with console.status("cross-validating..."):
         report = evaluate(loaded.crops, LbphParams(), max_per_person, holdout)
         report["predict_time"] = predict_time_by_gallery(loaded.crops, LbphParams())

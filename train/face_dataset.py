@@ -16,16 +16,20 @@ import numpy as np
 from edge.errors import DataError, MissingInput
 from edge.face_crop import FaceCropper
 from edge.face_detect import Detection
+from train.face_camera import camera_query
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".pgm", ".bmp"}
 # An image no larger than this that holds no detectable face is taken to be a face crop already (like ORL).
 CROP_MAX_SIDE = 200
+CAMERA_VIEWS = 2  # camera-like views of each photo added to its gallery variants
 
 
 @dataclass
 class FaceSet:
     # person -> one entry per image: its crop variants, the plain crop first (see FaceCropper.variants)
     crops: dict[str, list[list[np.ndarray]]] = field(default_factory=dict)
+    # person -> one camera-like crop per image, same order: the calibration queries (see face_camera)
+    queries: dict[str, list[np.ndarray]] = field(default_factory=dict)
     sources: dict[str, list[str]] = field(default_factory=dict)  # person -> image paths, same order
     skipped: list[dict] = field(default_factory=list)  # {"image", "reason"}
     whole_image_crops: int = 0
@@ -66,6 +70,7 @@ def whole_image_box(shape: tuple[int, ...], pad: int = 0) -> tuple[int, int, int
 
 def load_crops(dataset: Path, detector, cropper: FaceCropper, on_image=None) -> FaceSet:
     faces = FaceSet()
+    rng = np.random.default_rng(0)  # the same dataset always calibrates to the same threshold
     for person, images in person_folders(dataset).items():
         for path in images:
             if on_image:
@@ -79,7 +84,11 @@ def load_crops(dataset: Path, detector, cropper: FaceCropper, on_image=None) -> 
                 faces.skipped.append({"image": str(path), "reason": "no face found"})
                 continue
             faces.whole_image_crops += whole
-            faces.crops.setdefault(person, []).append(cropper.variants(grey, detection))
+            # The gallery also holds camera-like views of the photo: a live frame is resampled,
+            # blurred and noisy, and matches such a view more closely than the clean photo.
+            views = [camera_query(grey, detection, detector, cropper, rng) for _ in range(CAMERA_VIEWS)]
+            faces.crops.setdefault(person, []).append(cropper.variants(grey, detection) + views)
+            faces.queries.setdefault(person, []).append(camera_query(grey, detection, detector, cropper, rng))
             faces.sources.setdefault(person, []).append(str(path))
     return faces
 

@@ -6,12 +6,18 @@ from pathlib import Path
 
 from edge.face_crop import CropSettings
 from edge.face_detect import DetectorSettings
+from edge.model_fetch import installed
 
 
-def detector_settings(yunet: Path | None = None) -> DetectorSettings:
-    if yunet is None:
+def detector_settings(yunet: Path | None = None, haar: bool = False) -> DetectorSettings:
+    """YuNet when given, or when `edgecam models fetch yunet` has stored it (unless ``haar``); else Haar.
+
+    On the held-out face scenes YuNet named more known people than Haar (README, Faces), so a
+    fetched copy is the better default; Haar ships with OpenCV and needs nothing."""
+    chosen = yunet or (None if haar else installed())
+    if chosen is None:
         return DetectorSettings()
-    return DetectorSettings(detector="yunet", yunet_model=str(yunet))
+    return DetectorSettings(detector="yunet", yunet_model=str(chosen))
 
 
 def crop_settings() -> CropSettings:

@@ -25,7 +25,7 @@ def train_faces(dataset: Path, out: Path, detector: DetectorSettings, crop: Crop
                 max_per_person: int, threshold: float | None, console: Console) -> dict:
     started = time.perf_counter()
     faces = load_with_progress(dataset, detector, crop, console)
-    fitted = fit(faces.crops, params, max_per_person)
+    fitted = fit(faces.crops, params, max_per_person, queries=faces.queries)
     meta = metadata(fitted, faces, detector, crop, params, max_per_person, threshold)
     meta["seconds"] = round(time.perf_counter() - started, 2)
     save(out, fitted.lbph, meta)
