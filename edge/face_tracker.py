@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from edge.face_detect import Detection
+from edge.face_detect import Detection, centre_inside
 from edge.face_recognizer import UNKNOWN, Face, FaceRecognizer
 
 
@@ -54,7 +54,10 @@ class TrackerSettings:
     detect_every: int = 4
     recognize_every: int = 6  # in detections, once a track has its first three votes
     iou_match: float = 0.3
-    max_missed: int = 2  # detections a track may miss before it is dropped
+    # A track the coarse search misses is looked for once more by the precise search around its
+    # box; if that fails too it is dropped at once, so a person who left is gone within one
+    # detection cycle (with 2 misses allowed, names outlived their people by 8-11 frames).
+    max_missed: int = 0
 
 
 class FaceTracker:
@@ -83,7 +86,11 @@ class FaceTracker:
                 if overlap >= best_iou:
                     best, best_iou = i, overlap
             if best is None:
-                track.missed += 1
+                found = self.recognizer.detect.around(grey, track.box)
+                if found is None:
+                    track.missed += 1
+                else:
+                    track.box = found.box
                 continue
             unmatched.remove(best)
             track.box, track.missed = detections[best].box, 0
@@ -92,13 +99,18 @@ class FaceTracker:
                 self._vote(track, grey, detections[best])
         self.tracks = [t for t in self.tracks if t.missed <= self.settings.max_missed]
         for i in unmatched:
+            if any(centre_inside(detections[i].box, t.box) for t in self.tracks):
+                continue  # a second box on a face already tracked (its track was found by the precise search)
+            precise = self.recognizer.detect.around(grey, detections[i].box)
+            if precise is None and self.recognizer.detect.verifies:
+                continue  # the coarse search's hit on texture: no face where the precise search looks
             track = Track(self._next_id, detections[i].box)
             self._next_id += 1
-            self._vote(track, grey, detections[i])
+            self._vote(track, grey, detections[i], precise)
             self.tracks.append(track)
 
-    def _vote(self, track: Track, grey: np.ndarray, detection: Detection) -> None:
-        precise = self.recognizer.detect.around(grey, detection.box) or detection
+    def _vote(self, track: Track, grey: np.ndarray, detection: Detection, precise: Detection | None = None) -> None:
+        precise = precise or self.recognizer.detect.around(grey, detection.box) or detection
         [face] = self.recognizer.recognize(grey, [precise])
         track.votes.append(face.name)
         track.distances.append(face.distance)

@@ -1,0 +1,129 @@
+"""People arriving and leaving in front of a fixed camera, with the truth for every frame.
+
+A sequence is a row of segments on one background: nobody, one person or two,
+each arriving by a cut (there from one frame to the next, as when a door
+opens) and then either standing or walking across the frame. Faces are ORL
+images 9-10 (never enrolled) at 120-280 px, under the camera effects of
+``tests.face_scenes``. ``score_loop`` runs the real tracker over it and reports
+what a viewer of the overlay would see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from edge.face_detect import centre_inside
+from tests.face_scenes import FRAME, background, camera, paste
+from tests.orl_scenes import orl_image
+
+
+@dataclass
+class Sequence:
+    frames: list[np.ndarray] = field(default_factory=list)
+    truth: list[list[tuple[str, tuple[int, int, int, int]]]] = field(default_factory=list)  # (name, box) in view
+    arrivals: list[tuple[int, str]] = field(default_factory=list)  # (frame, name)
+    departures: list[tuple[int, str]] = field(default_factory=list)
+
+
+def make_sequence(people: list[int], seed: int, split: str = "tune", kind: str = "blotchy",
+                  segments: int = 8, segment_frames: int = 45, enrolled=range(1, 31)) -> Sequence:
+    """``people``: ORL person numbers to draw from; those in ``enrolled`` are named, others "unknown"."""
+    rng = np.random.default_rng(seed)
+    wall = background(kind, rng, split)
+    sequence = Sequence()
+    in_view: list[dict] = []
+    for segment in range(segments):
+        # Every other segment changes who is there; a segment may be empty.
+        count = int(rng.choice([0, 1, 1, 2])) if segment else 1
+        leaving = in_view
+        in_view = []
+        start = len(sequence.frames)
+        for slot in range(count):
+            person = int(rng.choice(people))
+            height = int(rng.integers(120, 280))
+            walk = bool(rng.random() < 0.5)
+            name = f"s{person}" if person in enrolled else "unknown"
+            in_view.append({"person": person, "name": name, "height": height, "walk": walk, "slot": slot,
+                            "y": int(rng.integers(0, FRAME[1] - height + 1)), "image": int(rng.choice([9, 10]))})
+        for person in leaving:
+            sequence.departures.append((start, person["name"]))
+        for frame_index in range(segment_frames):
+            frame = wall.copy()
+            shown = []
+            for person in in_view:
+                x = _x_position(person, frame_index, segment_frames, len(in_view))
+                face = orl_image(person["person"], person["image"] if frame_index < segment_frames // 2 else 19 - person["image"])
+                box = paste(frame, face, person["height"], np.random.default_rng(0), at=(x, person["y"]))
+                shown.append((person["name"], box))
+            if frame_index == 0:
+                sequence.arrivals += [(start, name) for name, _ in shown]
+            sequence.frames.append(camera(frame, rng))
+            sequence.truth.append(shown)
+    return sequence
+
+
+def _x_position(person: dict, index: int, frames: int, count: int) -> int:
+    width = round(person["height"] * 92 / 112)
+    lane = FRAME[0] // count
+    low, high = person["slot"] * lane, (person["slot"] + 1) * lane - width
+    high = max(low, high)
+    if not person["walk"]:
+        return (low + high) // 2
+    # Crosses its lane at an even pace.
+    progress = index / max(1, frames - 1)
+    return int(low + progress * (high - low))
+
+
+@dataclass
+class Shown:
+    name: str
+    box: tuple[int, int, int, int]
+
+
+def shown_in_events(path) -> list[list[Shown]]:
+    """What ``edgecam run --events`` said it showed, frame by frame."""
+    import json
+
+    lines = [json.loads(line) for line in open(path, encoding="utf-8")]
+    return [[Shown(f["name"], tuple(f["box"])) for f in event["faces"]] for event in lines]
+
+
+def score_loop(shown_per_frame: list[list], sequence: Sequence) -> dict:
+    """How often the overlay showed exactly the people in view, how long a departed person's name
+    stayed, and how soon an arrival was named (``shown_per_frame``: objects with name and box)."""
+    exact = 0
+    for faces, truth in zip(shown_per_frame, sequence.truth):
+        matched = sorted(name for name, box in truth
+                         if any(f.name == name and centre_inside(f.box, box) for f in faces))
+        exact += len(faces) == len(truth) and matched == sorted(name for name, _ in truth)
+    lingering = []
+    for start, name in sequence.departures:
+        frames = 0
+        for faces, truth in zip(shown_per_frame[start:], sequence.truth[start:]):
+            stale = [f for f in faces if not any(centre_inside(f.box, box) for _, box in truth)]
+            if not stale:
+                break
+            frames += 1
+        lingering.append(frames)
+    naming = []
+    for start, name in sequence.arrivals:
+        end = next((i for i in range(start + 1, len(sequence.truth)) if not any(n == name for n, _ in sequence.truth[i])),
+                   len(sequence.truth))
+        lag = next((i - start for i in range(start, end)
+                    if any(f.name == name and any(centre_inside(f.box, b) for n, b in sequence.truth[i] if n == name)
+                           for f in shown_per_frame[i])), None)
+        naming.append(lag)
+    return {"frames": len(sequence.frames), "exact_frames": exact / len(sequence.frames),
+            "lingering_frames": lingering, "naming_frames": naming}
+
+
+def write_frames(sequence: Sequence, folder) -> None:
+    """The sequence as numbered PNGs, a source ``edgecam run`` reads in order, losslessly."""
+    import cv2
+    from pathlib import Path
+
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    for index, frame in enumerate(sequence.frames):
+        cv2.imwrite(str(Path(folder) / f"{index:05d}.png"), frame)

@@ -1,0 +1,33 @@
+"""The live loop with people arriving and leaving: departed names go, newcomers are named."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.face_loop_scenes import make_sequence, score_loop, shown_in_events, write_frames
+from tests.orl_scenes import ORL
+
+DETECT_EVERY = 4  # edgecam run's default
+
+
+@pytest.mark.skipif(not ORL.is_dir(), reason="ORL faces not present")
+@pytest.mark.parametrize("seed", [101, 102])
+def test_people_come_and_go_in_the_overlay(orl_model, tmp_path, seed):
+    # Held-out backgrounds, seeds never looked at while the tracker was tuned.
+    sequence = make_sequence(list(range(1, 41)), seed, split="heldout", segments=6)
+    write_frames(sequence, tmp_path / "frames")
+    events = tmp_path / "events.jsonl"
+    result = run_cli("run", "--source", str(tmp_path / "frames"), "--faces", str(orl_model), "--headless",
+                     "--events", str(events), "--threads", "1")
+    assert result.returncode == 0, result.stderr
+    shown = shown_in_events(events)
+    assert len(shown) == len(sequence.frames)
+    report = score_loop(shown, sequence)
+    # A person who left is gone from the events within two detection cycles.
+    assert max(report["lingering_frames"]) <= 2 * DETECT_EVERY, report
+    # Whoever arrives is boxed at once, and most are named within 0.5 s of 30 FPS footage.
+    named = [lag for lag in report["naming_frames"] if lag is not None]
+    assert all(lag <= 15 for lag in named), report
+    assert len(named) >= 0.7 * len(report["naming_frames"]), report
+    assert report["exact_frames"] >= 0.7, report
