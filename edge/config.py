@@ -19,8 +19,11 @@ from edge.errors import ConfigError
 
 @dataclass
 class SourceConfig:
-    spec: str = "0"  # camera index, /dev/videoN, URL, video file, image folder or glob, picamera2
+    spec: str = "0"  # camera index, /dev/videoN, URL, video file, image folder or glob, rpicam, picamera2
     loop: bool = False  # start a video file again at its end
+    width: int = 640  # the Pi camera's frame size and rate (rpicam, picamera2)
+    height: int = 480
+    fps: float = 30.0
     calibration: str = ""  # camera intrinsics (YAML from 'edgecam calibrate camera') to undistort with
 
 

@@ -86,7 +86,8 @@ class Pipeline:
 def run(config: Config, stop: threading.Event | None = None, log=print) -> RunResult:
     stop = stop or threading.Event()
     pipeline = Pipeline(config)  # models first: a bad model fails before the camera is opened
-    source = open_source(config.source.spec, config.source.loop)
+    source = open_source(config.source.spec, config.source.loop, (config.source.width, config.source.height),
+                         config.source.fps)
     telemetry = Telemetry()
     changes = SceneChanges()
     watched = bool(config.stream.listen or config.mqtt.broker)  # only the stream and MQTT read what these collect

@@ -11,6 +11,20 @@ import numpy as np
 from edge.errors import Unavailable
 
 
+def numpy_mismatch_sentence(error: BaseException) -> str:
+    """Why picamera2 would not load, in one sentence. Raspberry Pi OS builds picamera2's compiled
+    parts (simplejpeg, ...) against its own NumPy 1.x; a venv that installed NumPy 2 makes them fail
+    with "numpy.dtype size changed" or "compiled using NumPy 1.x" (picamera2 issues #1088, #1211)."""
+    import numpy
+
+    detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if numpy.__version__.split(".")[0] != "1":
+        return (f"picamera2 could not load ({detail}): Raspberry Pi OS builds it against NumPy 1.x, and this "
+                f"environment has NumPy {numpy.__version__}; use --source rpicam instead (no picamera2 needed), "
+                "or install edgecam with 'numpy<2' as the README's Pi section shows.")
+    return f"picamera2 could not load ({detail}); use --source rpicam instead (no picamera2 needed)."
+
+
 class PicameraSource:
     live = True
     frame_count = None
@@ -19,9 +33,11 @@ class PicameraSource:
     def __init__(self, size: tuple[int, int] = (640, 480)):
         try:
             from picamera2 import Picamera2
-        except ImportError as error:
-            raise Unavailable("picamera2 is not installed: on Raspberry Pi OS run 'sudo apt install python3-picamera2' "
-                              "and create the venv with --system-site-packages.") from error
+        except ModuleNotFoundError as error:
+            raise Unavailable("picamera2 is not installed: use --source rpicam (it needs only rpicam-vid, which "
+                              "Raspberry Pi OS ships), or see the README's Pi section for picamera2.") from error
+        except (ImportError, ValueError, AttributeError) as error:
+            raise Unavailable(numpy_mismatch_sentence(error)) from error
         try:
             self.camera = Picamera2()
             # "RGB888" in libcamera's naming is B, G, R in memory: exactly what OpenCV expects.

@@ -48,7 +48,7 @@ def effective_config(config_file: Optional[Path], source=None, loop=None, displa
 def run(
     config_file: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
     source: Optional[str] = typer.Option(None, "--source", help="0 or /dev/video0 (camera), rtsp:// or http:// (stream), "
-                                         "a video file, an image folder or glob, or picamera2."),
+                                         "a video file, an image folder or glob, rpicam (the Pi camera via rpicam-vid), or picamera2."),
     loop: Optional[bool] = typer.Option(None, "--loop/--no-loop", help="Start a video file again at its end."),
     display: Optional[bool] = typer.Option(None, "--display/--headless", help="Show a window (q quits, s snapshot, p pause) or none."),
     roi: Optional[str] = typer.Option(None, "--roi", help="Where the digits are: x,y,w,h in frame pixels."),

@@ -100,18 +100,21 @@ class LiveSource:
     def _start(self, first_frame_timeout: float) -> bool:
         try:
             self.capture = self._open()
-        except cv2.error:
+        except (cv2.error, Unavailable):  # tried again with back-off, like a camera that is not there yet
             self.capture = None
         if self.capture is None or not self.capture.isOpened():
             return False
-        self._stopped = False
-        self._thread = threading.Thread(target=self._pump, args=(self.capture,), name="edgecam-capture", daemon=True)
+        # Each reader thread has its own stop signal: one blocked on a stalled camera may outlive
+        # the reconnect that replaced it, and must not take the new one's "keep going" for its own.
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._pump, args=(self.capture, self._stop), name="edgecam-capture",
+                                        daemon=True)
         self._thread.start()
         with self._condition:
             return self._condition.wait_for(lambda: self._sequence > self._handed, first_frame_timeout)
 
-    def _pump(self, capture) -> None:
-        while not self._stopped:
+    def _pump(self, capture, stop: threading.Event) -> None:
+        while not stop.is_set():
             ok, frame = capture.read()
             if not ok:
                 time.sleep(0.05)
@@ -134,7 +137,8 @@ class LiveSource:
         return self._start(first_frame_timeout=self.timeout)
 
     def _stop_thread(self) -> None:
-        self._stopped = True
+        if self._thread is not None:
+            self._stop.set()
         if self._thread is not None and self._thread.is_alive():
             self._thread.join(timeout=2)
         if self.capture is not None:
@@ -158,8 +162,9 @@ def _image_paths(pattern: str) -> list[Path]:
     return sorted(Path(p) for p in glob.glob(pattern) if Path(p).suffix.lower() in IMAGE_SUFFIXES)
 
 
-def open_source(spec: str, loop: bool = False):
-    """Open what the user named: 0, /dev/video0, rtsp://..., http://..., a video, a folder, a glob, picamera2."""
+def open_source(spec: str, loop: bool = False, size: tuple[int, int] = (640, 480), fps: float = 30.0):
+    """Open what the user named: 0, /dev/video0, rtsp://..., http://..., a video, a folder, a glob,
+    rpicam or picamera2 (the Pi camera, at ``size`` and ``fps``)."""
     spec = str(spec).strip()
     if spec.isdigit():
         return LiveSource(lambda: cv2.VideoCapture(int(spec), cv2.CAP_V4L2 if _linux() else cv2.CAP_ANY),
@@ -172,10 +177,14 @@ def open_source(spec: str, loop: bool = False):
         # Bounded open and read waits: FFmpeg's defaults let a dead server hang the loop for a minute.
         params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 5000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 3000]
         return LiveSource(lambda: cv2.VideoCapture(spec, cv2.CAP_FFMPEG, params), f"stream {spec}")
+    if spec == "rpicam":
+        from edge.rpicam_source import open_rpicam
+
+        return open_rpicam(*size, fps)
     if spec == "picamera2":
         from edge.picamera_source import PicameraSource
 
-        return PicameraSource()
+        return PicameraSource(size)
     path = Path(spec)
     if path.is_dir():
         return ImageSequenceSource(sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), loop)

@@ -15,7 +15,7 @@ eval_app = typer.Typer(help="Measure models on your own data.", no_args_is_help=
 
 def enroll(
     name: str = typer.Argument(..., help="The person's name (any Unicode); becomes DATASET/NAME/."),
-    source: str = typer.Option(..., "--source", help="Camera index, /dev/videoN, a video file, a URL, an image folder, or picamera2."),
+    source: str = typer.Option(..., "--source", help="Camera index, /dev/videoN, a video file, a URL, an image folder, rpicam, or picamera2."),
     dataset: Path = typer.Option(..., "--dataset", help="The face dataset to add the crops to."),
     count: int = typer.Option(20, "--count", min=1, help="How many distinct, sharp face images to keep."),
     faces: Optional[Path] = typer.Option(None, "--faces", help="Also update this trained model in place (LBPH update)."),
