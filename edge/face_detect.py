@@ -58,7 +58,7 @@ class HaarDetector:
         self.settings = settings
         self.cascade = cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / settings.cascade))
         if self.cascade.empty():
-            raise DataError(f"OpenCV's {settings.cascade} could not be loaded; reinstall opencv-contrib-python.")
+            raise DataError(f"OpenCV's {settings.cascade} could not be loaded; reinstall opencv-contrib-python-headless.")
 
     def __call__(self, grey: np.ndarray) -> list[Detection]:
         """The precise search: boxes framed as at training time."""

@@ -78,36 +78,64 @@ class EventsSink:
 
 
 class DisplaySink:
-    """A window: q or Esc quits, s saves a snapshot, p pauses."""
+    """A window: q or Esc quits, s saves a snapshot, p pauses.
+
+    OpenCV's own window where its build has a GUI; otherwise (the headless wheel edgecam
+    installs, so that a Pi without X libraries can import it) a Tk window."""
 
     name = "display"
     TITLE = "edgecam"
+    QUIT, SNAPSHOT, PAUSE = {"q", "Escape"}, "s", "p"
 
     def __init__(self, snapshot_dir: str | os.PathLike = "."):
         self.snapshot_dir = Path(snapshot_dir)
         self.paused = False
+        self.tk = None
         try:
             cv2.namedWindow(self.TITLE, cv2.WINDOW_AUTOSIZE)
-        except cv2.error as error:
+        except cv2.error:
+            self.tk = self._tk_window()
+
+    def _tk_window(self):
+        try:
+            from edge.tk_window import TkWindow
+
+            return TkWindow(self.TITLE)
+        except ImportError as error:
+            raise EdgecamError("Cannot open a window: this OpenCV has no GUI and Python has no Tk "
+                               "(on Debian: sudo apt install python3-tk); use --headless.", 69) from error
+        except Exception as error:  # tkinter.TclError: no display
             raise EdgecamError("Cannot open a window (no display?); use --headless, or set DISPLAY.", 69) from error
 
     def write(self, frame: np.ndarray, event: dict) -> None:
-        cv2.imshow(self.TITLE, frame)
+        if self.tk is not None:
+            self.tk.show(frame)
+        else:
+            cv2.imshow(self.TITLE, frame)
         self._keys(frame, wait=1)
         while self.paused:
             self._keys(frame, wait=50)
 
+    def _key(self, wait: int) -> str | None:
+        if self.tk is not None:
+            return self.tk.key(wait)
+        code = cv2.waitKey(wait) & 0xFF
+        return "Escape" if code == 27 else (chr(code) if code != 0xFF else None)
+
     def _keys(self, frame: np.ndarray, wait: int) -> None:
-        key = cv2.waitKey(wait) & 0xFF
-        if key in (ord("q"), 27):
+        key = self._key(wait)
+        if key in self.QUIT:
             raise StopRequested
-        if key == ord("s"):
+        if key == self.SNAPSHOT:
             path = self.snapshot_dir / time.strftime("edgecam-%Y%m%d-%H%M%S.png")
             cv2.imwrite(str(path), frame)
-        if key == ord("p"):
+        if key == self.PAUSE:
             self.paused = not self.paused
 
     def close(self) -> None:
+        if self.tk is not None:
+            self.tk.close()
+            return
         try:
             cv2.destroyWindow(self.TITLE)
             cv2.waitKey(1)

@@ -1,0 +1,52 @@
+"""A live window with Tk, for OpenCV builds without a GUI (the headless wheel edgecam installs).
+
+The headless OpenCV wheel links no X or GL libraries, so edgecam imports on a
+Raspberry Pi OS Lite image; on a desktop, Python's own Tk shows the frames instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class TkWindow:
+    """``show(frame)`` then ``key()``: the last key pressed ("q", "Escape", ...) or None."""
+
+    def __init__(self, title: str):
+        import tkinter
+
+        self._tk = tkinter
+        self.root = tkinter.Tk()  # TclError without a display
+        self.root.title(title)
+        self.label = tkinter.Label(self.root)
+        self.label.pack()
+        self.keys: list[str] = []
+        self.closed = False
+        self.root.bind("<Key>", lambda event: self.keys.append(event.keysym))
+        self.root.protocol("WM_DELETE_WINDOW", self._on_close)
+
+    def _on_close(self) -> None:
+        self.closed = True
+
+    def show(self, frame: np.ndarray) -> None:
+        height, width = frame.shape[:2]
+        rgb = frame[:, :, ::-1] if frame.ndim == 3 else np.repeat(frame[:, :, None], 3, axis=2)
+        ppm = b"P6 %d %d 255\n" % (width, height) + np.ascontiguousarray(rgb).tobytes()
+        image = self._tk.PhotoImage(data=ppm, format="PPM")
+        self.label.configure(image=image)
+        self.label.image = image  # Tk keeps no reference of its own: without this the picture vanishes
+
+    def key(self, wait_ms: int = 1) -> str | None:
+        self.root.update()
+        if wait_ms > 1:
+            self.root.after(wait_ms, lambda: None)
+            self.root.update()
+        if self.closed:
+            return "q"
+        return self.keys.pop(0) if self.keys else None
+
+    def close(self) -> None:
+        try:
+            self.root.destroy()
+        except self._tk.TclError:
+            pass
