@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -142,6 +143,41 @@ def test_the_window_shows_the_annotated_video(clip, fp32_export, tmp_path):
         loop.send_signal(signal.SIGTERM)
         loop.communicate(timeout=30)
         assert loop.returncode == 0
+    finally:
+        if loop is not None:
+            loop.kill()
+        xvfb.kill()
+
+
+@pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("xdotool") is None,
+                    reason="needs Xvfb and xdotool (installed by .ci/run)")
+def test_the_window_pauses_and_quits_on_its_keys(clip, tmp_path):
+    display = ":96"
+    events = tmp_path / "events.jsonl"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "800x600x24", "-nolisten", "tcp"])
+    env = {"DISPLAY": display}
+    loop = None
+
+    def press(key):
+        window = subprocess.run(["xdotool", "search", "--name", "^edgecam$"], capture_output=True, text=True,
+                                env={**os.environ, **env}).stdout.split()[0]
+        subprocess.run(["xdotool", "windowfocus", "--sync", window, "key", key], check=True, timeout=10,
+                       env={**os.environ, **env})
+
+    try:
+        time.sleep(1.5)
+        loop = start("run", "--source", str(clip.path), "--loop", "--display", "--events", str(events), env=env)
+        assert wait_for(lambda: line_count(events) >= 20, 60), loop.stderr.read() if loop.poll() is not None else ""
+        press("p")
+        time.sleep(0.5)
+        paused_at = line_count(events)
+        time.sleep(1.5)
+        assert line_count(events) == paused_at, "frames kept coming while paused"
+        press("p")
+        assert wait_for(lambda: line_count(events) >= paused_at + 20, 30), "no frames after resuming"
+        press("q")
+        _, stderr = loop.communicate(timeout=30)
+        assert loop.returncode == 0 and "window closed" in stderr, stderr
     finally:
         if loop is not None:
             loop.kill()
