@@ -6,6 +6,8 @@ Raspberry Pi OS Lite image; on a desktop, Python's own Tk shows the frames inste
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 
@@ -37,9 +39,11 @@ class TkWindow:
         self.label.image = image  # Tk keeps no reference of its own: without this the picture vanishes
 
     def key(self, wait_ms: int = 1) -> str | None:
+        """Handle the window's events for about ``wait_ms`` (as cv2.waitKey does), then the key."""
+        deadline = time.monotonic() + wait_ms / 1000
         self.root.update()
-        if wait_ms > 1:
-            self.root.after(wait_ms, lambda: None)
+        while not self.keys and not self.closed and time.monotonic() < deadline:
+            time.sleep(0.005)  # really wait: the pause loop calls this over and over
             self.root.update()
         if self.closed:
             return "q"
