@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -114,14 +115,8 @@ def in_root(root: Path, row: Row, script: str, work: Path) -> subprocess.Complet
            "QEMU_CPU": row.cpu, "PIP_CERT": "/etc/edgecam-host-ca.crt", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
            "PIP_DEFAULT_TIMEOUT": "180", "LANG": "C.UTF-8", "PYTHONUNBUFFERED": "1"}
     command = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
-               f"{mounts} && exec chroot {root} /bin/sh -c {shlex_quote('set -e; ' + script)}"]
+               f"{mounts} && exec chroot {root} /bin/sh -c {shlex.quote('set -e; ' + script)}"]
     return subprocess.run(command, env=env, capture_output=True, text=True)
-
-
-def shlex_quote(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
 
 
 # ---------------------------------------------------------------- inputs and the x86 answers
@@ -182,18 +177,11 @@ def commands(edgecam: str, out: str, roi: str, inputs: str = "/work/inputs") -> 
 
 # ---------------------------------------------------------------- comparison
 
-def iou(a, b) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    w = max(0, min(ax + aw, bx + bw) - max(ax, bx))
-    h = max(0, min(ay + ah, by + bh) - max(ay, by))
-    union = aw * ah + bw * bh - w * h
-    return w * h / union if union else 0.0
-
-
 def compare(x86: Path, arm: Path) -> list[str]:
     """What differs between the two runs' answers; empty when they agree."""
     import cv2
+
+    from edge.face_tracker import iou
 
     problems = []
 
@@ -242,7 +230,7 @@ def run_row(row: Row, work: Path, roi: str) -> list[str]:
               f"python3 -m venv {'--system-site-packages ' if row.desktop else ''}{venv}",
               f"{venv}/bin/pip install --quiet /tmp/src",
               f"! {venv}/bin/python -c 'import torch' 2>/dev/null",
-              f"mkdir -p {out} && {venv}/bin/python -c {shlex_quote(VERSIONS)} > {out}/versions.txt",
+              f"mkdir -p {out} && {venv}/bin/python -c {shlex.quote(VERSIONS)} > {out}/versions.txt",
               commands(f"{venv}/bin/edgecam", out, roi)]
     if row.desktop:
         script += [
