@@ -38,6 +38,12 @@ class CropSettings:
 JITTERS = ((0.04, 0.0, 1.0), (-0.04, 0.0, 1.0), (0.0, 0.04, 0.94), (0.0, -0.03, 1.06))
 
 
+# A face is recognised through the first four variants (the crop, its mirror, shifted left and right):
+# on the face benchmark's tuning scenes they named 97.2-97.5 % of known faces against 96.7-97.2 % for
+# all six and 95.1-95.7 % for the crop alone, averaged over 90 % and 95 % of strangers rejected.
+PROBE_VARIANTS = 4
+
+
 class FaceCropper:
     def __init__(self, settings: CropSettings):
         self.settings = settings
@@ -56,6 +62,10 @@ class FaceCropper:
             box = (round(x + dx * w + (w - nw) / 2), round(y + dy * h + (h - nh) / 2), round(nw), round(nh))
             crops.append(self(grey, Detection(box, detection.score, detection.eyes)))
         return crops
+
+    def probes(self, grey: np.ndarray, detection: Detection) -> list[np.ndarray]:
+        """The crops one face is recognised through (see PROBE_VARIANTS)."""
+        return self.variants(grey, detection)[:PROBE_VARIANTS]
 
     def __call__(self, grey: np.ndarray, detection: Detection) -> np.ndarray:
         s = self.settings

@@ -17,6 +17,7 @@ import numpy as np
 
 from edge.errors import DataError, MissingInput
 from edge.face_crop import CropSettings, FaceCropper
+from edge.face_decision import nearest_per_person, relative_distance
 from edge.face_detect import Detection, DetectorSettings, make_detector
 from edge.model_fetch import installed
 
@@ -79,8 +80,21 @@ class FaceRecognizer:
         self.meta = read_metadata(self.model_dir)
         self.lbph = load_lbph(self.model_dir / MODEL_FILE)
         self.names = {int(label): name for label, name in self.meta["names"].items()}
-        self.threshold = float(threshold if threshold is not None else self.meta["threshold"]["distance"])
-        self.spread = float(self.meta["threshold"].get("spread", self.threshold * 0.1)) or 1.0
+        calibrated = self.meta["threshold"]
+        # The calibrated rule compares the nearest person with the runners-up (face_decision);
+        # a distance the user chose, or a model from before that rule, uses the raw distance.
+        chosen_by_user = threshold is not None or calibrated.get("calibrated_distance") is not None
+        self.relative = None if chosen_by_user else calibrated.get("relative")
+        self.threshold = float(threshold if threshold is not None else calibrated["distance"])
+        if self.relative:
+            self.limit, self.spread = float(self.relative["value"]), float(self.relative["spread"]) or 0.01
+            # A face farther from everyone than half the calibration strangers were is no one we
+            # know, however its runners-up happen to fall (on the tuning scenes this cap cost 0.2-0.3 %
+            # of known faces).
+            self.cap = float(self.relative.get("distance_cap", math.inf))
+        else:
+            self.limit = self.threshold
+            self.spread = float(calibrated.get("spread", self.threshold * 0.1)) or 1.0
         detector = DetectorSettings(**self.meta["detector"])
         if yunet_model:
             detector.detector, detector.yunet_model = "yunet", yunet_model
@@ -88,20 +102,26 @@ class FaceRecognizer:
             detector.yunet_model = str(installed())  # trained elsewhere: the copy fetched on this machine
         self.detect = make_detector(detector)
         self.crop = FaceCropper(CropSettings(**self.meta["crop"]))
+        self.probe_variants = bool(self.relative)  # calibrated that way (train.face_calibration)
 
-    def identify(self, crop: np.ndarray) -> tuple[str, float, float]:
-        """Name, confidence and distance for one prepared crop."""
-        label, distance = self.lbph.predict(crop)
-        known = distance <= self.threshold
-        # Confidence grows with the distance from the threshold, scaled by how far apart
-        # genuine and stranger distances lay when the model was calibrated.
-        confidence = 1 / (1 + math.exp(-abs(self.threshold - distance) / self.spread))
-        return (self.names.get(label, UNKNOWN) if known else UNKNOWN), confidence, float(distance)
+    def identify(self, *crops: np.ndarray) -> tuple[str, float, float]:
+        """Name, confidence and distance for one face, given one or more prepared crops of it."""
+        labels, distances = nearest_per_person(self.lbph, *crops)
+        label, distance = int(labels[0]), float(distances[0])
+        score = relative_distance(distances) if self.relative else distance
+        known = score <= self.limit and (not self.relative or distance <= self.cap)
+        # Confidence grows with the score's distance from the limit, scaled by how far apart
+        # genuine and stranger scores lay when the model was calibrated.
+        confidence = 1 / (1 + math.exp(-abs(self.limit - score) / self.spread))
+        return (self.names.get(label, UNKNOWN) if known else UNKNOWN), confidence, distance
 
     def recognize(self, grey: np.ndarray, detections: list[Detection]) -> list[Face]:
         faces = []
         for detection in detections:
-            name, confidence, distance = self.identify(self.crop(grey, detection))
+            # A detector's box lands a little differently on every frame; the nearest of a few shifted
+            # and mirrored crops matches its own person best (FaceCropper.probes).
+            crops = self.crop.probes(grey, detection) if self.probe_variants else [self.crop(grey, detection)]
+            name, confidence, distance = self.identify(*crops)
             faces.append(Face(name, confidence, distance, detection.box))
         return faces
 

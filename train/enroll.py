@@ -118,7 +118,9 @@ def update_model(model_dir: Path, name: str, images: list[Path]) -> dict:
     lbph.update(crops, np.full(len(crops), label, dtype=np.int32))
     meta["names"] = {str(k): v for k, v in sorted(names.items())}
     override = meta["threshold"].get("calibrated_distance") is not None
-    threshold = recalibrate(lbph, camera_factor=meta["threshold"].get("camera_factor", 1.0))
+    relative = meta["threshold"].get("relative")
+    threshold = recalibrate(lbph, camera_factor=meta["threshold"].get("camera_factor", 1.0),
+                            relative_factor=relative.get("camera_factor", 1.0) if relative else None)
     if override:  # a user-chosen threshold stays; the calibration beside it is refreshed
         threshold["calibrated_distance"], threshold["distance"] = threshold["distance"], meta["threshold"]["distance"]
     meta["threshold"] = threshold

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from edge.face_decision import RIVALS, relative_distances
+
 
 def histograms(lbph) -> np.ndarray:
     """The trained model's histograms, one row per training crop, in training order."""
@@ -70,4 +72,35 @@ def choose_threshold(genuine: np.ndarray, impostor: np.ndarray, reject_target: f
         "genuine_percentiles": {p: float(np.percentile(genuine, p)) for p in (10, 50, 90)},
         "impostor_percentiles": {p: float(np.percentile(impostor, p)) for p in (10, 50, 90)},
         "pairs": {"genuine": int(len(genuine)), "impostor": int(len(impostor))},
+    }
+
+
+def relative_genuine_and_impostor(distances: np.ndarray, query_labels: np.ndarray, query_sources: np.ndarray,
+                                  gallery_labels: np.ndarray, gallery_sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """As ``genuine_and_impostor``, for the score the recogniser decides on: the nearest person's
+    distance over the runners-up's (edge.face_decision). A query as a stranger is scored against
+    everyone but its own person."""
+    people = np.unique(gallery_labels)
+    same_image = query_sources[:, None] == gallery_sources[None, :]
+    minima = np.column_stack([np.where(same_image[:, gallery_labels == person], np.inf,
+                                       distances[:, gallery_labels == person]).min(axis=1) for person in people])
+    own_column = query_labels[:, None] == people[None, :]
+    own = np.where(own_column, minima, np.inf).min(axis=1)
+    others = np.sort(np.where(own_column, np.inf, minima), axis=1)[:, :-1]  # own column sorted last, dropped
+    usable = np.isfinite(own)
+    genuine = relative_distances(own[usable], others[usable])
+    impostor = relative_distances(others[:, 0], others[:, 1:])
+    return genuine, impostor
+
+
+def choose_relative_threshold(genuine: np.ndarray, impostor: np.ndarray, reject_target: float = 0.9) -> dict:
+    """The largest relative distance that still rejects ``reject_target`` of the calibration strangers."""
+    value = float(np.percentile(impostor, (1 - reject_target) * 100))
+    return {
+        "value": value,
+        "rule": f"nearest person / mean of the next {RIVALS}; {reject_target:.0%} of calibration strangers rejected",
+        "rivals": RIVALS,
+        "spread": float(max(np.median(impostor) - np.median(genuine), 1e-6) / 4),
+        "calibration_known_accepted": float((genuine <= value).mean()),
+        "calibration_strangers_rejected": float((impostor > value).mean()),
     }

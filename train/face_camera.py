@@ -40,9 +40,11 @@ def camera_view(grey: np.ndarray, detection: Detection, rng: np.random.Generator
 
 
 def camera_query(grey: np.ndarray, detection: Detection, detector, cropper: FaceCropper,
-                 rng: np.random.Generator) -> np.ndarray:
+                 rng: np.random.Generator, variants: bool = False) -> np.ndarray | list[np.ndarray]:
     """One calibration crop: the camera view, the face found again by the detector (its framing
-    wobbles as it will live), the scaled photo box if the detector misses it."""
+    wobbles as it will live), the scaled photo box if the detector misses it. With ``variants``,
+    the crops the recogniser probes with (FaceCropper.probes)."""
     view, scaled = camera_view(grey, detection, rng)
     found = [d for d in detector(view) if centre_inside(d.box, scaled.box)]
-    return cropper(view, found[0] if found else scaled)
+    face = found[0] if found else scaled
+    return cropper.probes(view, face) if variants else cropper(view, face)

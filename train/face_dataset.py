@@ -28,8 +28,9 @@ CAMERA_VIEWS = 2  # camera-like views of each photo added to its gallery variant
 class FaceSet:
     # person -> one entry per image: its crop variants, the plain crop first (see FaceCropper.variants)
     crops: dict[str, list[list[np.ndarray]]] = field(default_factory=dict)
-    # person -> one camera-like crop per image, same order: the calibration queries (see face_camera)
-    queries: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    # person -> one camera-like face per image, same order, as the variants the recogniser probes
+    # with: the calibration queries (see face_camera)
+    queries: dict[str, list[list[np.ndarray]]] = field(default_factory=dict)
     sources: dict[str, list[str]] = field(default_factory=dict)  # person -> image paths, same order
     skipped: list[dict] = field(default_factory=list)  # {"image", "reason"}
     whole_image_crops: int = 0
@@ -88,7 +89,8 @@ def load_crops(dataset: Path, detector, cropper: FaceCropper, on_image=None) -> 
             # blurred and noisy, and matches such a view more closely than the clean photo.
             views = [camera_query(grey, detection, detector, cropper, rng) for _ in range(CAMERA_VIEWS)]
             faces.crops.setdefault(person, []).append(cropper.variants(grey, detection) + views)
-            faces.queries.setdefault(person, []).append(camera_query(grey, detection, detector, cropper, rng))
+            faces.queries.setdefault(person, []).append(
+                camera_query(grey, detection, detector, cropper, rng, variants=True))
             faces.sources.setdefault(person, []).append(str(path))
     return faces
 

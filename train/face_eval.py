@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 
+from edge.face_decision import nearest_per_person, relative_distance
 from edge.face_recognizer import UNKNOWN
 from train.face_training import LbphParams, fit
 
@@ -35,23 +36,24 @@ def evaluate(crops: dict[str, list[list[np.ndarray]]], params: LbphParams, max_p
             gallery[name] = [c for i, c in enumerate(items) if i not in probe_index]
             probes += [(name, items[i][0]) for i in sorted(probe_index)]  # the plain crop, as a camera gives
         fitted = fit(gallery, params, max_per_person)
-        threshold = fitted.threshold["distance"]
+        threshold = fitted.threshold["relative"]["value"]
         fold_counts = dict.fromkeys(totals, 0)
         for name, crop in probes:
-            label, distance = fitted.lbph.predict(crop)
-            right = fitted.names[label] == name
+            labels, distances = nearest_per_person(fitted.lbph, crop)
+            right = fitted.names[labels[0]] == name
+            known = relative_distance(distances) <= threshold
             fold_counts["known"] += 1
             fold_counts["named_right_closed"] += right
-            fold_counts["named_right_open"] += right and distance <= threshold
-            fold_counts["falsely_rejected"] += distance > threshold
+            fold_counts["named_right_open"] += right and known
+            fold_counts["falsely_rejected"] += not known
         for name in strangers:
             for variants in crops[name]:
-                _, distance = fitted.lbph.predict(variants[0])
+                _, distances = nearest_per_person(fitted.lbph, variants[0])
                 fold_counts["strangers"] += 1
-                fold_counts["strangers_rejected"] += distance > threshold
+                fold_counts["strangers_rejected"] += relative_distance(distances) > threshold
         for key in totals:
             totals[key] += fold_counts[key]
-        per_fold.append({"strangers": strangers, "threshold": round(threshold, 2), **fold_counts})
+        per_fold.append({"strangers": strangers, "threshold": round(threshold, 3), **fold_counts})
 
     known, unknown = max(1, totals["known"]), max(1, totals["strangers"])
     return {

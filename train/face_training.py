@@ -41,8 +41,8 @@ class FittedFaces:
 def fit(samples: dict[str, list[list[np.ndarray]]], params: LbphParams, max_per_person: int,
         reject_target: float = 0.9, queries: dict[str, list[np.ndarray]] | None = None) -> FittedFaces:
     """``samples``: person -> one list of crop variants per image, the plain crop first.
-    ``queries``: person -> one camera-like crop per image, same order; the threshold is calibrated
-    on them when given, else on the plain crops."""
+    ``queries``: person -> one camera-like face per image, same order, as a list of crop variants;
+    the threshold is calibrated on them when given, else on the plain crops."""
     if len(samples) < 2:
         raise DataError(f"Face training needs at least two people to learn what a stranger looks like; "
                         f"found {len(samples)} ({', '.join(samples) or 'none'}).")
@@ -67,20 +67,31 @@ def fit(samples: dict[str, list[list[np.ndarray]]], params: LbphParams, max_per_
         keep.extend(members[chosen])
     keep = np.array(sorted(keep))
 
-    def calibrate(query_hist):
-        genuine, impostor = face_calibration.genuine_and_impostor(
-            face_calibration.chi_square_alt(query_hist, hist[keep]), labels[plain], sources[plain],
-            labels[keep], sources[keep])
+    def calibrate(query_hist, views_per_query=1):
+        # A query seen through several variants is as near a gallery crop as its nearest variant.
+        distances = face_calibration.chi_square_alt(query_hist, hist[keep])
+        distances = distances.reshape(len(plain), views_per_query, -1).min(axis=1)
+        pairs = (distances, labels[plain], sources[plain], labels[keep], sources[keep])
+        genuine, impostor = face_calibration.genuine_and_impostor(*pairs)
         if len(genuine) == 0:
             raise DataError("Every person has a single usable image; at least two per person are needed "
                             "to calibrate the unknown threshold.")
-        return face_calibration.choose_threshold(genuine, impostor, reject_target)
+        threshold = face_calibration.choose_threshold(genuine, impostor, reject_target)
+        threshold["relative"] = face_calibration.choose_relative_threshold(
+            *face_calibration.relative_genuine_and_impostor(*pairs), reject_target)
+        threshold["relative"]["distance_cap"] = threshold["impostor_percentiles"][50]
+        return threshold
 
     threshold = photos = calibrate(hist[plain])
     if queries:
-        threshold = calibrate(_histograms_of(params, [q for name in names for q in queries[name]]))
+        views = {len(variants) for name in names for variants in queries[name]}
+        if len(views) != 1:
+            raise ValueError("every calibration query needs the same number of variants")
+        threshold = calibrate(_histograms_of(params, [crop for name in names for variants in queries[name]
+                                                      for crop in variants]), views.pop())
         # Kept so that recalibrating from the model alone (after enrolment) lands on the camera's scale.
         threshold["camera_factor"] = threshold["distance"] / photos["distance"]
+        threshold["relative"]["camera_factor"] = threshold["relative"]["value"] / photos["relative"]["value"]
     if len(keep) == len(crops):
         gallery = everything
     else:
@@ -90,20 +101,28 @@ def fit(samples: dict[str, list[list[np.ndarray]]], params: LbphParams, max_per_
     return FittedFaces(gallery, names, kept, threshold)
 
 
-def recalibrate(lbph, reject_target: float = 0.9, camera_factor: float = 1.0) -> dict:
+def recalibrate(lbph, reject_target: float = 0.9, camera_factor: float = 1.0,
+                relative_factor: float | None = None) -> dict:
     """Calibrate from a trained model alone (its histograms and labels), e.g. after update().
 
     The model does not know which crops came from the same image, so the genuine figures
     are optimistic; the threshold itself depends on strangers' distances only. Photos sit
     closer together than camera frames, so the distance is scaled by ``camera_factor``,
-    the ratio the model's training measured between the two."""
+    the ratio the model's training measured between the two; ``relative_factor`` does the same
+    for the relative rule, which is only recalibrated for models that were trained with it."""
     hist = face_calibration.histograms(lbph)
     labels = np.asarray(lbph.getLabels()).ravel()
     sources = np.arange(len(labels))
-    genuine, impostor = face_calibration.genuine_and_impostor(
-        face_calibration.chi_square_alt(hist, hist), labels, sources, labels, sources)
+    pairs = (face_calibration.chi_square_alt(hist, hist), labels, sources, labels, sources)
+    genuine, impostor = face_calibration.genuine_and_impostor(*pairs)
     threshold = face_calibration.choose_threshold(genuine * camera_factor, impostor * camera_factor, reject_target)
     threshold["camera_factor"] = camera_factor
+    if relative_factor:
+        genuine, impostor = face_calibration.relative_genuine_and_impostor(*pairs)
+        threshold["relative"] = face_calibration.choose_relative_threshold(
+            genuine * relative_factor, impostor * relative_factor, reject_target)
+        threshold["relative"]["camera_factor"] = relative_factor
+        threshold["relative"]["distance_cap"] = threshold["impostor_percentiles"][50]
     return threshold
 
 

@@ -31,9 +31,7 @@ def train_faces(dataset: Path, out: Path, detector: DetectorSettings, crop: Crop
     save(out, fitted.lbph, meta)
     t = meta["threshold"]
     console.print(f"[green]Trained {len(fitted.names)} people[/] from {sum(fitted.kept.values())} crops "
-                  f"(skipped {len(faces.skipped)}); unknown beyond distance {t['distance']:.1f} "
-                  f"(calibration: {t['calibration_known_accepted']:.0%} known accepted, "
-                  f"{t['calibration_strangers_rejected']:.0%} strangers rejected). Wrote {out / MODEL_FILE}.")
+                  f"(skipped {len(faces.skipped)}); {_rule(t)}. Wrote {out / MODEL_FILE}.")
     return meta
 
 
@@ -73,3 +71,13 @@ def save(out: Path, lbph, meta: dict) -> None:
     with atomic.atomic_path(out / MODEL_FILE, PRIVATE) as tmp:
         lbph.write(str(tmp))
     atomic.write_text(out / META_FILE, json.dumps(meta, indent=2, ensure_ascii=False) + "\n", PRIVATE)
+
+
+def _rule(threshold: dict) -> str:
+    """The stranger rule the recogniser will apply, as a sentence."""
+    if threshold.get("calibrated_distance") is not None:
+        return f"unknown beyond distance {threshold['distance']:.1f} (your choice)"
+    relative = threshold["relative"]
+    return (f"unknown when the nearest person is not clearly nearer than the next {relative['rivals']} "
+            f"(ratio above {relative['value']:.3f}; calibration: {relative['calibration_known_accepted']:.0%} "
+            f"known accepted, {relative['calibration_strangers_rejected']:.0%} strangers rejected)")
