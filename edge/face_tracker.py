@@ -5,7 +5,11 @@ keep their last box. A track is recognised on its first three detections and
 then every ``recognize_every`` detections, each time after a precise search in
 a small window around it (LBPH needs the face framed as at training time), and
 the name shown is the majority of its recent votes, so a single bad frame never
-makes a name flicker.
+makes a name flicker. A vote against a settled name is checked at the very next
+detection, and two in a row replace the old votes: that is someone else standing
+where the last person stood (a cut), whom the majority would otherwise have
+kept calling by the old name until four new votes outnumbered the old (up to 96
+frames at the defaults).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ class Track:
     confidences: deque = field(default_factory=lambda: deque(maxlen=7))
     missed: int = 0
     seen: int = 0
+    challenger: str | None = None  # the other name the last vote gave, awaiting a second look
 
     def face(self) -> Face:
         if not self.votes:
@@ -95,7 +100,7 @@ class FaceTracker:
             unmatched.remove(best)
             track.box, track.missed = detections[best].box, 0
             track.seen += 1
-            if len(track.votes) < 3 or track.seen % self.settings.recognize_every == 0:
+            if len(track.votes) < 3 or track.seen % self.settings.recognize_every == 0 or track.challenger:
                 self._vote(track, grey, detections[best])
         self.tracks = [t for t in self.tracks if t.missed <= self.settings.max_missed]
         for i in unmatched:
@@ -112,6 +117,18 @@ class FaceTracker:
     def _vote(self, track: Track, grey: np.ndarray, detection: Detection, precise: Detection | None = None) -> None:
         precise = precise or self.recognizer.detect.around(grey, detection.box) or detection
         [face] = self.recognizer.recognize(grey, [precise])
+        settled = Counter(track.votes).most_common(1)[0][0] if len(track.votes) >= 3 else None
+        if face.name == track.challenger:
+            # Two looks in a row say someone else: a new person stands there, not a bad frame.
+            for votes in (track.votes, track.distances, track.confidences):
+                last = votes[-1]
+                votes.clear()
+                votes.append(last)
+            track.challenger = None
+        elif settled is not None and face.name != settled:
+            track.challenger = face.name  # look again at the next detection before believing it
+        else:
+            track.challenger = None
         track.votes.append(face.name)
         track.distances.append(face.distance)
         track.confidences.append(face.confidence)

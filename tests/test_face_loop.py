@@ -26,8 +26,9 @@ def test_people_come_and_go_in_the_overlay(orl_model, tmp_path, seed):
     report = score_loop(shown, sequence)
     # A person who left is gone from the events within two detection cycles.
     assert max(report["lingering_frames"]) <= 2 * DETECT_EVERY, report
-    # Whoever arrives is boxed at once, and most are named within 0.5 s of 30 FPS footage.
-    named = [lag for lag in report["naming_frames"] if lag is not None]
-    assert all(lag <= 15 for lag in named), report
-    assert len(named) >= 0.7 * len(report["naming_frames"]), report
-    assert report["exact_frames"] >= 0.7, report
+    # Nearly everyone who arrives is named during their visit, most within 0.5 s of 30 FPS footage
+    # (one who steps in where someone stood may wait for the next recognition to notice).
+    lags = report["naming_frames"]
+    assert sum(lag is not None for lag in lags) >= 0.9 * len(lags), report
+    assert sum(lag is not None and lag <= 15 for lag in lags) >= 0.8 * len(lags), report
+    assert report["exact_frames"] >= 0.8, report
