@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from edge.errors import ConfigError
+from edgecam.edge.errors import ConfigError
 
 PATTERNS = ("chessboard", "circles", "acircles", "charuco")
 

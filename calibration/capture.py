@@ -7,10 +7,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from calibration.boards import Board
-from calibration.intrinsics import View
-from edge.errors import DataError
-from edge.sources import read_image
+from edgecam.calibration.boards import Board
+from edgecam.calibration.intrinsics import View
+from edgecam.edge.errors import DataError
+from edgecam.edge.sources.capture import read_image
 
 
 def views_from_images(board: Board, images: list[Path], on_image=None) -> tuple[list[View], tuple[int, int], list[str]]:

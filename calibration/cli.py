@@ -35,11 +35,11 @@ def camera(
 
     Example: `edgecam calibrate camera shots/*.jpg --pattern chessboard --size 9x6 --square 25 --out camera.yml`
     """
-    from calibration.boards import Board, parse_size
-    from calibration.capture import views_from_images, views_from_source
-    from calibration.intrinsics import calibrate, flags_from, save
-    from edge.errors import ConfigError
-    from edge.sources import open_source
+    from edgecam.calibration.boards import Board, parse_size
+    from edgecam.calibration.capture import views_from_images, views_from_source
+    from edgecam.calibration.intrinsics import calibrate, flags_from, save
+    from edgecam.edge.errors import ConfigError
+    from edgecam.edge.sources.capture import open_source
 
     console = Console(stderr=True)
     cols, rows = parse_size(size)
@@ -85,9 +85,9 @@ def undistort(
     """
     import cv2
 
-    from edge import atomic
-    from edge.sources import read_image
-    from edge.undistort import Undistorter
+    from edgecam.edge import atomic
+    from edgecam.edge.sources.capture import read_image
+    from edgecam.edge.sources.undistort import Undistorter
 
     fix = Undistorter(calibration)
     out.mkdir(parents=True, exist_ok=True)
@@ -110,10 +110,10 @@ def roi(
 
     Example: `edgecam calibrate roi --source 0 --four-corners --out edgecam.toml`
     """
-    from calibration.roi_setup import parse_corners, pick_corners, pick_rectangle, store
-    from edge.config import parse_roi
-    from edge.errors import ConfigError, Unavailable
-    from edge.sources import open_source
+    from edgecam.calibration.roi_setup import parse_corners, pick_corners, pick_rectangle, store
+    from edgecam.edge.config import parse_roi
+    from edgecam.edge.errors import ConfigError, Unavailable
+    from edgecam.edge.sources.capture import open_source
 
     box = parse_roi(rect) if rect else None
     quad = parse_corners(corners) if corners else None

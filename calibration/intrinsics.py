@@ -8,8 +8,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge import atomic
-from edge.errors import DataError
+from edgecam.edge import atomic
+from edgecam.edge.errors import DataError
 
 FLAG_NAMES = {
     "fix_aspect_ratio": cv2.CALIB_FIX_ASPECT_RATIO,

@@ -7,9 +7,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge import atomic
-from edge import config as configuration
-from edge.errors import ConfigError
+from edgecam.edge import atomic
+from edgecam.edge import config as configuration
+from edgecam.edge.errors import ConfigError
 
 
 def parse_corners(text: str) -> list[int]:

@@ -13,10 +13,10 @@ import time
 
 import numpy as np
 
-from edge.config import Config
-from edge.loop import Pipeline
-from edge.sources import open_source
-from edge.timing import latency_stats
+from edgecam.edge.config import Config
+from edgecam.edge.loop import Pipeline
+from edgecam.edge.sources.capture import open_source
+from edgecam.edge.timing import latency_stats
 
 
 def decode(source_spec: str, frames: int) -> tuple[list[np.ndarray], list[float]]:
@@ -61,9 +61,9 @@ def run_pipeline(config: Config, frames: list[np.ndarray], decode_ms: list[float
 
 def run_streamed(config: Config, frames: list[np.ndarray], viewers: int) -> dict:
     """The pipeline again, now handing every frame to the web stream while ``viewers`` clients read it."""
-    from edge.frame_hub import FrameHub
-    from edge.stream_server import StreamServer
-    from edge.telemetry import Telemetry
+    from edgecam.edge.outputs.frame_hub import FrameHub
+    from edgecam.edge.outputs.stream_server import StreamServer
+    from edgecam.edge.outputs.telemetry import Telemetry
 
     pipeline, telemetry = Pipeline(config), Telemetry()
     server = StreamServer("127.0.0.1:0", FrameHub(config.stream.quality), telemetry, max_viewers=max(viewers, 1))

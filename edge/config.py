@@ -14,7 +14,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from edge.errors import ConfigError
+from edgecam.edge.errors import ConfigError
 
 
 @dataclass

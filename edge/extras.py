@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from edge.errors import Unavailable
+from edgecam.edge.errors import Unavailable
 
 
 def require(module: str, extra: str, purpose: str):

@@ -10,18 +10,18 @@ from dataclasses import dataclass, field
 
 import cv2
 
-from edge.config import Config
-from edge.digit_stage import DigitStage
-from edge.face_recognizer import FaceRecognizer
-from edge.face_tracker import FaceTracker, TrackerSettings
-from edge.notify import Notifier
-from edge.overlay import Overlay
-from edge.scene_changes import SceneChanges
-from edge.sinks import DisplaySink, EventsSink, RecordSink, StopRequested
-from edge.sources import open_source
-from edge.telemetry import Telemetry
-from edge.timing import RateMeter, StageTimes
-from edge.undistort import Undistorter
+from edgecam.edge.config import Config
+from edgecam.edge.digits.stage import DigitStage
+from edgecam.edge.faces.recognizer import FaceRecognizer
+from edgecam.edge.faces.tracker import FaceTracker, TrackerSettings
+from edgecam.edge.notify import Notifier
+from edgecam.edge.overlay import Overlay
+from edgecam.edge.scene_changes import SceneChanges
+from edgecam.edge.outputs.sinks import DisplaySink, EventsSink, RecordSink, StopRequested
+from edgecam.edge.sources.capture import open_source
+from edgecam.edge.outputs.telemetry import Telemetry
+from edgecam.edge.timing import RateMeter, StageTimes
+from edgecam.edge.sources.undistort import Undistorter
 
 
 @dataclass
@@ -158,7 +158,7 @@ def _open_sinks(sinks: list, config: Config, source, telemetry: Telemetry, log) 
     if config.stream.listen:
         sinks.append(_stream(config, telemetry, log))
     if config.mqtt.broker:
-        from edge.mqtt_link import MqttLink
+        from edgecam.edge.outputs.mqtt_link import MqttLink
 
         link = MqttLink(config.mqtt, telemetry, log)
         sinks.append(link)
@@ -166,8 +166,8 @@ def _open_sinks(sinks: list, config: Config, source, telemetry: Telemetry, log) 
 
 
 def _stream(config: Config, telemetry: Telemetry, log):
-    from edge.frame_hub import FrameHub
-    from edge.stream_server import StreamServer
+    from edgecam.edge.outputs.frame_hub import FrameHub
+    from edgecam.edge.outputs.stream_server import StreamServer
 
     token = os.environ.get("EDGECAM_STREAM_TOKEN") or config.stream.token
     server = StreamServer(config.stream.listen, FrameHub(config.stream.quality), telemetry, token,

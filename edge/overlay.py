@@ -7,8 +7,8 @@ import time
 import cv2
 import numpy as np
 
-from edge.digit_reader import Reading
-from edge.face_recognizer import UNKNOWN, Face
+from edgecam.edge.digits.reader import Reading
+from edgecam.edge.faces.recognizer import UNKNOWN, Face
 
 GREEN, RED, YELLOW, WHITE, BLACK = (60, 200, 60), (50, 50, 230), (0, 215, 255), (255, 255, 255), (0, 0, 0)
 FONT = cv2.FONT_HERSHEY_SIMPLEX

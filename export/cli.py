@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from edge.extras import require
+from edgecam.edge.extras import require
 
 app = typer.Typer(help="Turn a trained checkpoint into the ONNX model the device runs (needs the 'train' extra).",
                   no_args_is_help=True)
@@ -34,8 +34,8 @@ def onnx(
     """
     require("torch", "train", "Exporting")
     require("onnxscript", "train", "Exporting")
-    from export.job import export_onnx
-    from train.mnist import default_data_dir
+    from edgecam.export.job import export_onnx
+    from edgecam.train.digits.mnist import default_data_dir
 
     console = Console(stderr=True)
     report = export_onnx(checkpoint, out, int8, opset, data_dir or default_data_dir(), console, calibration_images)

@@ -14,10 +14,10 @@ from pathlib import Path
 import onnx
 import torch
 
-from edge.digit_model import FORMAT
-from edge.errors import VerificationFailed
-from train import digit_nets
-from train.digit_training import load_checkpoint
+from edgecam.edge.digits.model import FORMAT
+from edgecam.edge.errors import VerificationFailed
+from edgecam.train.digits import nets as digit_nets
+from edgecam.train.digits.training import load_checkpoint
 
 INPUT_NAME, OUTPUT_NAME = "image", "scores"
 DEFAULT_OPSET = 18

@@ -10,7 +10,7 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
-from edge.digit_model import DigitModel, session_options
+from edgecam.edge.digits.model import DigitModel, session_options
 
 
 def compare(model: torch.nn.Module, onnx_path: Path, images: np.ndarray, labels: np.ndarray,

@@ -25,7 +25,7 @@ def pytest_configure(config):
 def mnist_data_dir() -> Path:
     """MNIST in the per-user cache (fetched and verified on first use, reused after)."""
     pytest.importorskip("torch")
-    from train.mnist import default_data_dir, ensure_mnist
+    from edgecam.train.digits.mnist import default_data_dir, ensure_mnist
 
     data_dir = Path(os.environ.get("EDGECAM_TEST_MNIST", default_data_dir()))
     ensure_mnist(data_dir)
@@ -34,7 +34,7 @@ def mnist_data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def mnist(mnist_data_dir):
-    from train.mnist import load_mnist, raw_dir_of
+    from edgecam.train.digits.mnist import load_mnist, raw_dir_of
 
     return load_mnist(raw_dir_of(mnist_data_dir))
 
@@ -42,7 +42,7 @@ def mnist(mnist_data_dir):
 def run_cli(*args: str, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run ``edgecam`` as a user would, in a fresh interpreter."""
     return subprocess.run(
-        [sys.executable, "-m", "edge.cli", *args], capture_output=True, text=True, timeout=timeout,
+        [sys.executable, "-m", "edgecam", *args], capture_output=True, text=True, timeout=timeout,
         cwd=ROOT, env={**os.environ, **(env or {}), "COLUMNS": "200"},
     )
 
@@ -51,7 +51,7 @@ def run_cli(*args: str, timeout: float = 600, env: dict | None = None) -> subpro
 def trained_checkpoint(mnist, tmp_path_factory):
     """A small but real digit model: 20,000 MNIST images, 2 epochs (~98.5 %)."""
     torch = pytest.importorskip("torch")
-    from train.digit_training import Recipe, Trainer
+    from edgecam.train.digits.training import Recipe, Trainer
 
     path = tmp_path_factory.mktemp("checkpoint") / "digits.pt"
     trainer = Trainer(Recipe.for_arch("edge", epochs=2, limit=20000), mnist, torch.device("cpu"))
@@ -72,7 +72,7 @@ def fp32_export(trained_checkpoint, mnist_data_dir, tmp_path_factory):
 def clip(mnist, tmp_path_factory):
     """120 frames: five cards of MNIST test digits; people s31-s33 (ORL) walking past when present."""
     from tests.orl_scenes import ORL, orl_image
-    from train.demo_clip import make_clip
+    from edgecam.edge.scenes.clip import make_clip
 
     people = {f"s{p}": [orl_image(p, i) for i in range(1, 11)] for p in (31, 32, 33)} if ORL.is_dir() else None
     return make_clip(tmp_path_factory.mktemp("clip") / "clip.mp4", mnist.test_images, mnist.test_labels,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from edge.face_detect import centre_inside
+from edgecam.edge.faces.detect import centre_inside
 from tests.face_scenes import FRAME, background, camera, paste
 from tests.orl_scenes import orl_image
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge.face_detect import centre_inside
+from edgecam.edge.faces.detect import centre_inside
 from tests.orl_scenes import ORL, orl_image
 
 FRAME = (640, 480)
@@ -197,7 +197,7 @@ def format_table(report: dict) -> str:
 
 
 def main() -> None:
-    from edge.face_recognizer import FaceRecognizer
+    from edgecam.edge.faces.recognizer import FaceRecognizer
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("model", type=Path, help="a face model trained on ORL s1-s30, images 1-8")

@@ -50,7 +50,7 @@ def write_orl_dataset(target: Path, people, images) -> Path:
 
 def benchmark(model_dir: Path, seed: int = 7) -> dict:
     """The issue's figure: s1-s30 enrolled from images 1-8; images 9-10 of all 40 in camera-like frames."""
-    from edge.face_recognizer import UNKNOWN, FaceRecognizer
+    from edgecam.edge.faces.recognizer import UNKNOWN, FaceRecognizer
 
     recognizer = FaceRecognizer(model_dir)
     rng = np.random.default_rng(seed)

@@ -128,10 +128,10 @@ def make_inputs(work: Path) -> dict:
     import torch
 
     from tests.orl_scenes import ORL, orl_image, place_in_frame, write_orl_dataset
-    from train.cards import make_card
-    from train.demo_clip import make_clip
-    from train.digit_training import Recipe, Trainer
-    from train.mnist import default_data_dir, ensure_mnist, load_mnist, raw_dir_of
+    from edgecam.edge.scenes.cards import make_card
+    from edgecam.edge.scenes.clip import make_clip
+    from edgecam.train.digits.training import Recipe, Trainer
+    from edgecam.train.digits.mnist import default_data_dir, ensure_mnist, load_mnist, raw_dir_of
 
     if not ORL.is_dir():
         raise SystemExit(f"ORL faces not found at {ORL}: the check compares face answers too.")
@@ -161,7 +161,7 @@ def make_inputs(work: Path) -> dict:
 
 
 def _edgecam(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "edge.cli", *args], check=True, cwd=ROOT, capture_output=True, text=True)
+    subprocess.run([sys.executable, "-m", "edgecam", *args], check=True, cwd=ROOT, capture_output=True, text=True)
 
 
 def commands(edgecam: str, out: str, roi: str, inputs: str = "/work/inputs") -> str:
@@ -181,7 +181,7 @@ def compare(x86: Path, arm: Path) -> list[str]:
     """What differs between the two runs' answers; empty when they agree."""
     import cv2
 
-    from edge.face_tracker import iou
+    from edgecam.edge.faces.tracker import iou
 
     problems = []
 
@@ -281,7 +281,7 @@ def main() -> int:
         builds = [pool.submit(ensure_root, row) for row in rows]
         log("making inputs and the x86 answers")
         roi = make_inputs(work)["roi"]
-        subprocess.run(["sh", "-c", commands(f"{sys.executable} -m edge.cli", str(work / "out" / "x86"), roi,
+        subprocess.run(["sh", "-c", commands(f"{sys.executable} -m edgecam", str(work / "out" / "x86"), roi,
                                              str(work / "inputs"))], check=True, cwd=ROOT)
         shutil.copytree(ROOT, work / "src", ignore=shutil.ignore_patterns(".git", "models", "runs", "*.egg-info",
                                                                           "__pycache__", "build"))

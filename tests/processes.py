@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 
 def start(*args, env=None) -> subprocess.Popen:
     """``edgecam ARGS`` in the background, its output captured."""
-    return subprocess.Popen([sys.executable, "-m", "edge.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "edgecam", *args], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
 
 

@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from calibration.boards import Board
-from calibration.intrinsics import View, calibrate, flags_from
+from edgecam.calibration.boards import Board
+from edgecam.calibration.intrinsics import View, calibrate, flags_from
 from tests.conftest import SHARED_DATA, run_cli
 
 ACIRCLES = SHARED_DATA / "calibration" / "acircles_4x11"
@@ -136,8 +136,8 @@ def test_roi_is_stored_in_the_config_keeping_other_settings(tmp_path):
 
 def test_four_corner_roi_reads_a_tilted_card_as_well_as_a_straight_one(fp32_export, mnist):
     pytest.importorskip("torch")
-    from edge.digit_stage import DigitStage
-    from train.cards import make_card
+    from edgecam.edge.digits.stage import DigitStage
+    from edgecam.edge.scenes.cards import make_card
 
     rng = np.random.default_rng(9)
     straight_right = tilted_right = 0

@@ -68,7 +68,7 @@ def test_an_mqtt_url_fills_the_mqtt_section(tmp_path):
 
     config = tmp_path / "edgecam.toml"
     config.write_text('[mqtt]\ndevice = "door"\nstate_every = 30\n[stream]\nlisten = "0.0.0.0:8080"\n')
-    from edge.run_cli import effective_config
+    from edgecam.edge.commands.run import effective_config
 
     mqtt = effective_config(config, mqtt="mqtts://watcher@broker.lan/site/a").mqtt
     assert (mqtt.broker, mqtt.port, mqtt.tls, mqtt.prefix, mqtt.username, mqtt.device, mqtt.state_every) == (

@@ -8,13 +8,13 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.digit_model import DigitModel
-from edge.digit_reader import DigitReader
+from edgecam.edge.digits.model import DigitModel
+from edgecam.edge.digits.reader import DigitReader
 from tests.conftest import run_cli
 
 pytest.importorskip("torch")
 
-from train.cards import make_card  # noqa: E402
+from edgecam.edge.scenes.cards import make_card  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,8 @@ def run_without_torch(code: str) -> subprocess.CompletedProcess:
 
 def test_every_edge_module_imports_without_torch():
     code = """
-import importlib, pkgutil, edge
-for info in pkgutil.walk_packages(edge.__path__, 'edge.'):
+import importlib, pkgutil, edgecam.edge
+for info in pkgutil.walk_packages(edgecam.edge.__path__, 'edgecam.edge.'):
     importlib.import_module(info.name)
 assert 'torch' not in sys.modules
 print('ok')
@@ -36,7 +36,7 @@ print('ok')
 
 
 def test_cli_help_works_and_training_says_how_to_install_torch():
-    code = "import sys; sys.argv = ['edgecam', 'train', 'digits', '--limit', '10']\nfrom edge.cli import main\nmain()"
+    code = "import sys; sys.argv = ['edgecam', 'train', 'digits', '--limit', '10']\nfrom edgecam.cli import main\nmain()"
     result = run_without_torch(code)
     assert result.returncode == 69
     assert "pip install '.[train]'" in result.stderr and "Traceback" not in result.stderr
@@ -46,7 +46,7 @@ def test_exported_model_reads_digits_without_torch(fp32_export, mnist_data_dir):
     path, _ = fp32_export
     code = f"""
 from pathlib import Path
-from edge.digit_model import DigitModel
+from edgecam.edge.digits.model import DigitModel
 import numpy as np
 raw = Path({str(mnist_data_dir)!r}) / 'MNIST' / 'raw'
 images = np.frombuffer((raw / 't10k-images-idx3-ubyte').read_bytes(), np.uint8, offset=16).reshape(-1, 28, 28)
@@ -71,7 +71,7 @@ def test_mqtt_without_paho_says_how_to_install_it(tmp_path):
     writer.release()
     block_paho = BLOCK_TORCH.replace("('torch', 'torchvision')", "('torch', 'torchvision', 'paho')")
     code = (f"import sys; sys.argv = ['edgecam', 'run', '--source', {str(video)!r}, '--headless', "
-            "'--mqtt', 'mqtt://127.0.0.1:1/fleet']\nfrom edge.cli import main\nmain()")
+            "'--mqtt', 'mqtt://127.0.0.1:1/fleet']\nfrom edgecam.cli import main\nmain()")
     result = subprocess.run([sys.executable, "-c", block_paho + code], capture_output=True, text=True, cwd=ROOT,
                             timeout=120)
     assert result.returncode == 69, result.stderr

@@ -12,9 +12,9 @@ from tests.conftest import run_cli
 torch = pytest.importorskip("torch")
 onnx = pytest.importorskip("onnx")
 
-from edge.digit_model import DigitModel  # noqa: E402
-from edge.errors import DataError, MissingInput  # noqa: E402
-from export.onnx_export import sha256_of  # noqa: E402
+from edgecam.edge.digits.model import DigitModel  # noqa: E402
+from edgecam.edge.errors import DataError, MissingInput  # noqa: E402
+from edgecam.export.onnx_export import sha256_of  # noqa: E402
 
 
 def test_fp32_export_matches_pytorch_on_all_test_digits(fp32_export):

@@ -13,7 +13,7 @@ pytest.importorskip("sklearn")
 
 @pytest.mark.skipif(not ORL.is_dir(), reason="ORL faces not present")
 def test_held_out_scenes_find_faces_without_phantoms_and_reject_strangers(orl_model):
-    from edge.face_recognizer import FaceRecognizer
+    from edgecam.edge.faces.recognizer import FaceRecognizer
 
     report = score(FaceRecognizer(orl_model), split="heldout", seed=0)
     for kind in ("kind=flat", "kind=blotchy", "kind=photo"):

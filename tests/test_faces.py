@@ -218,7 +218,7 @@ def test_eval_faces_reports_open_set_figures(tmp_path):
 
 
 def test_gallery_keeps_the_most_distinct_crops():
-    from train.face_calibration import most_distinct
+    from edgecam.train.faces.calibration import most_distinct
 
     points = np.array([0.0, 0.1, 0.2, 5.0, 5.1, 10.0])  # two clumps of near-duplicates and one outlier
     distances = np.abs(points[:, None] - points[None, :])
@@ -228,10 +228,10 @@ def test_gallery_keeps_the_most_distinct_crops():
 
 @needs_orl
 def test_bulk_distances_equal_lbph_predict():
-    from edge.face_crop import CropSettings, FaceCropper
-    from train.face_calibration import chi_square_alt, histograms
-    from train.face_dataset import whole_image_box
-    from edge.face_detect import Detection
+    from edgecam.edge.faces.crop import CropSettings, FaceCropper
+    from edgecam.train.faces.calibration import chi_square_alt, histograms
+    from edgecam.train.faces.dataset import whole_image_box
+    from edgecam.edge.faces.detect import Detection
 
     crop = FaceCropper(CropSettings())
     crops = [crop(g, Detection(whole_image_box(g.shape))) for g in (orl_image(p, 1) for p in (1, 2, 3))]

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from edge.errors import Unavailable
-from train import mnist_idx
-from train.mnist import ensure_mnist, file_status, load_mnist, raw_dir_of
-from train.mnist_sources import RAW_MD5, PackageIndexWheel, TorchvisionMirrors
+from edgecam.edge.errors import Unavailable
+from edgecam.train.digits import mnist_idx
+from edgecam.train.digits.mnist import ensure_mnist, file_status, load_mnist, raw_dir_of
+from edgecam.train.digits.mnist_sources import RAW_MD5, PackageIndexWheel, TorchvisionMirrors
 
 
 def test_fetched_mnist_is_the_canonical_set(mnist, mnist_data_dir):

@@ -110,7 +110,7 @@ def test_changes_state_and_availability_arrive_with_the_right_topics(broker, cli
     inbox = Inbox(broker.port, "fleet/#")
     config = _config(tmp_path, "cam1", state_every=0.5)
     result = subprocess.run(
-        ["python", "-m", "edge.cli", "run", "--config", str(config), "--source", str(clip.path), "--headless",
+        ["python", "-m", "edgecam", "run", "--config", str(config), "--source", str(clip.path), "--headless",
          "--digits", str(fp32_export[0]), "--roi", ",".join(map(str, clip.roi)), "--faces", str(faces_model),
          "--mqtt", f"mqtt://127.0.0.1:{broker.port}/fleet"], capture_output=True, text=True, timeout=300,
         cwd=Path(__file__).resolve().parent.parent)
@@ -216,7 +216,7 @@ def test_tls_and_a_password_from_the_environment(clip, tmp_path):
         inbox = Inbox(broker.port, "fleet/#", tls_ca=str(ca), login=("cam4", "right horse battery"))
         config = _config(tmp_path, "cam4", ca_file=f'"{ca}"')
         url = f"mqtts://cam4@127.0.0.1:{broker.port}/fleet"
-        command = ["python", "-m", "edge.cli", "run", "--config", str(config), "--source", str(clip.path),
+        command = ["python", "-m", "edgecam", "run", "--config", str(config), "--source", str(clip.path),
                    "--headless", "--mqtt", url]
         root = Path(__file__).resolve().parent.parent
         env = {**os.environ, "EDGECAM_MQTT_PASSWORD": "right horse battery"}

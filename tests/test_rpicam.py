@@ -36,7 +36,7 @@ def fake_rpicam(tmp_path, clip, monkeypatch):
 
 
 def test_frames_arrive_whole_through_the_stride_padding(fake_rpicam, clip, monkeypatch):
-    from edge.rpicam_source import RpicamCapture
+    from edgecam.edge.sources.rpicam import RpicamCapture
 
     for key, value in fake_rpicam().items():
         monkeypatch.setenv(key, value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edge.scene_changes import SceneChanges
+from edgecam.edge.scene_changes import SceneChanges
 
 
 def _frame(*faces, digits=None, time=0.0):

@@ -7,7 +7,7 @@ import time
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from edge.telemetry import Telemetry
+from edgecam.edge.outputs.telemetry import Telemetry
 
 
 def _samples(telemetry: Telemetry) -> dict:

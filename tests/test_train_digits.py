@@ -11,7 +11,7 @@ from tests.conftest import run_cli
 
 torch = pytest.importorskip("torch")
 
-from train.digit_training import Recipe, Trainer, load_checkpoint  # noqa: E402
+from edgecam.train.digits.training import Recipe, Trainer, load_checkpoint  # noqa: E402
 
 
 def test_limit_run_learns_and_writes_everything(mnist_data_dir, tmp_path):

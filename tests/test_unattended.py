@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from edge.service import DEFAULTS, render
+from edgecam.edge.commands.service import DEFAULTS, render
 from tests.conftest import ROOT, run_cli
 
 pytest.importorskip("torch")
@@ -90,7 +90,7 @@ def test_unit_file_is_the_rendered_template_and_verifies(tmp_path):
     result = run_cli("service", "install", "--user", "camera", "--unit-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     unit = (tmp_path / "edgecam.service").read_text()
-    assert f"ExecStart={sys.executable} -m edge.cli run" in unit and "User=camera" in unit
+    assert f"ExecStart={sys.executable} -m edgecam run" in unit and "User=camera" in unit
     assert "systemctl enable --now edgecam" in result.stdout
     if shutil.which("systemd-analyze"):
         check = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "edgecam.service")],

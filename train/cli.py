@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from edge.extras import require
+from edgecam.edge.extras import require
 
 app = typer.Typer(help="Train the digit CNN (needs the 'train' extra) and the face model (OpenCV only).", no_args_is_help=True)
 
@@ -37,8 +37,8 @@ def digits(
     Ctrl-C keeps the last finished epoch in digits.pt; --resume goes on from there.
     """
     require("torch", "train", "Training")
-    from train.digits_job import train_digits
-    from train.mnist import default_data_dir
+    from edgecam.train.digits.job import train_digits
+    from edgecam.train.digits.mnist import default_data_dir
 
     train_digits(out, data_dir or default_data_dir(), arch, resume, device, threads, Console(stderr=True),
                  epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, limit=limit)
@@ -66,9 +66,9 @@ def faces(
 
     Example: `edgecam train faces photos/ --out models`
     """
-    from train.face_training import LbphParams
-    from train.faces_job import train_faces
-    from train.face_options import crop_settings, detector_settings
+    from edgecam.train.faces.training import LbphParams
+    from edgecam.train.faces.job import train_faces
+    from edgecam.train.faces.options import crop_settings, detector_settings
 
     train_faces(dataset, out, detector_settings(yunet, haar), crop_settings(), LbphParams(), max_per_person, threshold,
                 Console(stderr=True))

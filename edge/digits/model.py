@@ -1,0 +1,87 @@
+"""Run the digit CNN on the device: ONNX Runtime, preprocessing read from the model itself.
+
+The ONNX file carries its normalisation, labels and input size as metadata
+(written by ``edgecam export onnx``), so the device never guesses them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from edgecam.edge.errors import DataError, MissingInput
+
+FORMAT = "edgecam-digits-onnx/1"
+REQUIRED_METADATA = ("edgecam_format", "mean", "std", "labels", "input_size")
+
+
+def session_options(threads: int) -> ort.SessionOptions:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return options
+
+
+class DigitModel:
+    """Classify batches of 28x28 digit crops (bright ink on black, MNIST's polarity)."""
+
+    def __init__(self, path: str | Path, threads: int = 1):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise MissingInput(f"No digit model at {self.path}; make one with 'edgecam export onnx'.")
+        try:
+            self.session = ort.InferenceSession(str(self.path), session_options(threads),
+                                                providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime raises its own exception types for bad files
+            raise DataError(f"{self.path} is not a loadable ONNX model ({_first_line(error)}).") from error
+        self.metadata = dict(self.session.get_modelmeta().custom_metadata_map)
+        self._check_interface()
+        self.mean = np.float32(float(self.metadata["mean"].split(",")[0]))
+        self.std = np.float32(float(self.metadata["std"].split(",")[0]))
+        self.labels = self.metadata["labels"].split(",")
+        self.input_name = self.session.get_inputs()[0].name
+
+    def _check_interface(self) -> None:
+        missing = [key for key in REQUIRED_METADATA if key not in self.metadata]
+        if missing or self.metadata.get("edgecam_format") != FORMAT:
+            raise DataError(f"{self.path} is not an edgecam digit model (metadata {', '.join(missing) or 'edgecam_format'} "
+                            "missing); export it with 'edgecam export onnx'.")
+        inputs, outputs = self.session.get_inputs(), self.session.get_outputs()
+        shape_in = inputs[0].shape[1:] if len(inputs) == 1 else None
+        shape_out = outputs[0].shape[1:] if len(outputs) == 1 else None
+        if shape_in != [1, 28, 28] or shape_out != [10] or inputs[0].type != "tensor(float)":
+            raise DataError(f"{self.path} takes {[i.shape for i in inputs]} and gives {[o.shape for o in outputs]}; "
+                            "a digit model takes N x 1 x 28 x 28 floats and gives N x 10 scores.")
+
+    def scores(self, batch: np.ndarray) -> np.ndarray:
+        """Raw scores for a float32 batch already normalised, N x 1 x 28 x 28."""
+        return self.session.run(None, {self.input_name: batch})[0]
+
+    def classify(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Digits and their probabilities for N crops of 28x28 pixels, uint8 (0-255) or float (0-1)."""
+        crops = np.asarray(crops)
+        if crops.ndim == 2:
+            crops = crops[None]
+        if len(crops) == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        pixels = crops.astype(np.float32)
+        if crops.dtype == np.uint8:
+            pixels *= np.float32(1 / 255)
+        batch = ((pixels - self.mean) / self.std).reshape(len(crops), 1, 28, 28)
+        probabilities = softmax(self.scores(batch))
+        best = probabilities.argmax(axis=1)
+        return best, probabilities[np.arange(len(best)), best]
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:200] if text else type(error).__name__

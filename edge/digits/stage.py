@@ -1,0 +1,97 @@
+"""The loop's digit stage: cut the ROI out of the frame, read it, and settle the text over frames."""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+
+import cv2
+import numpy as np
+
+from edgecam.edge.digits.model import DigitModel
+from edgecam.edge.digits.reader import DigitReader, Reading, ReaderSettings
+from edgecam.edge.errors import ConfigError
+
+
+class Stabilizer:
+    """Keeps the text steady: a new text is shown at once when it is read with confidence,
+    otherwise only once the last frames agree on it, so a blurred frame does not flip it."""
+
+    SURE = 0.5
+
+    def __init__(self, frames: int):
+        self.history: deque = deque(maxlen=frames)
+        self.shown: Reading | None = None
+
+    def __call__(self, reading: Reading) -> Reading:
+        self.history.append(reading)
+        text, votes = Counter(r.text for r in self.history).most_common(1)[0]
+        if reading.confidence >= self.SURE or self.shown is None:
+            self.shown = reading
+        elif text != self.shown.text and votes > len(self.history) // 2:
+            latest = next(r for r in reversed(self.history) if r.text == text)
+            agreeing = [r.confidence for r in self.history if r.text == text]
+            self.shown = Reading(text, float(np.mean(agreeing)) * votes / len(self.history), latest.digits)
+        return self.shown
+
+
+class CardWarp:
+    """Four corners of a tilted card or display -> an upright rectangle, so digits are read
+    as if the card faced the camera."""
+
+    def __init__(self, corners: list[int]):
+        quad = np.array(corners, np.float32).reshape(4, 2)
+        width = int(max(np.linalg.norm(quad[1] - quad[0]), np.linalg.norm(quad[2] - quad[3])))
+        height = int(max(np.linalg.norm(quad[3] - quad[0]), np.linalg.norm(quad[2] - quad[1])))
+        target = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
+        self.matrix = cv2.getPerspectiveTransform(quad, target)
+        self.size = (max(width, 1), max(height, 1))
+        x0, y0 = quad.min(axis=0)
+        x1, y1 = quad.max(axis=0)
+        self.bounds = (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        return cv2.warpPerspective(frame, self.matrix, self.size, flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_REPLICATE)
+
+
+class DigitStage:
+    """Reads the ROI, but only when its pixels changed: a card held still is read once."""
+
+    CHANGE_LEVEL = 3.0  # mean grey-level change of the 32x16 thumbnail that counts as new content
+
+    def __init__(self, model_path: str, roi: list[int], threads: int, min_probability: float, stable_frames: int,
+                 corners: list[int] | None = None):
+        self.reader = DigitReader(DigitModel(model_path, threads), ReaderSettings(min_probability=min_probability))
+        self.warp = CardWarp(corners) if corners else None
+        self.roi = self.warp.bounds if self.warp else (tuple(roi) if roi else None)
+        self.stabilize = Stabilizer(stable_frames)
+        self._checked = False
+        self._thumb: np.ndarray | None = None
+        self._last: Reading | None = None
+        self._raw_text = ""
+        self.reads = 0
+
+    def region(self, frame: np.ndarray) -> tuple[int, int, int, int]:
+        height, width = frame.shape[:2]
+        if self.roi is None:
+            return 0, 0, width, height
+        x, y, w, h = self.roi
+        if not self._checked and (x + w > width or y + h > height):
+            raise ConfigError(f"The ROI {x},{y},{w},{h} reaches outside the {width}x{height} frame; "
+                              "set digits.roi (or --roi) inside it.")
+        self._checked = True
+        return self.roi
+
+    def __call__(self, frame: np.ndarray) -> Reading:
+        x, y, w, h = self.region(frame)
+        roi = self.warp(frame) if self.warp else frame[y:y + h, x:x + w]
+        thumb = cv2.resize(roi, (32, 16), interpolation=cv2.INTER_AREA).astype(np.float32)
+        settled = self._last is not None and self._last.text == self._raw_text
+        if settled and float(np.abs(thumb - self._thumb).mean()) < self.CHANGE_LEVEL:
+            return self._last  # nothing new in the ROI and the vote agrees with it: the reading stands
+        self._thumb = thumb
+        self.reads += 1
+        raw = self.reader.read(roi)
+        self._raw_text = raw.text
+        self._last = self.stabilize(raw)
+        return self._last

@@ -1,0 +1,1 @@
+"""Finding, framing, naming and tracking faces; the YuNet download."""

@@ -1,0 +1,104 @@
+"""Turn a detected face into the crop LBPH compares: same framing, size and light every time.
+
+LBPH compares local texture histograms cell by cell, so it only works when
+every crop puts the eyes, nose and mouth in the same cells and when lighting
+differences are evened out. Hence: a fixed crop relative to the detection box,
+optional rotation by the eye line, a fixed size, and CLAHE.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from edgecam.edge.faces.detect import Detection
+
+
+@dataclass
+class CropSettings:
+    width: int = 64
+    height: int = 64
+    # Trim this fraction of the box from each side: background and hair vary most there
+    # (on the tuning scenes, at 90 % of strangers rejected: 0.06 named 91.4 % of known faces, 0 named 88.9 %).
+    shrink: float = 0.06
+    clahe_clip: float = 0.0  # CLAHE clip limit; 0 = off (on ORL in camera-like frames it cost accuracy)
+    clahe_grid: int = 4
+    blur: int = 3  # odd Gaussian kernel before LBPH: radius-1 patterns are otherwise mostly sensor noise
+    align_eyes: bool = True  # only where the detector gives eye landmarks (YuNet)
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+# Box shifts and scales used to widen the gallery: the detector's box wanders by about this much
+# between frames, and a gallery that has seen it matches a wandering probe better.
+JITTERS = ((0.04, 0.0, 1.0), (-0.04, 0.0, 1.0), (0.0, 0.04, 0.94), (0.0, -0.03, 1.06))
+
+
+# A face is recognised through the first four variants (the crop, its mirror, shifted left and right):
+# on the face benchmark's tuning scenes they named 97.2-97.5 % of known faces against 96.7-97.2 % for
+# all six and 95.1-95.7 % for the crop alone, averaged over 90 % and 95 % of strangers rejected.
+PROBE_VARIANTS = 4
+
+
+class FaceCropper:
+    def __init__(self, settings: CropSettings):
+        self.settings = settings
+        self.clahe = cv2.createCLAHE(clipLimit=max(settings.clahe_clip, 0.01), tileGridSize=(settings.clahe_grid,) * 2)
+
+    def variants(self, grey: np.ndarray, detection: Detection) -> list[np.ndarray]:
+        """The crop, its mirror image and four slightly shifted or scaled crops, for a gallery.
+
+        Faces are nearly symmetric, so the mirror adds the head turned the other way.
+        """
+        base = self(grey, detection)
+        crops = [base, cv2.flip(base, 1)]
+        x, y, w, h = detection.box
+        for dx, dy, scale in JITTERS:
+            nw, nh = w * scale, h * scale
+            box = (round(x + dx * w + (w - nw) / 2), round(y + dy * h + (h - nh) / 2), round(nw), round(nh))
+            crops.append(self(grey, Detection(box, detection.score, detection.eyes)))
+        return crops
+
+    def probes(self, grey: np.ndarray, detection: Detection) -> list[np.ndarray]:
+        """The crops one face is recognised through (see PROBE_VARIANTS)."""
+        return self.variants(grey, detection)[:PROBE_VARIANTS]
+
+    def __call__(self, grey: np.ndarray, detection: Detection) -> np.ndarray:
+        s = self.settings
+        if s.align_eyes and detection.eyes is not None:
+            grey = _level_eyes(grey, detection)
+        x, y, w, h = detection.box
+        dx, dy = w * s.shrink, h * s.shrink
+        x0, y0, x1, y1 = round(x + dx), round(y + dy), round(x + w - dx), round(y + h - dy)
+        patch = _padded_region(grey, x0, y0, x1, y1)
+        patch = cv2.resize(patch, (s.width, s.height), interpolation=cv2.INTER_AREA)
+        if s.clahe_clip > 0:
+            patch = self.clahe.apply(patch)
+        if s.blur:
+            patch = cv2.GaussianBlur(patch, (s.blur, s.blur), 0)
+        return patch
+
+
+def _level_eyes(grey: np.ndarray, detection: Detection) -> np.ndarray:
+    (rx, ry), (lx, ly) = detection.eyes
+    angle = math.degrees(math.atan2(ly - ry, lx - rx))
+    if abs(angle) < 2:  # not worth a warp
+        return grey
+    x, y, w, h = detection.box
+    rotation = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), angle, 1.0)
+    return cv2.warpAffine(grey, rotation, (grey.shape[1], grey.shape[0]), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def _padded_region(grey: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    """The region, with edge pixels repeated where it leaves the image (faces at the frame's border)."""
+    height, width = grey.shape[:2]
+    pad = max(0, -x0, -y0, x1 - width, y1 - height)
+    if pad:
+        grey = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        x0, y0, x1, y1 = x0 + pad, y0 + pad, x1 + pad, y1 + pad
+    return grey[y0:max(y1, y0 + 1), x0:max(x1, x0 + 1)]

@@ -1,0 +1,181 @@
+"""Find faces in a frame: OpenCV's Haar cascade by default, YuNet when given its model.
+
+Detection runs on a downscaled grey copy of the frame (faces at a camera's
+distance are large, and the cascade's cost grows with pixels), and boxes are
+scaled back to the frame's coordinates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edgecam.edge.errors import DataError, MissingInput
+
+
+@dataclass
+class Detection:
+    box: tuple[int, int, int, int]  # x, y, w, h in frame pixels
+    score: float = 1.0
+    eyes: tuple[tuple[float, float], tuple[float, float]] | None = None  # (right eye, left eye), YuNet only
+
+
+@dataclass
+class DetectorSettings:
+    detector: str = "haar"  # "haar" or "yunet"
+    yunet_model: str | None = None
+    detect_width: int = 320  # frames wider than this are shrunk before detection
+    # alt2, on the frame as it is: on the face benchmark's tuning scenes (tests/face_scenes.py) the
+    # default cascade with histogram equalisation missed 27 % of faces on flat walls (equalising a
+    # mostly flat frame washes the face out) and put a phantom on 6 % of face-free frames; alt2
+    # without equalisation missed none and put a phantom on 1.7 %.
+    cascade: str = "haarcascade_frontalface_alt2.xml"
+    equalize: bool = False
+    scale_factor: float = 1.1
+    min_neighbors: int = 5
+    min_face: int = 24  # pixels, at detection scale
+    score_threshold: float = 0.75  # YuNet
+    # The live loop's fast search, which only finds where faces are (tracking); the precise
+    # search above is then run in a small window around a face that needs naming. At 160 px it
+    # missed 21 % of faces 100-150 px tall (newcomers went unseen for a second); at 320 px with
+    # coarse scale steps it missed 2.5 % for 9.4 ms a frame (280 px at 1.2: 3.7 %, 11.5 ms).
+    track_width: int = 320
+    track_scale_factor: float = 1.3
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+class HaarDetector:
+    """The frontal-face cascade that ships inside opencv-python: nothing to download."""
+
+    verifies = True  # a coarse hit becomes a face only if the precise search finds it too
+
+    def __init__(self, settings: DetectorSettings):
+        self.settings = settings
+        self.cascade = cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / settings.cascade))
+        if self.cascade.empty():
+            raise DataError(f"OpenCV's {settings.cascade} could not be loaded; reinstall opencv-contrib-python-headless.")
+
+    def __call__(self, grey: np.ndarray) -> list[Detection]:
+        """The precise search: boxes framed as at training time."""
+        return self._search(grey, self.settings.detect_width, self.settings.scale_factor)
+
+    def coarse(self, grey: np.ndarray) -> list[Detection]:
+        """A fast search on a much smaller frame: where the faces are, loosely framed."""
+        return self._search(grey, self.settings.track_width, self.settings.track_scale_factor)
+
+    def _search(self, grey: np.ndarray, width: int, scale_factor: float, min_size: int | None = None,
+                max_size: int | None = None) -> list[Detection]:
+        small, scale = _shrink(grey, width)
+        if self.settings.equalize:
+            small = cv2.equalizeHist(small)
+        low = min_size or self.settings.min_face
+        found = self.cascade.detectMultiScale(small, scaleFactor=scale_factor, minNeighbors=self.settings.min_neighbors,
+                                              minSize=(low, low), maxSize=(max_size, max_size) if max_size else None)
+        return drop_overlapping([Detection(_scale_box(box, scale)) for box in np.reshape(found, (-1, 4))])
+
+    def around(self, grey: np.ndarray, box) -> Detection | None:
+        """The precise search, run only in a window around a loose box and over face sizes near
+        it: the same boxes as a whole-frame precise search, for a fraction of the work."""
+        x, y, w, h = box
+        frame_scale = min(1.0, self.settings.detect_width / grey.shape[1])
+        x0, y0 = max(0, x - w // 2), max(0, y - h // 2)
+        x1, y1 = min(grey.shape[1], x + w + w // 2), min(grey.shape[0], y + h + h // 2)
+        window = grey[y0:y1, x0:x1]
+        size = w * frame_scale
+        found = self._search(window, round(window.shape[1] * frame_scale), self.settings.scale_factor,
+                             max(self.settings.min_face, int(size * 0.6)), int(size * 1.6) + 1)
+        if not found:
+            return None
+        fx, fy, fw, fh = max(found, key=lambda d: d.box[2] * d.box[3]).box
+        return Detection((x0 + fx, y0 + fy, fw, fh))
+
+
+class YuNetDetector:
+    # YuNet is fast and precise enough to track with as it is.
+    """OpenCV's YuNet (cv2.FaceDetectorYN): more faces at angles and in poor light, and eye landmarks."""
+
+    def __init__(self, settings: DetectorSettings):
+        if not settings.yunet_model or not Path(settings.yunet_model).is_file():
+            raise MissingInput(f"No YuNet model at {settings.yunet_model}; fetch it with 'edgecam models fetch yunet' "
+                               "or give the path of your copy.")
+        self.settings = settings
+        try:  # OpenCV's DNN engine warns about targets on every load: noise for our users
+            cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+        except AttributeError:
+            pass
+        try:
+            self.net = cv2.FaceDetectorYN.create(str(settings.yunet_model), "", (320, 240),
+                                                 settings.score_threshold, 0.3, 50)
+        except cv2.error as error:
+            raise DataError(f"{settings.yunet_model} is not a YuNet model OpenCV can load.") from error
+        self.size = (320, 240)
+
+    def __call__(self, grey: np.ndarray) -> list[Detection]:
+        small, scale = _shrink(grey, self.settings.detect_width)
+        bgr = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
+        size = (bgr.shape[1], bgr.shape[0])
+        if size != self.size:
+            self.net.setInputSize(size)
+            self.size = size
+        _, faces = self.net.detect(bgr)
+        detections = []
+        for row in faces if faces is not None else []:
+            eyes = ((row[4] / scale, row[5] / scale), (row[6] / scale, row[7] / scale))
+            detections.append(Detection(_scale_box(row[:4], scale), float(row[14]), eyes))
+        return detections
+
+    coarse = __call__
+    verifies = False  # YuNet's coarse search is its precise one: there is no second opinion to ask
+
+    def around(self, grey: np.ndarray, box) -> Detection | None:
+        return None  # the tracking box is already YuNet's own
+
+
+def drop_overlapping(detections: list[Detection], limit: float = 0.25) -> list[Detection]:
+    """Keep the larger of two boxes that overlap by more than ``limit`` of the smaller one:
+    two faces never share that much of a box, while the cascade's stray hits beside a face do."""
+    kept: list[Detection] = []
+    for detection in sorted(detections, key=lambda d: d.box[2] * d.box[3], reverse=True):
+        x, y, w, h = detection.box
+        clash = False
+        for other in kept:
+            ox, oy, ow, oh = other.box
+            inter = max(0, min(x + w, ox + ow) - max(x, ox)) * max(0, min(y + h, oy + oh) - max(y, oy))
+            if inter > limit * w * h:
+                clash = True
+                break
+        if not clash:
+            kept.append(detection)
+    return kept
+
+
+def centre_inside(box, area) -> bool:
+    """Whether the centre of ``box`` lies inside ``area`` (both x, y, w, h): the same face."""
+    x, y, w, h = area
+    cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
+    return x <= cx <= x + w and y <= cy <= y + h
+
+
+def make_detector(settings: DetectorSettings):
+    if settings.detector == "yunet":
+        return YuNetDetector(settings)
+    if settings.detector == "haar":
+        return HaarDetector(settings)
+    raise DataError(f"Unknown face detector {settings.detector!r}; use 'haar' or 'yunet'.")
+
+
+def _shrink(grey: np.ndarray, width: int) -> tuple[np.ndarray, float]:
+    if grey.shape[1] <= width:
+        return grey, 1.0
+    scale = width / grey.shape[1]
+    return cv2.resize(grey, (width, round(grey.shape[0] * scale)), interpolation=cv2.INTER_AREA), scale
+
+
+def _scale_box(box, scale: float) -> tuple[int, int, int, int]:
+    x, y, w, h = (float(v) / scale for v in box)
+    return round(x), round(y), round(w), round(h)

@@ -1,0 +1,186 @@
+"""Tell a fleet's MQTT broker what this device sees: changes, a retained state, and online/offline.
+
+Topics: ``<prefix>/<device>/events`` (one JSON message per change: a face
+appeared, changed name or left, the digits changed, the camera was lost or came
+back), ``<prefix>/<device>/state`` (retained: speed, health, who is in view,
+every ``state_every`` seconds) and ``<prefix>/<device>/available`` (retained
+``online``; the broker publishes ``offline`` as our last will if we vanish).
+
+The loop only appends to a bounded queue; a thread of ours hands messages to
+paho-mqtt while the broker is connected. During an outage up to ``queue``
+events wait; beyond that the oldest are dropped and counted, and every event
+carries a ``seq`` so a subscriber can see a gap. QoS 1 throughout: what paho
+sent but the broker did not acknowledge is sent again after a reconnect.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from collections import deque
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from edgecam.edge.config import MqttConfig
+from edgecam.edge.extras import require
+from edgecam.edge.outputs.telemetry import Telemetry
+
+HANDED_LIMIT = 100  # messages paho may hold unacknowledged; more wait in our own queue
+KEEPALIVE = 15  # seconds: a silently dead broker is noticed within about 1.5x this
+
+
+class MqttLink:
+    name = "mqtt"
+
+    def __init__(self, settings: MqttConfig, telemetry: Telemetry, log=print):
+        mqtt = require("paho.mqtt.client", "mqtt", "Publishing to MQTT")
+        self._mqtt, self.settings, self.telemetry, self.log = mqtt, settings, telemetry, log
+        hostname = socket.gethostname()
+        self.device = settings.device or hostname
+        base = f"{settings.prefix}/{self.device}"
+        self.topics = {kind: f"{base}/{kind}" for kind in ("events", "state", "available")}
+        self.sent = self.dropped = self.seq = 0
+        self.connected = False
+        self._queue: deque = deque()
+        self._condition = threading.Condition()
+        self._stopping = False
+        self._told_outage = False
+        self._last_info = None
+
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=settings.client_id or hostname)
+        client.will_set(self.topics["available"], "offline", qos=1, retain=True)
+        username = os.environ.get("EDGECAM_MQTT_USERNAME") or settings.username
+        if username:
+            client.username_pw_set(username, os.environ.get("EDGECAM_MQTT_PASSWORD") or None)
+        if settings.tls:
+            client.tls_set(ca_certs=settings.ca_file or None)
+        client.max_queued_messages_set(HANDED_LIMIT)
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
+        client.on_disconnect = self._on_disconnect
+        client.on_publish = self._on_publish
+        self.client = client
+        telemetry.registry.register(self)
+        # connect_async + loop_start: an absent broker is retried in the background, never waited for.
+        client.connect_async(settings.broker, settings.port, keepalive=KEEPALIVE)
+        client.loop_start()
+        self._thread = threading.Thread(target=self._pump, name="edgecam-mqtt", daemon=True)
+        self._thread.start()
+
+    # --- called by the loop: never blocks --------------------------------------------------
+    def write(self, frame, event: dict) -> None:
+        pass  # frames are not sent; the state is taken from the telemetry
+
+    def note(self, event: dict) -> None:
+        """Camera lost / restored, from the loop."""
+        self.change(event)
+
+    def change(self, happening: dict) -> None:
+        with self._condition:
+            self.seq += 1
+            if len(self._queue) >= self.settings.queue:
+                self._queue.popleft()
+                self.dropped += 1
+            self._queue.append({"device": self.device, "seq": self.seq, **happening})
+            self._condition.notify()
+
+    def close(self) -> None:
+        """Send what is queued (for a few seconds at most), say offline, disconnect."""
+        with self._condition:
+            self._stopping = True
+            self._condition.notify()
+        self._thread.join(timeout=5)
+        if self.connected:
+            self._publish_state(health="stopped")  # the last word: how it was going when it stopped
+            _wait(self._last_info, 3)  # QoS 1 is acknowledged in order: the last one means all of them
+            _wait(self.client.publish(self.topics["available"], "offline", qos=1, retain=True), 2)
+        self.client.disconnect()
+        self.client.loop_stop()
+        if self.dropped:
+            self.log(f"MQTT: {self.dropped} events were dropped while the broker was away "
+                     f"(queue of {self.settings.queue}).")
+        if self._queue:
+            self.log(f"MQTT: {len(self._queue)} queued events were never delivered: the broker was away at the end.")
+
+    # --- paho's network thread ---------------------------------------------------------------
+    def _on_connect(self, client, userdata, flags, reason, properties):
+        if reason.is_failure:
+            self._tell_outage(f"{self.settings.broker}:{self.settings.port} refused us ({reason})")
+            return
+        client.publish(self.topics["available"], "online", qos=1, retain=True)
+        with self._condition:
+            self.connected, self._told_outage = True, False
+            self._condition.notify()
+        self._publish_state()
+
+    def _on_connect_fail(self, client, userdata):
+        self._tell_outage(f"cannot reach {self.settings.broker}:{self.settings.port}")
+
+    def _on_disconnect(self, client, userdata, flags, reason, properties):
+        with self._condition:
+            self.connected = False
+        self._tell_outage(f"lost {self.settings.broker}:{self.settings.port} ({reason})")
+
+    def _tell_outage(self, what: str) -> None:
+        """Once per outage, not once per retry: a broker down for a night must not fill the journal."""
+        with self._condition:
+            tell = not self._told_outage and not self._stopping
+            self._told_outage = True
+        if tell:
+            self.log(f"MQTT: {what}; retrying in the background, holding up to {self.settings.queue} events.")
+
+    def _on_publish(self, client, userdata, mid, reason, properties):
+        with self._condition:
+            self.sent += 1
+
+    # --- our thread: queue -> paho, and the state every few seconds ---------------------------
+    def _pump(self) -> None:
+        next_state = time.monotonic() + self.settings.state_every
+        while True:
+            with self._condition:
+                self._condition.wait_for(lambda: self._stopping or (self.connected and self._queue),
+                                         timeout=max(0.0, next_state - time.monotonic()))
+                if self._stopping and (not self.connected or not self._queue):
+                    return
+                message = self._queue.popleft() if self.connected and self._queue else None
+            if message is not None:
+                self._hand_over(message)
+            if time.monotonic() >= next_state:
+                next_state = time.monotonic() + self.settings.state_every
+                if self.connected:
+                    self._publish_state()
+
+    def _hand_over(self, event: dict) -> None:
+        info = self.client.publish(self.topics["events"], json.dumps(event), qos=1)
+        self._last_info = info
+        if info.rc == self._mqtt.MQTT_ERR_QUEUE_SIZE:  # paho's window is full: wait our turn
+            with self._condition:
+                self._queue.appendleft(event)
+                self._condition.wait(0.05)
+
+    def _publish_state(self, **overrides) -> None:
+        with self._condition:
+            queued, dropped = len(self._queue), self.dropped
+        state = {"device": self.device, **self.telemetry.state(), "mqtt_queued": queued, "mqtt_dropped": dropped,
+                 **overrides}
+        self.client.publish(self.topics["state"], json.dumps(state), qos=1, retain=True)
+
+    # --- /metrics -----------------------------------------------------------------------------
+    def collect(self):
+        yield GaugeMetricFamily("edgecam_mqtt_connected", "1 while the broker is connected", value=int(self.connected))
+        yield GaugeMetricFamily("edgecam_mqtt_queued", "Events waiting for the broker", value=len(self._queue))
+        yield CounterMetricFamily("edgecam_mqtt_dropped", "Events dropped because the queue was full",
+                                  value=self.dropped)
+        yield CounterMetricFamily("edgecam_mqtt_acknowledged", "Messages the broker acknowledged", value=self.sent)
+
+
+def _wait(info, seconds: float) -> None:
+    try:
+        if info is not None:
+            info.wait_for_publish(seconds)
+    except (RuntimeError, ValueError):
+        pass  # not connected after all: the last will says offline for us

@@ -1,0 +1,182 @@
+"""The device's web face: a live page, the MJPEG stream, a snapshot, health and Prometheus metrics.
+
+Routes: ``/`` (page), ``/stream.mjpg``, ``/snapshot.jpg``, ``/state.json``,
+``/healthz`` (200 while frames flow, 503 otherwise) and ``/metrics``. With a
+token set, every route wants ``Authorization: Bearer TOKEN`` or ``?token=TOKEN``
+(browsers cannot put a header on an <img>). It listens on 127.0.0.1 unless
+told otherwise. Each viewer has its own thread; none of them can make the loop
+wait (see frame_hub).
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from urllib.parse import parse_qs, urlsplit
+
+from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from edgecam.edge.config import parse_listen
+from edgecam.edge.errors import Unavailable
+from edgecam.edge.outputs.frame_hub import FrameHub
+from edgecam.edge.outputs.telemetry import Telemetry
+
+BOUNDARY = "edgecamframe"
+VIEWER_TIMEOUT = 10.0  # a viewer that takes no data for this long is dropped
+
+
+class StreamServer:
+    """Serves the hub's frames and the telemetry on a background thread until ``close()``.
+
+    It is also one of the loop's sinks: ``write`` hands over the annotated frame."""
+
+    name = "stream"
+
+    def __init__(self, listen: str, hub: FrameHub, telemetry: Telemetry, token: str = "", max_viewers: int = 8):
+        host, port = parse_listen(listen)
+        self.hub, self.telemetry, self.token, self.max_viewers = hub, telemetry, token, max_viewers
+        self.viewers = 0
+        self._viewers_lock = threading.Lock()
+        handler = type("Handler", (_Handler,), {"stream": self})
+        server_class = _IPv6Server if ":" in host else ThreadingHTTPServer
+        try:
+            self.httpd = server_class((host, port), handler)
+        except OSError as error:
+            raise Unavailable(f"Cannot serve the stream on {host}:{port}: {error.strerror or error}.") from error
+        self.httpd.daemon_threads = True  # a viewer that hangs on must not keep the process alive
+        self.host, self.port = host, self.httpd.server_address[1]
+        telemetry.registry.register(self)  # /metrics asks collect() for the viewers and JPEGs
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="edgecam-stream", daemon=True)
+        self._thread.start()
+
+    def collect(self):
+        yield GaugeMetricFamily("edgecam_stream_viewers", "Viewers of /stream.mjpg now", value=self.viewers)
+        yield CounterMetricFamily("edgecam_stream_jpegs_encoded", "Frames encoded to JPEG for viewers",
+                                  value=self.hub.encoded)
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    @property
+    def public(self) -> bool:
+        return self.host != "localhost" and not ipaddress.ip_address(self.host).is_loopback
+
+    def write(self, frame, event: dict) -> None:
+        self.hub.publish(frame)
+
+    def authorised(self, header: str, query: dict) -> bool:
+        if not self.token:
+            return True
+        offered = header[7:] if header.lower().startswith("bearer ") else query.get("token", [""])[0]
+        return hmac.compare_digest(offered.encode(), self.token.encode())
+
+    def enter(self) -> bool:
+        with self._viewers_lock:
+            if self.viewers >= self.max_viewers:
+                return False
+            self.viewers += 1
+            return True
+
+    def leave(self) -> None:
+        with self._viewers_lock:
+            self.viewers -= 1
+
+    def close(self) -> None:
+        self.hub.close()  # wakes every viewer so it can finish
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _IPv6Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
+class _Handler(BaseHTTPRequestHandler):
+    stream: StreamServer
+    timeout = VIEWER_TIMEOUT
+    server_version = "edgecam"
+
+    def do_GET(self):
+        url = urlsplit(self.path)
+        if not self.stream.authorised(self.headers.get("Authorization", ""), parse_qs(url.query)):
+            self._send(401, "text/plain", b"A token is needed: Authorization: Bearer TOKEN, or ?token=TOKEN.\n",
+                       {"WWW-Authenticate": 'Bearer realm="edgecam"'})
+            return
+        route = {"/": self._page, "/index.html": self._page, "/stream.mjpg": self._mjpeg,
+                 "/snapshot.jpg": self._snapshot, "/state.json": self._state, "/healthz": self._health,
+                 "/metrics": self._metrics}.get(url.path)
+        if route is None:
+            self._send(404, "text/plain", b"Not here. Try /, /stream.mjpg, /snapshot.jpg, /healthz or /metrics.\n")
+            return
+        try:
+            route()
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            pass  # the viewer went away or stopped reading
+
+    def _page(self):
+        html = resources.files(__package__).joinpath("stream_page.html").read_bytes()
+        self._send(200, "text/html; charset=utf-8", html)
+
+    def _snapshot(self):
+        index, jpeg = self.stream.hub.latest_jpeg()
+        if jpeg is None:
+            self._send(503, "text/plain", b"No frame yet.\n")
+            return
+        self._send(200, "image/jpeg", jpeg, {"X-Frame-Index": str(index)})
+
+    def _state(self):
+        body = json.dumps(self.stream.telemetry.state()).encode()
+        self._send(200, "application/json", body)
+
+    def _health(self):
+        healthy, why = self.stream.telemetry.health()
+        body = json.dumps({"status": why, "fps": round(self.stream.telemetry.fps, 1)}).encode()
+        self._send(200 if healthy else 503, "application/json", body)
+
+    def _metrics(self):
+        self._send(200, CONTENT_TYPE_LATEST, self.stream.telemetry.metrics())
+
+    def _mjpeg(self):
+        if not self.stream.enter():
+            self._send(503, "text/plain", f"Already {self.stream.max_viewers} viewers; try again later.\n".encode())
+            return
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", f"multipart/x-mixed-replace; boundary={BOUNDARY}")
+            self._no_cache()
+            self.end_headers()
+            index = 0
+            while not self.stream.hub.closed:
+                index, jpeg = self.stream.hub.next_jpeg(index, timeout=1.0)
+                if jpeg is None:
+                    continue  # no new frame (camera lost?): keep the viewer and wait
+                head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n" \
+                       f"X-Frame-Index: {index}\r\n\r\n"
+                self.wfile.write(head.encode() + jpeg + b"\r\n")
+                self.wfile.flush()
+        finally:
+            self.stream.leave()
+
+    def _send(self, status: int, kind: str, body: bytes, headers: dict | None = None):
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self._no_cache()
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _no_cache(self):
+        self.send_header("Cache-Control", "no-store")
+
+    def log_message(self, *args):
+        pass  # one line per request would drown the device's log

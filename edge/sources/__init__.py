@@ -1,0 +1,1 @@
+"""Where frames come from: cameras, files, folders, URLs, the Pi camera; undistortion."""

@@ -1,0 +1,203 @@
+"""Where frames come from: cameras, streams, video files, image folders, the Pi camera.
+
+``open_source(spec)`` reads one string the way a user types it. File sources
+give every frame in order, none dropped; live sources are read on a thread
+that keeps only the newest frame, so a slow loop never falls behind the camera.
+"""
+
+from __future__ import annotations
+
+import glob
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edgecam.edge.errors import DataError, MissingInput, Unavailable
+
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov", ".m4v", ".webm", ".mjpg", ".mjpeg", ".mpg", ".mpeg", ".wmv"}
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".ppm", ".tif", ".tiff", ".webp"}
+
+
+class VideoFileSource:
+    """A video file, frame by frame; ``loop`` starts again at the end."""
+
+    live = False
+
+    def __init__(self, path: Path, loop: bool = False):
+        self.path, self.loop = Path(path), loop
+        self.capture = cv2.VideoCapture(str(path))
+        if not self.capture.isOpened():
+            raise DataError(f"{path} is not a video OpenCV can read.")
+        self.fps = self.capture.get(cv2.CAP_PROP_FPS) or 30.0
+        self.frame_count = int(self.capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
+
+    def read(self) -> np.ndarray | None:
+        ok, frame = self.capture.read()
+        if not ok and self.loop:
+            self.capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, frame = self.capture.read()
+        return frame if ok else None
+
+    def close(self) -> None:
+        self.capture.release()
+
+
+class ImageSequenceSource:
+    """Still images from a folder or a glob, in name order."""
+
+    live = False
+    fps = 1.0
+
+    def __init__(self, paths: list[Path], loop: bool = False):
+        if not paths:
+            raise MissingInput("No images found for that source.")
+        self.paths, self.loop, self.index = paths, loop, 0
+        self.frame_count = len(paths)
+        self.current: Path | None = None
+
+    def read(self) -> np.ndarray | None:
+        if self.index >= len(self.paths):
+            if not self.loop:
+                return None
+            self.index = 0
+        self.current = self.paths[self.index]
+        self.index += 1
+        return read_image(self.current)
+
+    def close(self) -> None:
+        pass
+
+
+class LiveSource:
+    """A camera or network stream read on its own thread; ``read`` returns the newest frame.
+
+    Frames older than the last one handed out are dropped on purpose: for a
+    live view the newest frame is the only one worth processing. ``read``
+    returns None when no frame came for ``timeout`` seconds (the camera is
+    lost); ``reopen`` then tries to get it back.
+    """
+
+    live = True
+    frame_count = None
+
+    def __init__(self, open_capture, description: str, timeout: float = 3.0, first_frame_timeout: float = 10.0):
+        self.description, self.timeout = description, timeout
+        self._open = open_capture
+        self._condition = threading.Condition()
+        self._frame, self._sequence, self._handed = None, 0, 0
+        self._thread: threading.Thread | None = None
+        self.capture = None
+        if not self._start(first_frame_timeout):
+            raise Unavailable(f"Cannot open {description}: no such camera or stream, it is busy, "
+                              f"or it sent no frame within {first_frame_timeout:.0f} s.")
+        self.fps = self.capture.get(cv2.CAP_PROP_FPS) or 30.0
+        if not 1 <= self.fps <= 240:
+            self.fps = 30.0
+
+    def _start(self, first_frame_timeout: float) -> bool:
+        try:
+            self.capture = self._open()
+        except (cv2.error, Unavailable):  # tried again with back-off, like a camera that is not there yet
+            self.capture = None
+        if self.capture is None or not self.capture.isOpened():
+            return False
+        # Each reader thread has its own stop signal: one blocked on a stalled camera may outlive
+        # the reconnect that replaced it, and must not take the new one's "keep going" for its own.
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._pump, args=(self.capture, self._stop), name="edgecam-capture",
+                                        daemon=True)
+        self._thread.start()
+        with self._condition:
+            return self._condition.wait_for(lambda: self._sequence > self._handed, first_frame_timeout)
+
+    def _pump(self, capture, stop: threading.Event) -> None:
+        while not stop.is_set():
+            ok, frame = capture.read()
+            if not ok:
+                time.sleep(0.05)
+                continue
+            with self._condition:
+                self._frame, self._sequence = frame, self._sequence + 1
+                self._condition.notify_all()
+
+    def read(self, timeout: float | None = None) -> np.ndarray | None:
+        """The newest frame not yet handed out; None if none arrives within the timeout."""
+        with self._condition:
+            fresh = self._condition.wait_for(lambda: self._sequence > self._handed, timeout or self.timeout)
+            if not fresh:
+                return None
+            self._handed = self._sequence
+            return self._frame
+
+    def reopen(self) -> bool:
+        self._stop_thread()
+        return self._start(first_frame_timeout=self.timeout)
+
+    def _stop_thread(self) -> None:
+        if self._thread is not None:
+            self._stop.set()
+        if self._thread is not None and self._thread.is_alive():
+            self._thread.join(timeout=2)
+        if self.capture is not None:
+            self.capture.release()
+
+    def close(self) -> None:
+        self._stop_thread()
+
+
+def read_image(path: Path) -> np.ndarray:
+    """A colour image from disk, or one sentence saying why not."""
+    if not Path(path).is_file():
+        raise MissingInput(f"No image at {path}.")
+    frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if frame is None:
+        raise DataError(f"{path} is not an image OpenCV can read.")
+    return frame
+
+
+def _image_paths(pattern: str) -> list[Path]:
+    return sorted(Path(p) for p in glob.glob(pattern) if Path(p).suffix.lower() in IMAGE_SUFFIXES)
+
+
+def open_source(spec: str, loop: bool = False, size: tuple[int, int] = (640, 480), fps: float = 30.0):
+    """Open what the user named: 0, /dev/video0, rtsp://..., http://..., a video, a folder, a glob,
+    rpicam or picamera2 (the Pi camera, at ``size`` and ``fps``)."""
+    spec = str(spec).strip()
+    if spec.isdigit():
+        return LiveSource(lambda: cv2.VideoCapture(int(spec), cv2.CAP_V4L2 if _linux() else cv2.CAP_ANY),
+                          f"camera {spec}")
+    if spec.startswith("/dev/video"):
+        if not Path(spec).exists():
+            raise Unavailable(f"There is no camera at {spec}.")
+        return LiveSource(lambda: cv2.VideoCapture(spec, cv2.CAP_V4L2), f"camera {spec}")
+    if spec.split("://", 1)[0].lower() in ("rtsp", "http", "https", "rtmp", "udp", "tcp"):
+        # Bounded open and read waits: FFmpeg's defaults let a dead server hang the loop for a minute.
+        params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 5000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 3000]
+        return LiveSource(lambda: cv2.VideoCapture(spec, cv2.CAP_FFMPEG, params), f"stream {spec}")
+    if spec == "rpicam":
+        from edgecam.edge.sources.rpicam import open_rpicam
+
+        return open_rpicam(*size, fps)
+    if spec == "picamera2":
+        from edgecam.edge.sources.picamera import PicameraSource
+
+        return PicameraSource(size)
+    path = Path(spec)
+    if path.is_dir():
+        return ImageSequenceSource(sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), loop)
+    if any(ch in spec for ch in "*?["):
+        return ImageSequenceSource(_image_paths(spec), loop)
+    if path.is_file():
+        if path.suffix.lower() in IMAGE_SUFFIXES:
+            return ImageSequenceSource([path], loop)
+        return VideoFileSource(path, loop)
+    raise MissingInput(f"No camera, stream, file or folder called {spec!r}.")
+
+
+def _linux() -> bool:
+    import sys
+
+    return sys.platform.startswith("linux")

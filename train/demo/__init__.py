@@ -1,0 +1,1 @@
+"""``edgecam demo`` and the tutorial-style loop the bench measures against."""

@@ -1,0 +1,1 @@
+"""The digit CNN: MNIST, augmentation, training, plots."""

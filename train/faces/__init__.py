@@ -1,0 +1,1 @@
+"""The LBPH face model: datasets, calibration, training, enrolment, evaluation."""

@@ -1,0 +1,131 @@
+"""Capture a new person's face from a camera or video, and fold it into a model.
+
+Only frames worth learning from are kept: one face, large enough, sharp, and
+different enough from the crops already kept (a person sitting still gives
+hundreds of identical frames, which would crowd the LBPH gallery).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edgecam.edge import atomic
+from edgecam.edge.errors import DataError
+from edgecam.edge.faces.crop import CropSettings, FaceCropper
+from edgecam.edge.faces.detect import DetectorSettings, make_detector
+from edgecam.edge.faces.recognizer import MODEL_FILE, load_lbph, read_metadata
+from edgecam.train.faces.dataset import find_face
+from edgecam.train.faces.training import recalibrate
+from edgecam.train.faces.job import PRIVATE, save
+
+
+@dataclass
+class EnrollSettings:
+    count: int = 20
+    min_face: int = 80  # pixels: smaller faces carry too little texture for LBPH
+    min_sharpness: float = 60.0  # variance of the Laplacian of the face crop; motion blur scores low
+    min_change: float = 12.0  # mean grey-level difference from every kept crop, at 32x32
+    margin: float = 0.4  # saved images keep this much context around the face, so training finds it again
+    max_frames: int = 3000
+
+
+@dataclass
+class Enrolment:
+    saved: list[Path]
+    frames: int
+    rejected: dict[str, int]
+
+
+def capture(name: str, source, dataset: Path, settings: EnrollSettings, detector: DetectorSettings,
+            on_saved=None) -> Enrolment:
+    folder = Path(dataset) / unicodedata.normalize("NFC", name)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    start = len(list(folder.glob("*.png")))
+    detect = make_detector(detector)
+    kept_thumbs: list[np.ndarray] = []
+    rejected = {"no face": 0, "several faces": 0, "too small": 0, "blurred": 0, "too similar": 0}
+    saved, frames = [], 0
+    while len(saved) < settings.count and frames < settings.max_frames:
+        frame = source.read()
+        if frame is None:
+            break
+        frames += 1
+        grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        detections = detect(grey)
+        reason = _reject_reason(grey, detections, kept_thumbs, settings)
+        if reason:
+            rejected[reason] += 1
+            continue
+        x, y, w, h = detections[0].box
+        kept_thumbs.append(_thumb(grey[y:y + h, x:x + w]))
+        m = settings.margin
+        x0, y0 = max(0, round(x - m * w)), max(0, round(y - m * h))
+        path = folder / f"{start + len(saved) + 1:04d}.png"
+        # Through a private temporary file: a face photo is never readable by others, not even briefly.
+        png = cv2.imencode(".png", frame[y0:round(y + h + m * h), x0:round(x + w + m * w)])[1]
+        atomic.write_bytes(path, png.tobytes(), PRIVATE)
+        saved.append(path)
+        if on_saved:
+            on_saved(len(saved))
+    return Enrolment(saved, frames, rejected)
+
+
+def _reject_reason(grey, detections, kept_thumbs, settings: EnrollSettings) -> str | None:
+    if not detections:
+        return "no face"
+    if len(detections) > 1:
+        return "several faces"  # we cannot tell which one is the person being enrolled
+    x, y, w, h = detections[0].box
+    if min(w, h) < settings.min_face:
+        return "too small"
+    face = grey[max(0, y):y + h, max(0, x):x + w]
+    if cv2.Laplacian(face, cv2.CV_64F).var() < settings.min_sharpness:
+        return "blurred"
+    thumb = _thumb(face)
+    if any(np.abs(thumb - other).mean() < settings.min_change for other in kept_thumbs):
+        return "too similar"
+    return None
+
+
+def _thumb(face: np.ndarray) -> np.ndarray:
+    return cv2.equalizeHist(cv2.resize(face, (32, 32), interpolation=cv2.INTER_AREA)).astype(np.float32)
+
+
+def update_model(model_dir: Path, name: str, images: list[Path]) -> dict:
+    """Add ``images`` of ``name`` to an existing model with LBPH's incremental update, then recalibrate."""
+    meta = read_metadata(model_dir)
+    lbph = load_lbph(Path(model_dir) / MODEL_FILE)
+    names = {int(k): v for k, v in meta["names"].items()}
+    label = next((k for k, v in names.items() if v == name), max(names, default=-1) + 1)
+    names[label] = name
+    detect = make_detector(DetectorSettings(**meta["detector"]))
+    crop = FaceCropper(CropSettings(**meta["crop"]))
+    crops = []
+    for path in images:
+        grey = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+        if grey is None:
+            continue
+        detection, grey, _ = find_face(grey, detect)
+        if detection is not None:
+            crops += crop.variants(grey, detection)
+    if not crops:
+        raise DataError(f"No face could be found again in the {len(images)} image(s) captured for {name}.")
+    lbph.update(crops, np.full(len(crops), label, dtype=np.int32))
+    meta["names"] = {str(k): v for k, v in sorted(names.items())}
+    override = meta["threshold"].get("calibrated_distance") is not None
+    relative = meta["threshold"].get("relative")
+    threshold = recalibrate(lbph, camera_factor=meta["threshold"].get("camera_factor", 1.0),
+                            relative_factor=relative.get("camera_factor", 1.0) if relative else None)
+    if override:  # a user-chosen threshold stays; the calibration beside it is refreshed
+        threshold["calibrated_distance"], threshold["distance"] = threshold["distance"], meta["threshold"]["distance"]
+    meta["threshold"] = threshold
+    person = meta["people"].setdefault(name, {"images": 0, "kept": 0})
+    person["images"] += len(images)
+    person["kept"] += len(crops)
+    save(Path(model_dir), lbph, meta)
+    return meta
