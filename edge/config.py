@@ -1,97 +1,146 @@
 """One validated configuration, from a TOML file and command-line flags, for the whole loop.
 
-Every key has a type and a default; an unknown key or a wrong value is a
-ConfigError naming the key (exit 78, so systemd does not restart-loop on it).
+Each TOML table is a pydantic model that forbids keys it does not know and
+checks every value strictly (a string where a number belongs is an error, not
+a guess). An unknown key or a wrong value is a ConfigError naming the key
+(exit 78, so systemd does not restart-loop on it). Every key has a default and
+a help text; ``edgecam config show`` prints all three.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
 import tomllib
-import typing
 import urllib.parse
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from edgecam.edge.errors import ConfigError
 
-
-@dataclass
-class SourceConfig:
-    spec: str = "0"  # camera index, /dev/videoN, URL, video file, image folder or glob, rpicam, picamera2
-    loop: bool = False  # start a video file again at its end
-    width: int = 640  # the Pi camera's frame size and rate (rpicam, picamera2)
-    height: int = 480
-    fps: float = 30.0
-    calibration: str = ""  # camera intrinsics (YAML from 'edgecam calibrate camera') to undistort with
+# A number where a path or name belongs (spec = 0, device = 12) is meant as text.
+Text = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)]
 
 
-@dataclass
-class FacesConfig:
-    model: str = ""  # folder with faces.yml + faces.json; empty = no face recognition
-    threshold: float = -1.0  # LBPH distance for "unknown"; negative = the model's calibrated one
-    yunet: str = ""  # YuNet .onnx to detect with instead of Haar
-    detect_every: int = 4  # run the (fast) detector every N frames and track in between
-    recognize_every: int = 6  # recognise a track every N detections, after its first three
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
 
 
-@dataclass
-class DigitsConfig:
-    model: str = ""  # the exported .onnx; empty = no digit reading
-    roi: list[int] = field(default_factory=list)  # x, y, w, h in frame pixels; empty = whole frame
-    corners: list[int] = field(default_factory=list)  # x1,y1..x4,y4 of a tilted card, clockwise; overrides roi
-    min_probability: float = 0.0  # digits less sure than this are left out
-    stable_frames: int = 5  # vote over this many frames before the text changes
+class SourceConfig(Section):
+    spec: Text = Field("0", description="camera index, /dev/videoN, URL, video file, image folder or glob, "
+                                        "rpicam, picamera2")
+    loop: bool = Field(False, description="start a video file again at its end")
+    width: int = Field(640, ge=1, description="the Pi camera's frame width (rpicam, picamera2)")
+    height: int = Field(480, ge=1, description="the Pi camera's frame height (rpicam, picamera2)")
+    fps: float = Field(30.0, gt=0, description="the Pi camera's frame rate (rpicam, picamera2)")
+    calibration: Text = Field("", description="camera intrinsics (YAML from 'edgecam calibrate camera') "
+                                              "to undistort with")
 
 
-@dataclass
-class OutputConfig:
-    display: bool = False
-    record: str = ""  # annotated MP4
-    events: str = ""  # JSON lines, one per processed frame
-    max_frames: int = 0  # stop after N frames; 0 = run until the source ends or a signal
+class FacesConfig(Section):
+    model: Text = Field("", description="folder with faces.yml + faces.json; empty = no face recognition")
+    threshold: float = Field(-1.0, description="a raw LBPH distance beyond which a face is unknown; "
+                                               "negative = the model's calibrated rule")
+    yunet: Text = Field("", description="YuNet .onnx to detect with instead of Haar")
+    detect_every: int = Field(4, ge=1, description="run the (fast) detector every N frames and track in between")
+    recognize_every: int = Field(6, ge=1, description="recognise a track every N detections, after its first three")
 
 
-@dataclass
-class StreamConfig:
-    listen: str = ""  # PORT or HOST:PORT for the live page, MJPEG, /healthz and /metrics; empty = off
-    token: str = ""  # every route then wants it; $EDGECAM_STREAM_TOKEN wins and keeps it out of files
-    quality: int = 80  # JPEG quality, 1-100
-    max_viewers: int = 8  # more MJPEG viewers than this get 503: each one costs a thread and bandwidth
+class DigitsConfig(Section):
+    model: Text = Field("", description="the exported .onnx; empty = no digit reading")
+    roi: list[int] = Field(default_factory=list, description="x, y, w, h in frame pixels; empty = whole frame")
+    corners: list[int] = Field(default_factory=list, description="x1,y1..x4,y4 of a tilted card, clockwise; overrides roi")
+    min_probability: float = Field(0.0, ge=0, le=1, description="digits less sure than this are left out")
+    stable_frames: int = Field(5, ge=1, description="vote over this many frames before the text changes")
+
+    @field_validator("roi")
+    @classmethod
+    def _box(cls, roi: list[int]) -> list[int]:
+        if roi and (len(roi) != 4 or min(roi) < 0 or roi[2] <= 0 or roi[3] <= 0):
+            raise ValueError("must be four numbers x, y, w, h with w and h above 0")
+        return roi
+
+    @field_validator("corners")
+    @classmethod
+    def _corners(cls, corners: list[int]) -> list[int]:
+        if corners and (len(corners) != 8 or min(corners) < 0):
+            raise ValueError("must be eight numbers x1, y1, ..., x4, y4")
+        return corners
 
 
-@dataclass
-class MqttConfig:
-    broker: str = ""  # host name or address; empty = no MQTT
-    port: int = 1883
-    tls: bool = False
-    ca_file: str = ""  # CA bundle for TLS; empty = the system's
-    prefix: str = "edgecam"  # topics are <prefix>/<device>/events|state|available
-    device: str = ""  # empty = this machine's hostname
-    client_id: str = ""  # empty = this machine's hostname
-    username: str = ""  # $EDGECAM_MQTT_USERNAME wins; the password comes only from $EDGECAM_MQTT_PASSWORD
-    state_every: float = 10.0  # seconds between retained state messages
-    queue: int = 1000  # messages held while the broker is away; beyond it the oldest are dropped and counted
+class OutputConfig(Section):
+    display: bool = Field(False, description="show the annotated frames in a window")
+    record: Text = Field("", description="annotated MP4 to write")
+    events: Text = Field("", description="JSON lines to write, one per processed frame")
+    max_frames: int = Field(0, ge=0, description="stop after N frames; 0 = run until the source ends or a signal")
 
 
-@dataclass
-class RuntimeConfig:
-    threads: int = 1  # OpenCV and ONNX Runtime threads; 1 is the Pi-like figure
+class StreamConfig(Section):
+    listen: Text = Field("", description="PORT or HOST:PORT for the live page, MJPEG, /healthz and /metrics; "
+                                         "empty = off")
+    token: Text = Field("", description="every route then wants it; $EDGECAM_STREAM_TOKEN wins and keeps it "
+                                        "out of files")
+    quality: int = Field(80, ge=1, le=100, description="JPEG quality, 1-100")
+    max_viewers: int = Field(8, ge=1, description="more MJPEG viewers than this get 503: each one costs a thread "
+                                                  "and bandwidth")
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, listen: str) -> str:
+        if listen:
+            try:
+                parse_listen(listen)
+            except ValueError:
+                raise ValueError(f"must be PORT or HOST:PORT with a numeric address, e.g. 8080 or 0.0.0.0:8080, "
+                                 f"not {listen!r}") from None
+        return listen
 
 
-@dataclass
-class Config:
-    source: SourceConfig = field(default_factory=SourceConfig)
-    faces: FacesConfig = field(default_factory=FacesConfig)
-    digits: DigitsConfig = field(default_factory=DigitsConfig)
-    output: OutputConfig = field(default_factory=OutputConfig)
-    stream: StreamConfig = field(default_factory=StreamConfig)
-    mqtt: MqttConfig = field(default_factory=MqttConfig)
-    runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
+class MqttConfig(Section):
+    broker: Text = Field("", description="host name or address; empty = no MQTT")
+    port: int = Field(1883, ge=1, le=65535, description="the broker's port")
+    tls: bool = Field(False, description="connect with TLS")
+    ca_file: Text = Field("", description="CA bundle for TLS; empty = the system's")
+    prefix: Text = Field("edgecam", description="topics are <prefix>/<device>/events|state|available")
+    device: Text = Field("", description="empty = this machine's hostname")
+    client_id: Text = Field("", description="empty = this machine's hostname")
+    username: Text = Field("", description="$EDGECAM_MQTT_USERNAME wins; the password comes only from "
+                                           "$EDGECAM_MQTT_PASSWORD")
+    state_every: float = Field(10.0, gt=0, description="seconds between retained state messages")
+    queue: int = Field(1000, ge=1, description="messages held while the broker is away; beyond it the oldest "
+                                               "are dropped and counted")
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, prefix: str) -> str:
+        if not _topic_levels_ok(prefix.split("/")):
+            raise ValueError("must be a topic without +, # or empty levels")
+        return prefix
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, device: str) -> str:
+        if device and not _topic_levels_ok([device]):
+            raise ValueError("must be one topic level (no /, + or #)")
+        return device
+
+
+class RuntimeConfig(Section):
+    threads: int = Field(1, ge=1, description="OpenCV and ONNX Runtime threads; 1 is the Pi-like figure")
+
+
+class Config(Section):
+    source: SourceConfig = Field(default_factory=SourceConfig)
+    faces: FacesConfig = Field(default_factory=FacesConfig)
+    digits: DigitsConfig = Field(default_factory=DigitsConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    stream: StreamConfig = Field(default_factory=StreamConfig)
+    mqtt: MqttConfig = Field(default_factory=MqttConfig)
+    runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        return self.model_dump()
 
 
 def load(path: Path | None) -> Config:
@@ -109,83 +158,42 @@ def load(path: Path | None) -> Config:
 
 
 def from_dict(data: dict, origin: str = "config") -> Config:
-    config = Config()
-    sections = {f.name: f for f in dataclasses.fields(Config)}
-    for name, table in data.items():
-        if name not in sections:
-            raise ConfigError(f"Unknown section [{name}] in {origin}; known: {', '.join(sections)}.")
-        if not isinstance(table, dict):
-            raise ConfigError(f"'{name}' in {origin} must be a table ([{name}]).")
-        apply(getattr(config, name), table, name, origin)
-    validate(config, origin)
-    return config
+    try:
+        return Config.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_sentence(error.errors()[0], origin)) from None
 
 
-def apply(section, values: dict, prefix: str, origin: str) -> None:
-    """Set ``values`` on a section, checking each key's name and type."""
-    hints = typing.get_type_hints(type(section))
-    for key, value in values.items():
-        if key not in hints:
-            known = ", ".join(hints)
-            raise ConfigError(f"Unknown key '{prefix}.{key}' in {origin}; known keys of [{prefix}]: {known}.")
-        setattr(section, key, _coerce(value, hints[key], f"{prefix}.{key}", origin))
+def with_overrides(config: Config, overrides: dict[tuple[str, str], object], origin: str = "the command line") -> Config:
+    """``config`` with each (section, key) -> value laid over it, validated as a whole."""
+    data = config.model_dump()
+    for (section, key), value in overrides.items():
+        data[section][key] = value
+    return from_dict(data, origin)
 
 
-def _coerce(value, kind, key: str, origin: str):
-    if kind is bool:
-        if isinstance(value, bool):
-            return value
-    elif kind is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif kind is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-    elif kind is str:
-        if isinstance(value, (str, int)) and not isinstance(value, bool):
-            return str(value)
-    elif typing.get_origin(kind) is list:
-        if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-            return value
-        raise ConfigError(f"'{key}' in {origin} must be a list of whole numbers, not {value!r}.")
-    raise ConfigError(f"'{key}' in {origin} must be {kind.__name__}, not {value!r}.")
+def _sentence(error: dict, origin: str) -> str:
+    """One pydantic error as the sentence a user reads: which key, what it must be."""
+    loc = [str(part) for part in error["loc"]]
+    section = loc[0]
+    if error["type"] == "extra_forbidden" and len(loc) == 1:
+        return f"Unknown section [{section}] in {origin}; known: {', '.join(Config.model_fields)}."
+    if error["type"] == "model_type" and len(loc) == 1:
+        return f"'{section}' in {origin} must be a table ([{section}])."
+    key = ".".join(loc[:2])
+    if error["type"] == "extra_forbidden":
+        known = ", ".join(Config.model_fields[section].annotation.model_fields)
+        return f"Unknown key '{key}' in {origin}; known keys of [{section}]: {known}."
+    if error["type"] == "value_error":  # our own validators already say "must ..."
+        return f"'{key}' in {origin} {error['msg'].removeprefix('Value error, ')}."
+    # pydantic's "Input should be a valid integer" -> "must be a valid integer, not 'two'"
+    message = error["msg"].replace("Input should be", "must be").replace("List should", "must")
+    if not message.startswith("must"):
+        message = f"is wrong: {message}"
+    return f"'{key}' in {origin} {message}, not {error['input']!r}."
 
 
-def validate(config: Config, origin: str) -> None:
-    """Values that have the right type but make no sense."""
-    checks = [
-        ("faces.detect_every", config.faces.detect_every >= 1, "at least 1"),
-        ("faces.recognize_every", config.faces.recognize_every >= 1, "at least 1"),
-        ("digits.roi", len(config.digits.roi) in (0, 4) and all(v >= 0 for v in config.digits.roi)
-         and (not config.digits.roi or (config.digits.roi[2] > 0 and config.digits.roi[3] > 0)),
-         "four numbers x, y, w, h with w and h above 0"),
-        ("digits.corners", len(config.digits.corners) in (0, 8) and all(v >= 0 for v in config.digits.corners),
-         "eight numbers x1, y1, ..., x4, y4"),
-        ("digits.min_probability", 0 <= config.digits.min_probability <= 1, "between 0 and 1"),
-        ("digits.stable_frames", config.digits.stable_frames >= 1, "at least 1"),
-        ("output.max_frames", config.output.max_frames >= 0, "0 or more"),
-        ("runtime.threads", config.runtime.threads >= 1, "at least 1"),
-        ("stream.quality", 1 <= config.stream.quality <= 100, "between 1 and 100"),
-        ("stream.max_viewers", config.stream.max_viewers >= 1, "at least 1"),
-        ("mqtt.port", 1 <= config.mqtt.port <= 65535, "a port number, 1-65535"),
-        ("mqtt.state_every", config.mqtt.state_every > 0, "above 0 seconds"),
-        ("mqtt.queue", config.mqtt.queue >= 1, "at least 1"),
-        ("mqtt.prefix", _topic_level_ok(config.mqtt.prefix, allow_slash=True), "a topic without +, # or empty levels"),
-        ("mqtt.device", _topic_level_ok(config.mqtt.device or "x", allow_slash=False), "one topic level (no /, + or #)"),
-    ]
-    for key, ok, expected in checks:
-        if not ok:
-            raise ConfigError(f"'{key}' in {origin} must be {expected}.")
-    if config.stream.listen:
-        try:
-            parse_listen(config.stream.listen)
-        except ValueError:
-            raise ConfigError(f"'stream.listen' in {origin} must be PORT or HOST:PORT with a numeric address, "
-                              f"e.g. 8080 or 0.0.0.0:8080, not {config.stream.listen!r}.") from None
-
-
-def _topic_level_ok(text: str, allow_slash: bool) -> bool:
-    levels = text.split("/") if allow_slash else [text]
+def _topic_levels_ok(levels: list[str]) -> bool:
     return all(level and "+" not in level and "#" not in level and "/" not in level for level in levels)
 
 
@@ -233,12 +241,15 @@ def parse_roi(text: str) -> list[int]:
 
 
 def to_toml(config: Config) -> str:
-    """The effective config as TOML (for 'edgecam config show')."""
+    """The effective config as TOML, each key with its default and help as a comment
+    (for 'edgecam config show')."""
     lines = []
-    for name, section in config.to_dict().items():
+    for name, section in config:
         lines.append(f"[{name}]")
-        for key, value in section.items():
-            lines.append(f"{key} = {_toml_value(value)}")
+        for key, field in type(section).model_fields.items():
+            default = field.get_default(call_default_factory=True)
+            lines.append(f"{key} = {_toml_value(getattr(section, key))}  "
+                         f"# default {_toml_value(default)}; {field.description}")
         lines.append("")
     return "\n".join(lines)
 

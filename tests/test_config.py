@@ -76,3 +76,21 @@ def test_an_mqtt_url_fills_the_mqtt_section(tmp_path):
     assert effective_config(config, mqtt="mqtt://10.0.0.2").mqtt.port == 1883
     shown = tomllib.loads(run_cli("config", "show", "--config", str(config)).stdout)
     assert shown["stream"]["listen"] == "0.0.0.0:8080" and shown["mqtt"]["queue"] == 1000
+
+
+def test_show_prints_every_key_with_its_default_and_help(tmp_path):
+    import tomllib
+
+    from edgecam.edge.config import Config
+
+    config = tmp_path / "edgecam.toml"
+    config.write_text("[faces]\ndetect_every = 2\n")
+    result = run_cli("config", "show", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    shown = tomllib.loads(result.stdout)
+    for section, model in Config.model_fields.items():
+        assert set(shown[section]) == set(model.annotation.model_fields), section
+    line = next(line for line in result.stdout.splitlines() if line.startswith("detect_every"))
+    assert line.startswith("detect_every = 2  # default 4; run the (fast) detector every N frames"), line
+    every_key = [line for line in result.stdout.splitlines() if " = " in line]
+    assert all("# default " in line for line in every_key)

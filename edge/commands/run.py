@@ -38,11 +38,7 @@ def effective_config(config_file: Optional[Path], source=None, loop=None, displa
     }
     if mqtt is not None:
         overrides.update({("mqtt", key): value for key, value in configuration.parse_mqtt_url(mqtt).items()})
-    for (section, key), value in overrides.items():
-        if value is not None:
-            configuration.apply(getattr(config, section), {key: value}, section, "the command line")
-    configuration.validate(config, "the command line")
-    return config
+    return configuration.with_overrides(config, {key: value for key, value in overrides.items() if value is not None})
 
 
 def run(
