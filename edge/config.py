@@ -76,6 +76,18 @@ class OutputConfig(Section):
     max_frames: int = Field(0, ge=0, description="stop after N frames; 0 = run until the source ends or a signal")
 
 
+class SnapshotsConfig(Section):
+    folder: Text = Field("", description="keep a JPEG of every face that arrives or is renamed and of every new "
+                                         "card text here, with index.jsonl; empty = off")
+    max_files: int = Field(1000, ge=1, description="snapshots kept (a frame and its face crop count as one); "
+                                                   "the oldest go first")
+    max_days: float = Field(30.0, gt=0, description="snapshots older than this many days are deleted")
+    min_free_mb: int = Field(200, ge=0, description="no snapshot is written while the disk has less free space")
+    queue: int = Field(8, ge=1, description="snapshots waiting for the writer thread; beyond it they are dropped "
+                                            "and counted, never waited for")
+    history: int = Field(12, ge=0, description="snapshots the live page lists, newest first")
+
+
 class StreamConfig(Section):
     listen: Text = Field("", description="PORT or HOST:PORT for the live page, MJPEG, /healthz and /metrics; "
                                          "empty = off")
@@ -110,8 +122,11 @@ class MqttConfig(Section):
     state_every: float = Field(10.0, gt=0, description="seconds between retained state messages")
     queue: int = Field(1000, ge=1, description="messages held while the broker is away; beyond it the oldest "
                                                "are dropped and counted")
+    discovery: bool = Field(False, description="announce the device's sensors to Home Assistant (MQTT discovery); "
+                                               "'edgecam mqtt forget' removes them")
+    discovery_prefix: Text = Field("homeassistant", description="Home Assistant's discovery prefix")
 
-    @field_validator("prefix")
+    @field_validator("prefix", "discovery_prefix")
     @classmethod
     def _prefix(cls, prefix: str) -> str:
         if not _topic_levels_ok(prefix.split("/")):
@@ -135,6 +150,7 @@ class Config(Section):
     faces: FacesConfig = Field(default_factory=FacesConfig)
     digits: DigitsConfig = Field(default_factory=DigitsConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    snapshots: SnapshotsConfig = Field(default_factory=SnapshotsConfig)
     stream: StreamConfig = Field(default_factory=StreamConfig)
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)

@@ -90,7 +90,8 @@ def run(config: Config, stop: threading.Event | None = None, log=print) -> RunRe
                          config.source.fps)
     telemetry = Telemetry()
     changes = SceneChanges()
-    watched = bool(config.stream.listen or config.mqtt.broker)  # only the stream and MQTT read what these collect
+    # Only the stream, MQTT and snapshots read what these collect.
+    watched = bool(config.stream.listen or config.mqtt.broker or config.snapshots.folder)
     result = RunResult()
     sinks = []
     try:
@@ -155,8 +156,17 @@ def _open_sinks(sinks: list, config: Config, source, telemetry: Telemetry, log) 
         sinks.append(RecordSink(config.output.record, source.fps))
     if config.output.events:
         sinks.append(EventsSink(config.output.events))
+    snapshots = None
+    if config.snapshots.folder:
+        from edgecam.edge.outputs.snapshots import SnapshotSettings, SnapshotSink
+
+        s = config.snapshots
+        snapshots = SnapshotSink(SnapshotSettings(s.folder, s.max_files, s.max_days, s.min_free_mb, s.queue), log)
+        telemetry.registry.register(snapshots)  # /metrics: written and dropped
+        sinks.append(snapshots)
+        log(f"Snapshots: {s.folder} (at most {s.max_files}, {s.max_days:g} days)")
     if config.stream.listen:
-        sinks.append(_stream(config, telemetry, log))
+        sinks.append(_stream(config, telemetry, log, snapshots))
     if config.mqtt.broker:
         from edgecam.edge.outputs.mqtt_link import MqttLink
 
@@ -165,13 +175,13 @@ def _open_sinks(sinks: list, config: Config, source, telemetry: Telemetry, log) 
         log(f"MQTT: publishing to {config.mqtt.broker}:{config.mqtt.port} under {link.topics['events'].rsplit('/', 1)[0]}/")
 
 
-def _stream(config: Config, telemetry: Telemetry, log):
+def _stream(config: Config, telemetry: Telemetry, log, snapshots=None):
     from edgecam.edge.outputs.frame_hub import FrameHub
     from edgecam.edge.outputs.stream_server import StreamServer
 
     token = os.environ.get("EDGECAM_STREAM_TOKEN") or config.stream.token
     server = StreamServer(config.stream.listen, FrameHub(config.stream.quality), telemetry, token,
-                          config.stream.max_viewers)
+                          config.stream.max_viewers, snapshots, config.snapshots.history)
     log(f"Live view on {server.url}" + ("" if token else " (no token)"))
     if server.public and not token:
         log("Warning: the stream is open to the whole network with no token; set EDGECAM_STREAM_TOKEN.")

@@ -21,7 +21,7 @@ CONFIG_HELP = "TOML config file; flags given here override it."
 def effective_config(config_file: Optional[Path], source=None, loop=None, display=None, roi=None, faces=None,
                      digits=None, record=None, events=None, max_frames=None, threads=None, detect_every=None,
                      recognize_every=None, calibration=None, stream=None, stream_token=None,
-                     mqtt=None) -> configuration.Config:
+                     mqtt=None, snapshots=None) -> configuration.Config:
     """The file's config with each flag the user gave laid over it."""
     config = configuration.load(config_file)
     overrides = {
@@ -35,6 +35,7 @@ def effective_config(config_file: Optional[Path], source=None, loop=None, displa
         ("digits", "roi"): None if roi is None else configuration.parse_roi(roi),
         ("runtime", "threads"): threads,
         ("stream", "listen"): stream, ("stream", "token"): stream_token,
+        ("snapshots", "folder"): None if snapshots is None else str(snapshots),
     }
     if mqtt is not None:
         overrides.update({("mqtt", key): value for key, value in configuration.parse_mqtt_url(mqtt).items()})
@@ -64,6 +65,10 @@ def run(
     mqtt: Optional[str] = typer.Option(None, "--mqtt", metavar="URL", help="Publish changes, state and availability to "
                                        "a broker: mqtt://host:1883/prefix (mqtts:// for TLS). Password from "
                                        "$EDGECAM_MQTT_PASSWORD. Needs the 'mqtt' extra (paho-mqtt)."),
+    snapshots: Optional[Path] = typer.Option(None, "--snapshots", metavar="DIR",
+                                             help="Keep a JPEG of every scene change here (a face arrives or is "
+                                             "renamed: the frame and the face; the card's text changes: the frame), "
+                                             "listed in DIR/index.jsonl and on the live page. Retention: [snapshots]."),
 ) -> None:
     """Run the live loop: capture, name faces, read the ROI's digits, draw, and show/record/log/stream.
 
@@ -81,7 +86,7 @@ def run(
     config = effective_config(config_file, source, loop, display, roi, faces, digits,
                               None if record is None else str(record), None if events is None else str(events),
                               max_frames, threads, detect_every, calibration=calibration, stream=stream,
-                              stream_token=stream_token, mqtt=mqtt)
+                              stream_token=stream_token, mqtt=mqtt, snapshots=snapshots)
     result = run_loop(config, log=lambda message: console.print(message, highlight=False))
     stages = ", ".join(f"{name} {s['p50_ms']:.2f}" for name, s in result.stages.items())
     console.print(f"{result.frames} frames in {result.seconds:.1f} s: [bold]{result.fps:.1f} FPS[/] "

@@ -17,7 +17,7 @@ import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -38,9 +38,11 @@ class StreamServer:
 
     name = "stream"
 
-    def __init__(self, listen: str, hub: FrameHub, telemetry: Telemetry, token: str = "", max_viewers: int = 8):
+    def __init__(self, listen: str, hub: FrameHub, telemetry: Telemetry, token: str = "", max_viewers: int = 8,
+                 snapshots=None, history: int = 12):
         host, port = parse_listen(listen)
         self.hub, self.telemetry, self.token, self.max_viewers = hub, telemetry, token, max_viewers
+        self.snapshots, self.history = snapshots, history  # a SnapshotSink, or None
         self.viewers = 0
         self._viewers_lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"stream": self})
@@ -112,7 +114,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         route = {"/": self._page, "/index.html": self._page, "/stream.mjpg": self._mjpeg,
                  "/snapshot.jpg": self._snapshot, "/state.json": self._state, "/healthz": self._health,
-                 "/metrics": self._metrics}.get(url.path)
+                 "/metrics": self._metrics, "/snapshots.json": self._history}.get(url.path)
+        if route is None and url.path.startswith("/snapshots/"):
+            route = lambda: self._snapshot_file(unquote(url.path[len("/snapshots/"):]))  # noqa: E731
         if route is None:
             self._send(404, "text/plain", b"Not here. Try /, /stream.mjpg, /snapshot.jpg, /healthz or /metrics.\n")
             return
@@ -131,6 +135,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(503, "text/plain", b"No frame yet.\n")
             return
         self._send(200, "image/jpeg", jpeg, {"X-Frame-Index": str(index)})
+
+    def _history(self):
+        snapshots = self.stream.snapshots
+        entries = snapshots.latest(self.stream.history) if snapshots else []
+        self._send(200, "application/json", json.dumps(entries, ensure_ascii=False).encode())
+
+    def _snapshot_file(self, name: str):
+        # Only a file the snapshot writer made, straight inside its folder: no "..", no other names.
+        path = self.stream.snapshots.path_of(name) if self.stream.snapshots else None
+        if path is None:
+            self._send(404, "text/plain", b"No such snapshot.\n")
+            return
+        self._send(200, "image/jpeg", path.read_bytes())
 
     def _state(self):
         body = json.dumps(self.stream.telemetry.state()).encode()
