@@ -51,6 +51,7 @@ def _register_sub_apps() -> None:
     # works on a device that has no torch installed.
     from edgecam.edge.commands.bench import bench
     from edgecam.edge.commands.models import app as models_app
+    from edgecam.edge.commands.mqtt import app as mqtt_app
     from edgecam.edge.commands.recognize import recognize
     from edgecam.calibration.cli import app as calibrate_app
     from edgecam.edge.commands.run import config_app, read, run
@@ -73,6 +74,7 @@ def _register_sub_apps() -> None:
     app.add_typer(config_app, name="config")
     app.add_typer(service_app, name="service")
     app.add_typer(models_app, name="models")
+    app.add_typer(mqtt_app, name="mqtt")
 
 
 _register_sub_apps()

@@ -26,6 +26,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from edgecam.edge.config import MqttConfig
 from edgecam.edge.extras import require
+from edgecam.edge.outputs import ha_discovery
 from edgecam.edge.outputs.telemetry import Telemetry
 
 HANDED_LIMIT = 100  # messages paho may hold unacknowledged; more wait in our own queue
@@ -49,6 +50,12 @@ class MqttLink:
         self._stopping = False
         self._told_outage = False
         self._last_info = None
+        # Home Assistant discovery: the entities' configs, and the retained values they read.
+        self.discovery = ha_discovery.payloads(settings.discovery_prefix, settings.prefix, self.device) \
+            if settings.discovery else {}
+        self._sensors = ha_discovery.SensorValues()
+        self._value_topics = ha_discovery.value_topics(settings.prefix, self.device)
+        self._values: dict[str, str] = {}  # topic -> newest value not yet handed to paho
 
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=settings.client_id or hostname)
         client.will_set(self.topics["available"], "offline", qos=1, retain=True)
@@ -86,6 +93,9 @@ class MqttLink:
                 self._queue.popleft()
                 self.dropped += 1
             self._queue.append({"device": self.device, "seq": self.seq, **happening})
+            if self.discovery:
+                for key, value in self._sensors.update(happening).items():
+                    self._values[self._value_topics[key]] = value  # only the newest matters
             self._condition.notify()
 
     def close(self) -> None:
@@ -112,6 +122,11 @@ class MqttLink:
             self._tell_outage(f"{self.settings.broker}:{self.settings.port} refused us ({reason})")
             return
         client.publish(self.topics["available"], "online", qos=1, retain=True)
+        for topic, payload in self.discovery.items():
+            client.publish(topic, payload, qos=1, retain=True)
+        if self.discovery:
+            with self._condition:
+                self._values.setdefault(self._value_topics["in_view"], "ON" if self._sensors.visits else "OFF")
         with self._condition:
             self.connected, self._told_outage = True, False
             self._condition.notify()
@@ -142,13 +157,16 @@ class MqttLink:
         next_state = time.monotonic() + self.settings.state_every
         while True:
             with self._condition:
-                self._condition.wait_for(lambda: self._stopping or (self.connected and self._queue),
+                self._condition.wait_for(lambda: self._stopping or (self.connected and (self._queue or self._values)),
                                          timeout=max(0.0, next_state - time.monotonic()))
-                if self._stopping and (not self.connected or not self._queue):
+                values, self._values = (self._values, {}) if self.connected else ({}, self._values)
+                if self._stopping and (not self.connected or not self._queue) and not values:
                     return
                 message = self._queue.popleft() if self.connected and self._queue else None
             if message is not None:
                 self._hand_over(message)
+            for topic, value in values.items():
+                self._last_info = self.client.publish(topic, value, qos=1, retain=True)
             if time.monotonic() >= next_state:
                 next_state = time.monotonic() + self.settings.state_every
                 if self.connected:
