@@ -27,6 +27,7 @@ def forget(
     from edgecam.edge.errors import ConfigError, Unavailable
     from edgecam.edge.extras import require
     from edgecam.edge.outputs import ha_discovery
+    from edgecam.edge.outputs.mqtt_link import secure
 
     settings = effective_config(config_file, mqtt=mqtt).mqtt
     if not settings.broker:
@@ -37,13 +38,7 @@ def forget(
     topics += list(ha_discovery.value_topics(settings.prefix, device).values())
     client = client_module.Client(client_module.CallbackAPIVersion.VERSION2,
                                   client_id=f"{settings.client_id or socket.gethostname()}-forget")
-    import os
-
-    username = os.environ.get("EDGECAM_MQTT_USERNAME") or settings.username
-    if username:
-        client.username_pw_set(username, os.environ.get("EDGECAM_MQTT_PASSWORD") or None)
-    if settings.tls:
-        client.tls_set(ca_certs=settings.ca_file or None)
+    secure(client, settings)
     try:
         client.connect(settings.broker, settings.port, keepalive=15)
     except OSError as error:

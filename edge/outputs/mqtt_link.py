@@ -59,11 +59,7 @@ class MqttLink:
 
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=settings.client_id or hostname)
         client.will_set(self.topics["available"], "offline", qos=1, retain=True)
-        username = os.environ.get("EDGECAM_MQTT_USERNAME") or settings.username
-        if username:
-            client.username_pw_set(username, os.environ.get("EDGECAM_MQTT_PASSWORD") or None)
-        if settings.tls:
-            client.tls_set(ca_certs=settings.ca_file or None)
+        secure(client, settings)
         client.max_queued_messages_set(HANDED_LIMIT)
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.on_connect = self._on_connect
@@ -194,6 +190,15 @@ class MqttLink:
         yield CounterMetricFamily("edgecam_mqtt_dropped", "Events dropped because the queue was full",
                                   value=self.dropped)
         yield CounterMetricFamily("edgecam_mqtt_acknowledged", "Messages the broker acknowledged", value=self.sent)
+
+
+def secure(client, settings: MqttConfig) -> None:
+    """Credentials (the password only from the environment) and TLS, as the config asks."""
+    username = os.environ.get("EDGECAM_MQTT_USERNAME") or settings.username
+    if username:
+        client.username_pw_set(username, os.environ.get("EDGECAM_MQTT_PASSWORD") or None)
+    if settings.tls:
+        client.tls_set(ca_certs=settings.ca_file or None)
 
 
 def _wait(info, seconds: float) -> None:
