@@ -155,9 +155,6 @@ class Config(Section):
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
 
-    def to_dict(self) -> dict:
-        return self.model_dump()
-
 
 def load(path: Path | None) -> Config:
     """Read and validate ``path`` (or defaults when None)."""

@@ -93,7 +93,7 @@ class FaceRecognizer:
             # of known faces).
             self.cap = float(self.relative.get("distance_cap", math.inf))
         else:
-            self.limit = self.threshold
+            self.limit, self.cap = self.threshold, math.inf
             self.spread = float(calibrated.get("spread", self.threshold * 0.1)) or 1.0
         detector = DetectorSettings(**self.meta["detector"])
         if yunet_model:
@@ -109,7 +109,7 @@ class FaceRecognizer:
         labels, distances = nearest_per_person(self.lbph, *crops)
         label, distance = int(labels[0]), float(distances[0])
         score = relative_distance(distances) if self.relative else distance
-        known = score <= self.limit and (not self.relative or distance <= self.cap)
+        known = score <= self.limit and distance <= self.cap
         # Confidence grows with the score's distance from the limit, scaled by how far apart
         # genuine and stranger scores lay when the model was calibrated.
         confidence = 1 / (1 + math.exp(-abs(self.limit - score) / self.spread))
