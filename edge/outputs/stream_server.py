@@ -126,8 +126,11 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # the viewer went away or stopped reading
 
     def _page(self):
-        html = resources.files(__package__).joinpath("stream_page.html").read_bytes()
-        self._send(200, "text/html; charset=utf-8", html)
+        html = resources.files(__package__).joinpath("stream_page.html").read_text(encoding="utf-8")
+        # "<" escaped so no caption can close the script element it is carried in.
+        now = self._history_json().replace("<", "\\u003c")
+        html = html.replace('type="application/json">[]</script>', f'type="application/json">{now}</script>', 1)
+        self._send(200, "text/html; charset=utf-8", html.encode())
 
     def _snapshot(self):
         index, jpeg = self.stream.hub.latest_jpeg()
@@ -136,10 +139,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(200, "image/jpeg", jpeg, {"X-Frame-Index": str(index)})
 
-    def _history(self):
+    def _history_json(self) -> str:
         snapshots = self.stream.snapshots
         entries = snapshots.latest(self.stream.history) if snapshots else []
-        self._send(200, "application/json", json.dumps(entries, ensure_ascii=False).encode())
+        return json.dumps(entries, ensure_ascii=False)
+
+    def _history(self):
+        self._send(200, "application/json", self._history_json().encode())
 
     def _snapshot_file(self, name: str):
         # Only a file the snapshot writer made, straight inside its folder: no "..", no other names.
