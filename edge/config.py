@@ -45,6 +45,8 @@ class FacesConfig(Section):
     yunet: Text = Field("", description="YuNet .onnx to detect with instead of Haar")
     detect_every: int = Field(4, ge=1, description="run the (fast) detector every N frames and track in between")
     recognize_every: int = Field(6, ge=1, description="recognise a track every N detections, after its first three")
+    watch_changes: bool = Field(True, description="between detections, look at once where the picture changed "
+                                                  "(someone stepped in or out); Haar only")
 
 
 class DigitsConfig(Section):

@@ -47,7 +47,9 @@ class Pipeline:
         if config.faces.model:
             threshold = config.faces.threshold if config.faces.threshold >= 0 else None
             recognizer = FaceRecognizer(config.faces.model, threshold, config.faces.yunet or None)
-            self.tracker = FaceTracker(recognizer, TrackerSettings(config.faces.detect_every, config.faces.recognize_every))
+            settings = TrackerSettings(config.faces.detect_every, config.faces.recognize_every,
+                                       watch_changes=config.faces.watch_changes)
+            self.tracker = FaceTracker(recognizer, settings)
         self.digits = None
         if config.digits.model:
             self.digits = DigitStage(config.digits.model, config.digits.roi, threads,

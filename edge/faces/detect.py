@@ -78,6 +78,18 @@ class HaarDetector:
                                               minSize=(low, low), maxSize=(max_size, max_size) if max_size else None)
         return drop_overlapping([Detection(_scale_box(box, scale)) for box in np.reshape(found, (-1, 4))])
 
+    def coarse_in(self, grey: np.ndarray, area) -> tuple[list[Detection], tuple[int, int, int, int]]:
+        """The fast search in ``area`` widened by half its size, at most 64 px (a face only partly
+        inside is found whole): its detections and the window searched, both in frame pixels."""
+        x, y, w, h = area
+        pad = min(max(w, h) // 2, 64)
+        x0, y0 = max(0, x - pad), max(0, y - pad)
+        x1, y1 = min(grey.shape[1], x + w + pad), min(grey.shape[0], y + h + pad)
+        frame_scale = min(1.0, self.settings.track_width / grey.shape[1])
+        found = self._search(grey[y0:y1, x0:x1], round((x1 - x0) * frame_scale), self.settings.track_scale_factor)
+        moved = [Detection((x0 + bx, y0 + by, bw, bh)) for bx, by, bw, bh in (d.box for d in found)]
+        return moved, (x0, y0, x1 - x0, y1 - y0)
+
     def around(self, grey: np.ndarray, box) -> Detection | None:
         """The precise search, run only in a window around a loose box and over face sizes near
         it: the same boxes as a whole-frame precise search, for a fraction of the work."""
@@ -130,6 +142,7 @@ class YuNetDetector:
         return detections
 
     coarse = __call__
+    coarse_in = None  # one pass over the whole frame is all YuNet has
     verifies = False  # YuNet's coarse search is its precise one: there is no second opinion to ask
 
     def around(self, grey: np.ndarray, box) -> Detection | None:

@@ -10,6 +10,11 @@ detection, and two in a row replace the old votes: that is someone else standing
 where the last person stood (a cut), whom the majority would otherwise have
 kept calling by the old name until four new votes outnumbered the old (up to 96
 frames at the defaults).
+
+Between detections a thumbnail comparison (faces.change_watch) looks for cuts:
+where the picture changed, the fast search runs at once on that part of the
+frame, so someone who left is gone and a newcomer is found on the frame it
+happened instead of up to three frames later.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from edgecam.edge.faces.change_watch import ChangeWatch
 from edgecam.edge.faces.detect import Detection, centre_inside
 from edgecam.edge.faces.recognizer import UNKNOWN, Face, FaceRecognizer
 
@@ -37,20 +43,26 @@ def iou(a, b) -> float:
 class Track:
     id: int
     box: tuple[int, int, int, int]
-    votes: deque = field(default_factory=lambda: deque(maxlen=7))
-    distances: deque = field(default_factory=lambda: deque(maxlen=7))
-    confidences: deque = field(default_factory=lambda: deque(maxlen=7))
+    votes: deque = field(default_factory=lambda: deque(maxlen=7))  # the last recognitions (Face)
     missed: int = 0
     seen: int = 0
     challenger: str | None = None  # the other name the last vote gave, awaiting a second look
 
+    def names(self) -> list[str]:
+        return [vote.name for vote in self.votes]
+
+    def settled(self) -> str | None:
+        """The majority name once there are three votes."""
+        return Counter(self.names()).most_common(1)[0][0] if len(self.votes) >= 3 else None
+
     def face(self) -> Face:
+        """The majority name of the recent votes, as sure as the votes agree."""
         if not self.votes:
             return Face(UNKNOWN, 0.5, float("inf"), self.box, self.id)
-        name, count = Counter(self.votes).most_common(1)[0]
-        agreeing = [c for v, c in zip(self.votes, self.confidences) if v == name]
-        confidence = float(np.mean(agreeing)) * count / len(self.votes)
-        distance = float(np.median([d for v, d in zip(self.votes, self.distances) if v == name]))
+        name, count = Counter(self.names()).most_common(1)[0]
+        agreeing = [vote for vote in self.votes if vote.name == name]
+        confidence = float(np.mean([vote.confidence for vote in agreeing])) * count / len(self.votes)
+        distance = float(np.median([vote.distance for vote in agreeing]))
         return Face(name, confidence, distance, self.box, self.id)
 
 
@@ -63,6 +75,9 @@ class TrackerSettings:
     # box; if that fails too it is dropped at once, so a person who left is gone within one
     # detection cycle (with 2 misses allowed, names outlived their people by 8-11 frames).
     max_missed: int = 0
+    # Look between detections where the picture changed (faces.change_watch); a tracked face
+    # whose box changed there is recognised again at once: it may be someone else.
+    watch_changes: bool = True
 
 
 class FaceTracker:
@@ -74,17 +89,28 @@ class FaceTracker:
         self.tracks: list[Track] = []
         self.frame_index = 0
         self._next_id = 1
+        # Only a detector that can search a window can afford to look at every cut.
+        self.watch = ChangeWatch() if self.settings.watch_changes and getattr(recognizer.detect, "coarse_in", None) else None
 
     def __call__(self, grey: np.ndarray, timer=None) -> list[Face]:
+        if self.watch:
+            self.watch.update(grey)
         if self.frame_index % self.settings.detect_every == 0:
             detections = _timed(timer, "face_detect", lambda: self.recognizer.detect.coarse(grey))
             _timed(timer, "recognize", lambda: self._update(grey, detections))
+        elif self.watch and (changed := self.watch.news([t.box for t in self.tracks])) is not None:
+            # A cut between detections: look where it happened now, not at the next scheduled detection.
+            detections, area = _timed(timer, "face_detect", lambda: self.recognizer.detect.coarse_in(grey, changed))
+            _timed(timer, "recognize", lambda: self._update(grey, detections, area))
         self.frame_index += 1
         return [t.face() for t in self.tracks]
 
-    def _update(self, grey: np.ndarray, detections: list[Detection]) -> None:
+    def _update(self, grey: np.ndarray, detections: list[Detection], area=None) -> None:
+        """Match, vote, drop and start tracks; with ``area``, only the tracks whose centre lies in it."""
         unmatched = list(range(len(detections)))
         for track in self.tracks:
+            if area is not None and not centre_inside(track.box, area):
+                continue
             best, best_iou = None, self.settings.iou_match
             for i in unmatched:
                 overlap = iou(track.box, detections[i].box)
@@ -100,7 +126,8 @@ class FaceTracker:
             unmatched.remove(best)
             track.box, track.missed = detections[best].box, 0
             track.seen += 1
-            if len(track.votes) < 3 or track.seen % self.settings.recognize_every == 0 or track.challenger:
+            replaced = area is not None and self.watch.share_changed(track.box) >= self.watch.replaced
+            if len(track.votes) < 3 or track.seen % self.settings.recognize_every == 0 or track.challenger or replaced:
                 self._vote(track, grey, detections[best])
         self.tracks = [t for t in self.tracks if t.missed <= self.settings.max_missed]
         for i in unmatched:
@@ -117,21 +144,18 @@ class FaceTracker:
     def _vote(self, track: Track, grey: np.ndarray, detection: Detection, precise: Detection | None = None) -> None:
         precise = precise or self.recognizer.detect.around(grey, detection.box) or detection
         [face] = self.recognizer.recognize(grey, [precise])
-        settled = Counter(track.votes).most_common(1)[0][0] if len(track.votes) >= 3 else None
+        settled = track.settled()
         if face.name == track.challenger:
             # Two looks in a row say someone else: a new person stands there, not a bad frame.
-            for votes in (track.votes, track.distances, track.confidences):
-                last = votes[-1]
-                votes.clear()
-                votes.append(last)
+            last = track.votes[-1]
+            track.votes.clear()
+            track.votes.append(last)
             track.challenger = None
         elif settled is not None and face.name != settled:
             track.challenger = face.name  # look again at the next detection before believing it
         else:
             track.challenger = None
-        track.votes.append(face.name)
-        track.distances.append(face.distance)
-        track.confidences.append(face.confidence)
+        track.votes.append(face)
 
 
 def _timed(timer, name, work):
