@@ -43,17 +43,18 @@ class Pipeline:
     def __init__(self, config: Config):
         threads = config.runtime.threads
         cv2.setNumThreads(threads)
+        self.digits = None
+        if config.digits.model:
+            self.digits = DigitStage(config.digits.model, config.digits.roi, threads,
+                                     config.digits.min_probability, config.digits.stable_frames, config.digits.corners)
         self.tracker = None
         if config.faces.model:
             threshold = config.faces.threshold if config.faces.threshold >= 0 else None
             recognizer = FaceRecognizer(config.faces.model, threshold, config.faces.yunet or None)
             settings = TrackerSettings(config.faces.detect_every, config.faces.recognize_every,
                                        watch_changes=config.faces.watch_changes)
-            self.tracker = FaceTracker(recognizer, settings)
-        self.digits = None
-        if config.digits.model:
-            self.digits = DigitStage(config.digits.model, config.digits.roi, threads,
-                                     config.digits.min_probability, config.digits.stable_frames, config.digits.corners)
+            # The card's text changing is no sign of people coming or going.
+            self.tracker = FaceTracker(recognizer, settings, self.digits.roi if self.digits else None)
         self.undistort = Undistorter(config.source.calibration) if config.source.calibration else None
         self.overlay = Overlay()
         self.times = StageTimes()

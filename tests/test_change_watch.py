@@ -105,3 +105,16 @@ def test_the_tracker_looks_at_a_cut_before_its_next_detection(orl_model, watch_c
         assert not on_left and [f.name for f in on_right] == ["s4"], faces
     else:  # without the watch the old face stays until frame 8: what the watch is for
         assert on_left and not on_right, faces
+
+
+def test_change_in_the_quiet_area_is_not_news():
+    rng = np.random.default_rng(6)
+    wall = _wall(6)
+    card = (360, 130, 200, 230)  # where the digit card is read: its text changes all the time
+    watch = ChangeWatch(ignore=card)
+    watch.update(camera(wall, rng))
+    changed = wall.copy()
+    paste(changed, _blob(180, wall), 180, rng, at=(380, 150))
+    watch.update(camera(changed, rng))
+    assert watch.news([]) is None
+    assert ChangeWatch().news([]) is None  # nothing seen yet, nothing to say

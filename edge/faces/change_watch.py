@@ -27,7 +27,10 @@ CELLS = (40, 30)  # thumbnail width, height
 
 
 class ChangeWatch:
-    def __init__(self, level: float = 0.3, elsewhere: float = 0.01, replaced: float = 0.4):
+    def __init__(self, level: float = 0.3, elsewhere: float = 0.01, replaced: float = 0.4, ignore=None):
+        # ``ignore``: a box (frame pixels) whose changes are never news: the digit card's ROI, whose
+        # text changes all the time (on the bench clip 21 of every 300 frames looked there for faces).
+        self.ignore = ignore
         self.level = level  # change of a cell, as a share of the frame's mean brightness
         self.elsewhere = elsewhere  # share of the frame changed away from tracked faces that is news
         self.replaced = replaced  # share of a tracked face's box that, changed at once, is news
@@ -44,6 +47,8 @@ class ChangeWatch:
         self.cell = (grey.shape[1] / CELLS[0], grey.shape[0] / CELLS[1])
         self.changed = None if self.previous is None else np.abs(thumb - self.previous) > self.level
         self.previous = thumb
+        if self.changed is not None and self.ignore is not None:
+            self.changed[self._cells(self.ignore)] = False
 
     def news(self, tracked: list) -> tuple[int, int, int, int] | None:
         """The box (x, y, w, h, frame pixels) around what changed in a way worth a look, given the

@@ -83,14 +83,16 @@ class TrackerSettings:
 class FaceTracker:
     """``tracker(grey)`` -> the faces of the current frame, named by their tracks' votes."""
 
-    def __init__(self, recognizer: FaceRecognizer, settings: TrackerSettings | None = None):
+    def __init__(self, recognizer: FaceRecognizer, settings: TrackerSettings | None = None, quiet_area=None):
+        """``quiet_area``: a box where change is no sign of people (the digit card's ROI)."""
         self.recognizer = recognizer
         self.settings = settings or TrackerSettings()
         self.tracks: list[Track] = []
         self.frame_index = 0
         self._next_id = 1
         # Only a detector that can search a window can afford to look at every cut.
-        self.watch = ChangeWatch() if self.settings.watch_changes and getattr(recognizer.detect, "coarse_in", None) else None
+        watching = self.settings.watch_changes and getattr(recognizer.detect, "coarse_in", None)
+        self.watch = ChangeWatch(ignore=quiet_area) if watching else None
 
     def __call__(self, grey: np.ndarray, timer=None) -> list[Face]:
         if self.watch:
