@@ -26,9 +26,9 @@ def test_people_come_and_go_in_the_overlay(orl_model, tmp_path, seed):
     report = score_loop(shown, sequence)
     # A person who left is gone from the events within two detection cycles.
     assert max(report["lingering_frames"]) <= 2 * DETECT_EVERY, report
-    # Nearly everyone who arrives is named during their visit, most within 0.5 s of 30 FPS footage
-    # (one who steps in where someone stood may wait for the next recognition to notice).
+    # Nearly everyone who arrives is named during their visit and within 0.5 s of 30 FPS footage:
+    # the change watch looks on the frame someone steps in (without it, 102 named one after 30 frames).
     lags = report["naming_frames"]
     assert sum(lag is not None for lag in lags) >= 0.9 * len(lags), report
-    assert sum(lag is not None and lag <= 15 for lag in lags) >= 0.8 * len(lags), report
-    assert report["exact_frames"] >= 0.8, report
+    assert sum(lag is not None and lag <= 15 for lag in lags) >= 0.9 * len(lags), report
+    assert report["exact_frames"] >= 0.9, report  # 0.926 and 0.930 (0.907 and 0.833 without the watch)
