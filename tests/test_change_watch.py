@@ -25,12 +25,18 @@ def _blob(height: int, wall: np.ndarray) -> np.ndarray:
     return np.where(inside, shade, 128).astype(np.uint8)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_exposure_steps_and_sensor_noise_are_not_a_cut(seed):
+def _watching_a_wall(seed: int, **settings):
+    """A wall, its camera, and a watch that has seen one frame of it."""
     rng = np.random.default_rng(seed)
     wall = _wall(seed)
-    watch = ChangeWatch()
+    watch = ChangeWatch(**settings)
     watch.update(camera(wall, rng))
+    return wall, rng, watch
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_exposure_steps_and_sensor_noise_are_not_a_cut(seed):
+    wall, rng, watch = _watching_a_wall(seed)
     assert watch.news([]) is None  # the first frame has nothing to compare with
     for _ in range(10):
         watch.update(camera(wall, rng))
@@ -39,10 +45,7 @@ def test_exposure_steps_and_sensor_noise_are_not_a_cut(seed):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_cut_is_seen_on_its_frame_and_where_it_is(seed):
-    rng = np.random.default_rng(seed)
-    wall = _wall(seed)
-    watch = ChangeWatch()
-    watch.update(camera(wall, rng))
+    wall, rng, watch = _watching_a_wall(seed)
     cut = wall.copy()
     box = paste(cut, _blob(180, wall), 180, rng, at=(380, 150))
     watch.update(camera(cut, rng))
@@ -108,11 +111,8 @@ def test_the_tracker_looks_at_a_cut_before_its_next_detection(orl_model, watch_c
 
 
 def test_change_in_the_quiet_area_is_not_news():
-    rng = np.random.default_rng(6)
-    wall = _wall(6)
     card = (360, 130, 200, 230)  # where the digit card is read: its text changes all the time
-    watch = ChangeWatch(ignore=card)
-    watch.update(camera(wall, rng))
+    wall, rng, watch = _watching_a_wall(6, ignore=card)
     changed = wall.copy()
     paste(changed, _blob(180, wall), 180, rng, at=(380, 150))
     watch.update(camera(changed, rng))
