@@ -14,7 +14,8 @@ frames at the defaults).
 Between detections a thumbnail comparison (faces.change_watch) looks for cuts:
 where the picture changed, the fast search runs at once on that part of the
 frame, so someone who left is gone and a newcomer is found on the frame it
-happened instead of up to three frames later.
+happened instead of up to three frames later; a tracked face whose box changed
+almost entirely is someone else until recognised again, under a new id.
 """
 
 from __future__ import annotations
@@ -113,6 +114,12 @@ class FaceTracker:
         for track in self.tracks:
             if area is not None and not centre_inside(track.box, area):
                 continue
+            if area is not None and self.watch.share_changed(track.box) >= self.watch.replaced:
+                # Most of this face changed at once: whoever stands here now is judged afresh, under
+                # a new id. On the loop's tuning scenes this took the frames showing exactly the
+                # people in view from 95.6 % to 97.0 % (a second look at the old votes kept the old
+                # name, and a wrong first look, for one more detection).
+                track.id, track.votes, track.challenger, track.seen = self._new_id(), deque(maxlen=7), None, 0
             best, best_iou = None, self.settings.iou_match
             for i in unmatched:
                 overlap = iou(track.box, detections[i].box)
@@ -128,8 +135,7 @@ class FaceTracker:
             unmatched.remove(best)
             track.box, track.missed = detections[best].box, 0
             track.seen += 1
-            replaced = area is not None and self.watch.share_changed(track.box) >= self.watch.replaced
-            if len(track.votes) < 3 or track.seen % self.settings.recognize_every == 0 or track.challenger or replaced:
+            if len(track.votes) < 3 or track.seen % self.settings.recognize_every == 0 or track.challenger:
                 self._vote(track, grey, detections[best])
         self.tracks = [t for t in self.tracks if t.missed <= self.settings.max_missed]
         for i in unmatched:
@@ -138,10 +144,13 @@ class FaceTracker:
             precise = self.recognizer.detect.around(grey, detections[i].box)
             if precise is None and self.recognizer.detect.verifies:
                 continue  # the coarse search's hit on texture: no face where the precise search looks
-            track = Track(self._next_id, detections[i].box)
-            self._next_id += 1
+            track = Track(self._new_id(), detections[i].box)
             self._vote(track, grey, detections[i], precise)
             self.tracks.append(track)
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id - 1
 
     def _vote(self, track: Track, grey: np.ndarray, detection: Detection, precise: Detection | None = None) -> None:
         precise = precise or self.recognizer.detect.around(grey, detection.box) or detection
