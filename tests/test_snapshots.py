@@ -93,6 +93,11 @@ def test_a_full_queue_drops_and_counts_instead_of_stalling_the_loop(tmp_path):
     assert sink.written + sink.dropped == 10 and len(_index(tmp_path)) == sink.written
 
 
+def _carried_history(html: str) -> list[dict]:
+    """The snapshot history the server put inside the page."""
+    return json.loads(html.split('<script id="history-now" type="application/json">')[1].split("</script>")[0])
+
+
 def test_the_page_serves_the_history_and_refuses_other_files(clip, fp32_export, tmp_path):
     folder = tmp_path / "snaps"
     port = free_port()
@@ -114,9 +119,7 @@ def test_the_page_serves_the_history_and_refuses_other_files(clip, fp32_export, 
         for name in ("../secret.txt", "..%2Fsecret.txt", "%2e%2e/secret.txt", "index.jsonl",
                      "..%2F..%2Fetc%2Fpasswd", "/etc/passwd", "20260101-000000-000-face_appeared-1.jpg/../../x"):
             assert _get(port, "/snapshots/" + name, auth)[0] == 404, name
-        page_html = _get(port, "/", auth)[2].decode()
-        carried = page_html.split('<script id="history-now" type="application/json">')[1].split("</script>")[0]
-        assert len(json.loads(carried)) >= 2  # the page carries the history it opens with
+        assert len(_carried_history(_get(port, "/", auth)[2].decode())) >= 2  # the page opens with its history
         if BROWSER:
             url = f"http://127.0.0.1:{port}/?token=tok"
             (tmp_path / "browser").mkdir()
@@ -124,7 +127,7 @@ def test_the_page_serves_the_history_and_refuses_other_files(clip, fp32_export, 
             dom = page.stdout.decode()
             # The loop keeps writing snapshots while Chromium starts, so the page may be served a newer
             # history than the one read above: compare with what this page carried.
-            served = json.loads(dom.split('<script id="history-now" type="application/json">')[1].split("</script>")[0])
+            served = _carried_history(dom)
             assert len(served) >= 2
             # Drawn by the page's script: a linked image per entry, not just the names in the carried JSON.
             drawn = [e["files"][0] for e in served if f'src="snapshots/{e["files"][0]}?token=tok"' in dom]

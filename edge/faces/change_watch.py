@@ -58,7 +58,7 @@ class ChangeWatch:
         elsewhere = self.changed.copy()
         for box in tracked:
             elsewhere[self._cells(box, widen=0.5)] = False
-        regions = [self._cells(box) for box in tracked if self.share_changed(box) >= self.replaced]
+        regions = [self._cells(box) for box in tracked if self.replaced_at(box)]
         if np.count_nonzero(elsewhere) >= self.elsewhere * elsewhere.size:
             rows, columns = np.nonzero(elsewhere)
             regions.append((slice(rows.min(), rows.max() + 1), slice(columns.min(), columns.max() + 1)))
@@ -68,6 +68,10 @@ class ChangeWatch:
         c0, c1 = min(c.start for _, c in regions), max(c.stop for _, c in regions)
         x0, y0 = int(c0 * self.cell[0]), int(r0 * self.cell[1])
         return x0, y0, int(c1 * self.cell[0]) - x0, int(r1 * self.cell[1]) - y0
+
+    def replaced_at(self, box) -> bool:
+        """Whether the tracked face in ``box`` changed too much at once to still be the same face."""
+        return self.share_changed(box) >= self.replaced
 
     def share_changed(self, box) -> float:
         """How much of ``box`` (frame pixels) changed in the last frame, 0 to 1."""

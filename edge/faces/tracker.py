@@ -40,14 +40,21 @@ def iou(a, b) -> float:
     return inter / union if union else 0.0
 
 
+VOTES = 7  # a track's name is the majority of its last this many recognitions
+
+
 @dataclass
 class Track:
     id: int
     box: tuple[int, int, int, int]
-    votes: deque = field(default_factory=lambda: deque(maxlen=7))  # the last recognitions (Face)
+    votes: deque = field(default_factory=lambda: deque(maxlen=VOTES))  # the last recognitions (Face)
     missed: int = 0
     seen: int = 0
     challenger: str | None = None  # the other name the last vote gave, awaiting a second look
+
+    def restart(self, id: int) -> None:
+        """Someone else stands here now: a new id, and no votes from whoever stood here before."""
+        self.id, self.votes, self.challenger, self.seen = id, deque(maxlen=VOTES), None, 0
 
     def names(self) -> list[str]:
         return [vote.name for vote in self.votes]
@@ -114,12 +121,12 @@ class FaceTracker:
         for track in self.tracks:
             if area is not None and not centre_inside(track.box, area):
                 continue
-            if area is not None and self.watch.share_changed(track.box) >= self.watch.replaced:
-                # Most of this face changed at once: whoever stands here now is judged afresh, under
-                # a new id. On the loop's tuning scenes this took the frames showing exactly the
-                # people in view from 95.6 % to 97.0 % (a second look at the old votes kept the old
-                # name, and a wrong first look, for one more detection).
-                track.id, track.votes, track.challenger, track.seen = self._new_id(), deque(maxlen=7), None, 0
+            if area is not None and self.watch.replaced_at(track.box):
+                # Most of this face changed at once: whoever stands here now is judged afresh. On the
+                # loop's tuning scenes this took the frames showing exactly the people in view from
+                # 95.6 % to 97.0 % (a second look at the old votes kept the old name, and a wrong
+                # first look, for one more detection).
+                track.restart(self._new_id())
             best, best_iou = None, self.settings.iou_match
             for i in unmatched:
                 overlap = iou(track.box, detections[i].box)
