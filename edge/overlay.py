@@ -32,8 +32,9 @@ class Overlay:
             colour = RED if face.name == UNKNOWN else GREEN
             cv2.rectangle(frame, (x, y), (x + w, y + h), colour, 2)
             # Above the box, unless the status line at the top would hide it: then below.
-            _label(frame, f"{face.name} {face.confidence:.0%}", x, y - 2 if y > STATUS_BAR + 22 else y + h + 22,
-                   colour)
+            # A face at the frame's edge may have a box that starts past it: keep its name in view.
+            _label(frame, f"{face.name} {face.confidence:.0%}", max(x, 0),
+                   y - 2 if y > STATUS_BAR + 22 else y + h + 22, colour)
         if roi is not None:
             x, y, w, h = roi
             cv2.rectangle(frame, (x, y), (x + w, y + h), YELLOW, 2)

@@ -269,3 +269,16 @@ def test_yunet_detector_path_trains_and_names(tmp_path):
     named = sum((_main_face(r, truth[r["image"]][1]) or {}).get("name") == truth[r["image"]][0] for r in records)
     assert named >= 2
     assert "WARN" not in result.stderr
+
+
+def test_a_window_past_the_frames_edge_repeats_the_edge_pixels():
+    from edgecam.edge.faces.detect import window
+
+    grey = np.arange(48, dtype=np.uint8).reshape(6, 8)
+    assert window(grey, 2, 1, 5, 4).base is not None  # inside: a view, no copy
+    assert (window(grey, 2, 1, 5, 4) == grey[1:4, 2:5]).all()
+    region = window(grey, -2, -1, 3, 2)
+    assert region.shape == (3, 5)
+    assert (region[1:, 2:] == grey[0:2, 0:3]).all()
+    assert (region[:, :2] == region[:, 2:3]).all() and (region[0] == region[1]).all()
+    assert window(grey, 6, 5, 10, 9).shape == (4, 4) and (window(grey, 6, 5, 10, 9)[2:, 2:] == 47).all()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from edgecam.edge.faces.detect import Detection
+from edgecam.edge.faces.detect import Detection, window
 
 
 @dataclass
@@ -74,7 +74,7 @@ class FaceCropper:
         x, y, w, h = detection.box
         dx, dy = w * s.shrink, h * s.shrink
         x0, y0, x1, y1 = round(x + dx), round(y + dy), round(x + w - dx), round(y + h - dy)
-        patch = _padded_region(grey, x0, y0, x1, y1)
+        patch = window(grey, x0, y0, x1, y1)
         patch = cv2.resize(patch, (s.width, s.height), interpolation=cv2.INTER_AREA)
         if s.clahe_clip > 0:
             patch = self.clahe.apply(patch)
@@ -92,13 +92,3 @@ def _level_eyes(grey: np.ndarray, detection: Detection) -> np.ndarray:
     rotation = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), angle, 1.0)
     return cv2.warpAffine(grey, rotation, (grey.shape[1], grey.shape[0]), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
-
-
-def _padded_region(grey: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
-    """The region, with edge pixels repeated where it leaves the image (faces at the frame's border)."""
-    height, width = grey.shape[:2]
-    pad = max(0, -x0, -y0, x1 - width, y1 - height)
-    if pad:
-        grey = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-        x0, y0, x1, y1 = x0 + pad, y0 + pad, x1 + pad, y1 + pad
-    return grey[y0:max(y1, y0 + 1), x0:max(x1, x0 + 1)]

@@ -80,13 +80,14 @@ class HaarDetector:
 
     def coarse_in(self, grey: np.ndarray, area) -> tuple[list[Detection], tuple[int, int, int, int]]:
         """The fast search in ``area`` widened by half its size, at most 64 px (a face only partly
-        inside is found whole): its detections and the window searched, both in frame pixels."""
+        inside is found whole), past the frame's edge too (see ``window``): its detections and the
+        window searched, both in frame pixels."""
         x, y, w, h = area
         pad = min(max(w, h) // 2, 64)
-        x0, y0 = max(0, x - pad), max(0, y - pad)
-        x1, y1 = min(grey.shape[1], x + w + pad), min(grey.shape[0], y + h + pad)
+        x0, y0, x1, y1 = x - pad, y - pad, x + w + pad, y + h + pad
         frame_scale = min(1.0, self.settings.track_width / grey.shape[1])
-        found = self._search(grey[y0:y1, x0:x1], round((x1 - x0) * frame_scale), self.settings.track_scale_factor)
+        found = self._search(window(grey, x0, y0, x1, y1), round((x1 - x0) * frame_scale),
+                             self.settings.track_scale_factor)
         moved = [Detection((x0 + bx, y0 + by, bw, bh)) for bx, by, bw, bh in (d.box for d in found)]
         return moved, (x0, y0, x1 - x0, y1 - y0)
 
@@ -95,11 +96,10 @@ class HaarDetector:
         it: the same boxes as a whole-frame precise search, for a fraction of the work."""
         x, y, w, h = box
         frame_scale = min(1.0, self.settings.detect_width / grey.shape[1])
-        x0, y0 = max(0, x - w // 2), max(0, y - h // 2)
-        x1, y1 = min(grey.shape[1], x + w + w // 2), min(grey.shape[0], y + h + h // 2)
-        window = grey[y0:y1, x0:x1]
+        x0, y0, x1, y1 = x - w // 2, y - h // 2, x + w + w // 2, y + h + h // 2
+        region = window(grey, x0, y0, x1, y1)
         size = w * frame_scale
-        found = self._search(window, round(window.shape[1] * frame_scale), self.settings.scale_factor,
+        found = self._search(region, round(region.shape[1] * frame_scale), self.settings.scale_factor,
                              max(self.settings.min_face, int(size * 0.6)), int(size * 1.6) + 1)
         if not found:
             return None
@@ -172,6 +172,20 @@ def centre_inside(box, area) -> bool:
     x, y, w, h = area
     cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
     return x <= cx <= x + w and y <= cy <= y + h
+
+
+def window(grey: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    """The frame's region x0:x1, y0:y1, its edge pixels repeated where it reaches past the frame.
+
+    A face at the frame's edge needs its whole search window: cut short there, the cascade
+    misses a face that stands fully in view (on the loop's scenes, people walking in from the
+    side went unseen for 2-4 frames) and a crop loses the face's framing."""
+    height, width = grey.shape[:2]
+    if 0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height:
+        return grey[y0:y1, x0:x1]
+    rows = np.clip(np.arange(y0, max(y1, y0 + 1)), 0, height - 1)
+    columns = np.clip(np.arange(x0, max(x1, x0 + 1)), 0, width - 1)
+    return grey[np.ix_(rows, columns)]
 
 
 def make_detector(settings: DetectorSettings):
