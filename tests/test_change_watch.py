@@ -118,3 +118,45 @@ def test_change_in_the_quiet_area_is_not_news():
     watch.update(camera(changed, rng))
     assert watch.news([]) is None
     assert ChangeWatch().news([]) is None  # nothing seen yet, nothing to say
+
+
+@pytest.mark.skipif(not ORL.is_dir(), reason="ORL faces not present")
+def test_someone_else_stepping_in_on_a_detection_frame_is_named_afresh(orl_model):
+    from edgecam.edge.faces.recognizer import FaceRecognizer
+    from edgecam.edge.faces.tracker import FaceTracker, TrackerSettings
+
+    tracker = FaceTracker(FaceRecognizer(orl_model), TrackerSettings(detect_every=4))
+    rng = np.random.default_rng(0)
+    wall = _wall(7)
+    before, after = wall.copy(), wall.copy()
+    first = paste(before, orl_image(3, 9), 180, rng, at=(400, 160))
+    second = paste(after, orl_image(4, 9), 240, rng, at=(380, 60))  # nearer, over the same place
+    for _ in range(8):  # frames 0-7: s3 settled by three votes
+        faces = tracker(camera(before, rng))
+    assert [(f.name, centre_inside(f.box, first)) for f in faces] == [("s3", True)]
+    old_id = faces[0].track
+    [face] = tracker(camera(after, rng))  # frame 8: a scheduled detection
+    # The old votes would have kept "s3" on s4 until the track's next scheduled vote.
+    assert face.name == "s4" and face.track != old_id and centre_inside(face.box, second), face
+
+
+@pytest.mark.skipif(not ORL.is_dir(), reason="ORL faces not present")
+def test_a_face_at_the_frames_edge_is_found_when_it_steps_in(orl_model):
+    from edgecam.edge.faces.recognizer import FaceRecognizer
+    from edgecam.edge.faces.tracker import FaceTracker, TrackerSettings
+
+    recognizer = FaceRecognizer(orl_model)
+    tracker = FaceTracker(recognizer, TrackerSettings(detect_every=4))
+    rng = np.random.default_rng(0)
+    wall = background("blotchy", np.random.default_rng(0), "tune")
+    with_face = wall.copy()
+    # s6 against the left edge: the cascade's window for this face reaches past the frame, so a
+    # search cut at the frame's edge misses it (here, the whole-frame search does too).
+    box = paste(with_face, orl_image(6, 9), 230, rng, at=(0, 100))
+    tracker(camera(wall, rng))  # frame 0: nobody
+    grey = camera(with_face, rng)
+    found, _ = recognizer.detect.coarse_in(grey, box)
+    assert [centre_inside(d.box, box) for d in found] == [True], found
+    assert found[0].box[0] < 0  # the face's box starts past the frame's edge
+    faces = tracker(grey)  # frame 1: found between detections
+    assert [centre_inside(f.box, box) for f in faces] == [True], faces
