@@ -96,15 +96,19 @@ class HaarDetector:
         it: the same boxes as a whole-frame precise search, for a fraction of the work."""
         x, y, w, h = box
         frame_scale = min(1.0, self.settings.detect_width / grey.shape[1])
-        x0, y0, x1, y1 = x - w // 2, y - h // 2, x + w + w // 2, y + h + h // 2
-        region = window(grey, x0, y0, x1, y1)
         size = w * frame_scale
-        found = self._search(region, round(region.shape[1] * frame_scale), self.settings.scale_factor,
-                             max(self.settings.min_face, int(size * 0.6)), int(size * 1.6) + 1)
-        if not found:
-            return None
-        fx, fy, fw, fh = max(found, key=lambda d: d.box[2] * d.box[3]).box
-        return Detection((x0 + fx, y0 + fy, fw, fh))
+        wanted = (x - w // 2, y - h // 2, x + w + w // 2, y + h + h // 2)
+        inside = (max(0, wanted[0]), max(0, wanted[1]), min(grey.shape[1], wanted[2]), min(grey.shape[0], wanted[3]))
+        # The window as cut by the frame first: the boxes the training's whole-frame search gave.
+        # Only a face it misses there gets the window past the edge (someone stepping in).
+        for x0, y0, x1, y1 in (inside, wanted) if inside != wanted else (inside,):
+            region = window(grey, x0, y0, x1, y1)
+            found = self._search(region, round(region.shape[1] * frame_scale), self.settings.scale_factor,
+                                 max(self.settings.min_face, int(size * 0.6)), int(size * 1.6) + 1)
+            if found:
+                fx, fy, fw, fh = max(found, key=lambda d: d.box[2] * d.box[3]).box
+                return Detection((x0 + fx, y0 + fy, fw, fh))
+        return None
 
 
 class YuNetDetector:
