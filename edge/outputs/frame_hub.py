@@ -40,6 +40,11 @@ class FrameHub:
         with self._condition:
             self.closed = True
             self._condition.notify_all()
+        # Wait out an encode in flight, and none starts after this: a viewer's thread still inside
+        # OpenCV while the interpreter exits can abort the process ("terminate called without an
+        # active exception", seen once in the test suite under load).
+        with self._encode_lock:
+            pass
 
     def next_jpeg(self, after: int, timeout: float) -> tuple[int, bytes | None]:
         """(index, JPEG) of a frame newer than ``after``; (after, None) if none came within ``timeout``."""
@@ -55,7 +60,7 @@ class FrameHub:
                 frame, index = self._frame, self._index
             if frame is None:
                 return 0, None
-            if self._jpeg_index != index:
+            if self._jpeg_index != index and not self.closed:
                 started = time.perf_counter()
                 ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, self.quality])
                 self.encode_ms.append((time.perf_counter() - started) * 1000)

@@ -15,6 +15,7 @@ import ipaddress
 import json
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -95,6 +96,9 @@ class StreamServer:
         self.hub.close()  # wakes every viewer so it can finish
         self.httpd.shutdown()
         self.httpd.server_close()
+        deadline = time.monotonic() + 2.0  # viewers leave within a frame; a stuck socket is not waited for
+        while self.viewers and time.monotonic() < deadline:
+            time.sleep(0.01)
 
 
 class _IPv6Server(ThreadingHTTPServer):
