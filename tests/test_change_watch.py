@@ -7,6 +7,8 @@ import pytest
 
 from edgecam.edge.faces.change_watch import ChangeWatch
 from edgecam.edge.faces.detect import centre_inside
+from edgecam.edge.faces.recognizer import FaceRecognizer
+from edgecam.edge.faces.tracker import FaceTracker, TrackerSettings
 from tests.face_scenes import background, camera, paste
 from tests.orl_scenes import ORL, orl_image
 
@@ -88,9 +90,6 @@ def test_a_tracked_face_replaced_in_place_is_news():
 @pytest.mark.skipif(not ORL.is_dir(), reason="ORL faces not present")
 @pytest.mark.parametrize("watch_changes", [True, False])
 def test_the_tracker_looks_at_a_cut_before_its_next_detection(orl_model, watch_changes):
-    from edgecam.edge.faces.recognizer import FaceRecognizer
-    from edgecam.edge.faces.tracker import FaceTracker, TrackerSettings
-
     tracker = FaceTracker(FaceRecognizer(orl_model), TrackerSettings(detect_every=4, watch_changes=watch_changes))
     rng = np.random.default_rng(5)
     wall = _wall(7)
@@ -122,9 +121,6 @@ def test_change_in_the_quiet_area_is_not_news():
 
 @pytest.mark.skipif(not ORL.is_dir(), reason="ORL faces not present")
 def test_someone_else_stepping_in_on_a_detection_frame_is_named_afresh(orl_model):
-    from edgecam.edge.faces.recognizer import FaceRecognizer
-    from edgecam.edge.faces.tracker import FaceTracker, TrackerSettings
-
     tracker = FaceTracker(FaceRecognizer(orl_model), TrackerSettings(detect_every=4))
     rng = np.random.default_rng(0)
     wall = _wall(7)
@@ -142,9 +138,6 @@ def test_someone_else_stepping_in_on_a_detection_frame_is_named_afresh(orl_model
 
 @pytest.mark.skipif(not ORL.is_dir(), reason="ORL faces not present")
 def test_a_face_at_the_frames_edge_is_found_when_it_steps_in(orl_model):
-    from edgecam.edge.faces.recognizer import FaceRecognizer
-    from edgecam.edge.faces.tracker import FaceTracker, TrackerSettings
-
     recognizer = FaceRecognizer(orl_model)
     tracker = FaceTracker(recognizer, TrackerSettings(detect_every=4))
     rng = np.random.default_rng(0)
