@@ -139,6 +139,11 @@ class FaceTracker:
                     track.missed += 1
                 else:
                     track.box = found.box
+                    if not track.votes:
+                        # Restarted, and whoever stands here now was found only by this search: look
+                        # at them now, or they show "unknown" until the next detection (4 frames).
+                        # Loop tuning scenes 97.3 -> 97.5 % exact frames; validation 96.2 % both.
+                        self._vote(track, grey, found, found)
                 continue
             unmatched.remove(best)
             track.box, track.missed = detections[best].box, 0
