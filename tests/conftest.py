@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,7 +19,12 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 def pytest_configure(config):
     # A YuNet fetched into the developer's own data folder must not change which detector the
     # tests train with: every test, and every edgecam it starts, sees an empty data folder.
-    os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="edgecam-test-data-")
+    config.edgecam_data_home = tempfile.mkdtemp(prefix="edgecam-test-data-")
+    os.environ["XDG_DATA_HOME"] = config.edgecam_data_home
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(config.edgecam_data_home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -301,6 +301,10 @@ def main() -> int:
         log(f"FAIL {problem}")
     log(f"{len(rows)} rows, {'all answers equal to x86' if not problems else f'{len(problems)} problems'}; "
         f"{time.monotonic() - started:.0f} s in all")
+    if problems or args.work:
+        log(f"inputs and outputs kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)  # 26 MB of copies per run otherwise piles up in /tmp
     return 1 if problems else 0
 
 
