@@ -6,7 +6,8 @@ from collections import Counter
 
 import pytest
 
-from tests.face_scenes import score
+from edgecam.edge.faces.detect import DetectorSettings, centre_inside, make_detector
+from tests.face_scenes import probes, score
 from tests.orl_scenes import ORL
 
 pytest.importorskip("skimage")
@@ -32,16 +33,10 @@ def test_the_tracking_search_finds_held_out_faces_and_nothing_on_bare_walls():
     # The live loop's fast search decides where faces are between recognitions; a face it misses
     # costs a precise search, and a newcomer it misses goes unseen until the next detection.
     # With 5 neighbouring hits asked (as the precise search asks) it missed 2.5-2.8 % here.
-    import cv2
-
-    from edgecam.edge.faces.detect import DetectorSettings, centre_inside, make_detector
-    from tests.face_scenes import probes
-
     detector = make_detector(DetectorSettings())
     faces, missed, bare, phantoms = Counter(), Counter(), Counter(), Counter()
     for probe in probes("heldout", 0):
-        grey = probe.frame if probe.frame.ndim == 2 else cv2.cvtColor(probe.frame, cv2.COLOR_BGR2GRAY)
-        found = detector.coarse(grey)
+        found = detector.coarse(probe.frame)  # the scenes are grey, as the loop's frames are
         if probe.truth is None:
             bare[probe.kind] += 1
             phantoms[probe.kind] += bool(found)

@@ -76,8 +76,11 @@ class HaarDetector:
 
     def coarse(self, grey: np.ndarray) -> list[Detection]:
         """A fast search on a much smaller frame: where the faces are, loosely framed."""
-        return self._search(grey, self.settings.track_width, self.settings.track_scale_factor,
-                            self.settings.track_min_face, neighbors=self.settings.track_min_neighbors)
+        return self._coarse_search(grey, self.settings.track_width)
+
+    def _coarse_search(self, grey: np.ndarray, width: int) -> list[Detection]:
+        s = self.settings
+        return self._search(grey, width, s.track_scale_factor, s.track_min_face, neighbors=s.track_min_neighbors)
 
     def _search(self, grey: np.ndarray, width: int, scale_factor: float, min_size: int | None = None,
                 max_size: int | None = None, neighbors: int | None = None) -> list[Detection]:
@@ -98,9 +101,7 @@ class HaarDetector:
         pad = min(max(w, h) // 2, 64)
         x0, y0, x1, y1 = x - pad, y - pad, x + w + pad, y + h + pad
         frame_scale = min(1.0, self.settings.track_width / grey.shape[1])
-        found = self._search(window(grey, x0, y0, x1, y1), round((x1 - x0) * frame_scale),
-                             self.settings.track_scale_factor, self.settings.track_min_face,
-                             neighbors=self.settings.track_min_neighbors)
+        found = self._coarse_search(window(grey, x0, y0, x1, y1), round((x1 - x0) * frame_scale))
         moved = [Detection((x0 + bx, y0 + by, bw, bh)) for bx, by, bw, bh in (d.box for d in found)]
         return moved, (x0, y0, x1 - x0, y1 - y0)
 
