@@ -67,9 +67,8 @@ def run_streamed(config: Config, frames: list[np.ndarray], viewers: int) -> dict
 
     pipeline, telemetry = Pipeline(config), Telemetry()
     server = StreamServer("127.0.0.1:0", FrameHub(config.stream.quality), telemetry, max_viewers=max(viewers, 1))
-    done = threading.Event()
     received = [0] * viewers
-    clients = [threading.Thread(target=_view, args=(server.port, done, received, i), daemon=True)
+    clients = [threading.Thread(target=_view, args=(server.port, received, i), daemon=True)
                for i in range(viewers)]
     for client in clients:
         client.start()
@@ -85,21 +84,24 @@ def run_streamed(config: Config, frames: list[np.ndarray], viewers: int) -> dict
     try:
         result = measure(process, frames)
     finally:
-        done.set()
         server.close()
+        # Closing ends every stream; a viewer counts what reached it until then. Without waiting, a
+        # viewer starved of the CPU by the loop could still have parts unread in its socket.
+        for client in clients:
+            client.join(timeout=5.0)
     del result["events"]
     encode = list(server.hub.encode_ms) or [0.0]
     return {**result, "viewers": viewers, "jpegs": server.hub.encoded, "frames_received": received,
             "jpeg_ms": latency_stats(encode)}
 
 
-def _view(port: int, done: threading.Event, received: list, slot: int) -> None:
-    """A viewer that reads the MJPEG stream as fast as it comes, counting the parts."""
+def _view(port: int, received: list, slot: int) -> None:
+    """A viewer that reads the MJPEG stream as fast as it comes until the server ends it, counting the parts."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     connection.request("GET", "/stream.mjpg")
     response = connection.getresponse()
     try:
-        while not done.is_set():
+        while True:
             line = response.fp.readline()
             if not line:
                 return
