@@ -147,8 +147,8 @@ class FaceTracker:
                     if doubted:
                         # The coarse search's box did not match the track, only this search found a face,
                         # and the face changed: it may be someone else, so look now, not at the track's
-                        # next scheduled look (a stranger who stepped into someone's place kept their
-                        # name for 34 frames). Loop scenes, exact frames: tuning 97.8 -> 98.1 %,
+                        # next scheduled look (someone who stepped into another's place was shown by
+                        # the old name for 6-10 frames). Loop scenes, exact frames: tuning 97.6 -> 98.1 %,
                         # validation 96.3 -> 97.7 %. Looking at every changed face, also those the
                         # coarse search matched (a walking face), was no better and cut the bench's
                         # speed-up from 13-14x to 11-12x. A restarted track is always looked at here
