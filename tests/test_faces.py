@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import stat
 
@@ -282,3 +283,30 @@ def test_a_window_past_the_frames_edge_repeats_the_edge_pixels():
     assert (region[1:, 2:] == grey[0:2, 0:3]).all()
     assert (region[:, :2] == region[:, 2:3]).all() and (region[0] == region[1]).all()
     assert window(grey, 6, 5, 10, 9).shape == (4, 4) and (window(grey, 6, 5, 10, 9)[2:, 2:] == 47).all()
+
+
+def test_of_overlapping_boxes_the_one_more_windows_agreed_on_is_kept():
+    from edgecam.edge.faces.detect import Detection, drop_overlapping
+
+    loose, face = Detection((0, 0, 200, 200), 7.0), Detection((50, 60, 100, 100), 30.0)
+    beside = Detection((300, 0, 80, 80), 9.0)
+    assert [d.box for d in drop_overlapping([loose, face, beside])] == [face.box, beside.box]
+    tie = Detection((50, 60, 100, 100), 7.0)
+    assert [d.box for d in drop_overlapping([tie, loose])] == [loose.box]  # the larger on a tie
+
+
+@needs_orl
+def test_a_face_photo_is_framed_by_its_own_box_not_a_loose_one_around_it():
+    # Close-up photos (s2, s4) on a plain wall draw a cascade hit around the whole photo as well
+    # as the face's own; kept because it was the larger, it framed the face at half its width.
+    from edgecam.edge.faces.detect import DetectorSettings, centre_inside, make_detector
+    from tests.face_scenes import FRAME, paste
+
+    detect = make_detector(DetectorSettings())
+    framed = []
+    for person, index, height, level in itertools.product((2, 4), (9, 10), (110, 125, 140), (70, 130, 190)):
+        frame = np.full((FRAME[1], FRAME[0]), level, np.uint8)
+        box = paste(frame, orl_image(person, index), height, None, at=(250, 150))
+        on_face = [d for d in detect(frame) if centre_inside(d.box, box)]
+        framed.append(bool(on_face) and on_face[0].box[2] <= 1.25 * box[2])
+    assert all(framed), framed
