@@ -28,17 +28,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from edgecam.edge.faces.change_watch import ChangeWatch
-from edgecam.edge.faces.detect import Detection, centre_inside
+from edgecam.edge.faces.detect import Detection, centre_inside, overlap_area
 from edgecam.edge.faces.recognizer import UNKNOWN, Face, FaceRecognizer
 
 
 def iou(a, b) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    w = max(0, min(ax + aw, bx + bw) - max(ax, bx))
-    h = max(0, min(ay + ah, by + bh) - max(ay, by))
-    inter = w * h
-    union = aw * ah + bw * bh - inter
+    inter = overlap_area(a, b)
+    union = a[2] * a[3] + b[2] * b[3] - inter
     return inter / union if union else 0.0
 
 
