@@ -208,7 +208,7 @@ def main() -> None:
     args = parser.parse_args()
     if not ORL.is_dir():
         raise SystemExit(f"ORL faces not found at {ORL}")
-    report = score(FaceRecognizer(args.model, yunet_model=args.yunet), args.split, args.seed)
+    report = score(FaceRecognizer(args.model, yunet_model=args.yunet, still=True), args.split, args.seed)
     print(json.dumps(report) if args.json else format_table(report))
 
 

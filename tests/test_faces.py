@@ -86,6 +86,42 @@ def test_the_model_decides_by_the_ratio_to_the_runners_up(orl_model):
     relative = json.loads((orl_model / "faces.json").read_text())["threshold"]["relative"]
     assert 0.5 < relative["value"] < 1 and relative["rivals"] == 5
     assert relative["distance_cap"] > 0 and relative["calibration_strangers_rejected"] >= 0.85
+    # Stills have their own rule, calibrated through their twelve crops: a query's nearest of twelve
+    # is no farther than its nearest of four, so the raw cap can only come down.
+    still = relative["still"]
+    assert relative["probes"] == 4 and still["probes"] == 12 and 0.5 < still["value"] < 1
+    assert 0 < still["distance_cap"] <= relative["distance_cap"] and still["calibration_strangers_rejected"] >= 0.85
+
+
+@needs_orl
+def test_a_still_is_recognised_through_more_crops_than_the_loop(orl_model, probe_frames, tmp_path):
+    import shutil
+
+    from edgecam.edge.faces.crop import PROBE_VARIANTS, STILL_PROBES
+    from edgecam.edge.faces.recognizer import FaceRecognizer
+
+    loop, still = FaceRecognizer(orl_model), FaceRecognizer(orl_model, still=True)
+    rules = json.loads((orl_model / "faces.json").read_text())["threshold"]["relative"]
+    assert (loop.limit, still.limit) == (rules["value"], rules["still"]["value"])
+    compared = 0
+    for path in list(probe_frames)[:20]:
+        grey = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
+        for detection in loop.detect(grey):
+            four, twelve = loop.crop.probes(grey, detection), still.crop.probes(grey, detection, still=True)
+            assert (len(four), len(twelve)) == (PROBE_VARIANTS, STILL_PROBES)
+            assert all(np.array_equal(a, b) for a, b in zip(four, twelve))  # the loop's crops come first
+            [seen_by_loop] = loop.recognize(grey, [detection])
+            [seen_in_still] = still.recognize(grey, [detection])
+            assert seen_in_still.distance <= seen_by_loop.distance
+            compared += 1
+    assert compared >= 20
+    # A model trained before stills had their own rule recognises them as the loop does.
+    old = tmp_path / "old"
+    shutil.copytree(orl_model, old)
+    meta = json.loads((old / "faces.json").read_text())
+    del meta["threshold"]["relative"]["still"]
+    (old / "faces.json").write_text(json.dumps(meta))
+    assert FaceRecognizer(old, still=True).limit == rules["value"]
 
 
 @needs_orl
@@ -200,6 +236,7 @@ def test_enroll_from_video_updates_the_model(orl_model, tmp_path):
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in saved)
     meta = json.loads((model / "faces.json").read_text())
     assert "Zoë" in meta["names"].values() and len(meta["names"]) == 31
+    assert meta["threshold"]["relative"]["still"]["probes"] == 12  # stills keep their own rule
     assert _main_face(_recognize(model, [str(probe_path)])[0], probe_box)["name"] == "Zoë"
 
 
@@ -230,7 +267,7 @@ def test_gallery_keeps_the_most_distinct_crops():
 @needs_orl
 def test_bulk_distances_equal_lbph_predict():
     from edgecam.edge.faces.crop import CropSettings, FaceCropper
-    from edgecam.train.faces.calibration import chi_square_alt, histograms
+    from edgecam.train.faces.calibration import chi_square_alt, histograms, predicted_distances
     from edgecam.train.faces.dataset import whole_image_box
     from edgecam.edge.faces.detect import Detection
 
@@ -245,6 +282,9 @@ def test_bulk_distances_equal_lbph_predict():
     label, distance = lbph.predict(crops[2])
     assert len(probe) == 2
     assert bulk.min() == pytest.approx(distance, rel=1e-4) and bulk.argmin() == label
+    # Training calibrates camera-like queries through predict, gallery crops in training order.
+    predicted = predicted_distances(lbph, crops[2:])
+    assert predicted.shape == (1, 2) and predicted == pytest.approx(bulk, rel=1e-4)
 
 
 YUNET = ORL.parent.parent.parent / "models" / "face_detection_yunet_2023mar.onnx"

@@ -25,7 +25,7 @@ def recognize(
     """
     from edgecam.edge.faces.recognizer import FaceRecognizer
 
-    recognizer = FaceRecognizer(faces, threshold, str(yunet) if yunet else None)
+    recognizer = FaceRecognizer(faces, threshold, str(yunet) if yunet else None, still=True)
     console = Console()
     for path in images:
         frame = read_image(path)

@@ -75,7 +75,11 @@ def load_lbph(model_path: Path):
 class FaceRecognizer:
     """``recognizer(grey_or_bgr_frame)`` -> the faces in it, each named or "unknown"."""
 
-    def __init__(self, model_dir: str | Path, threshold: float | None = None, yunet_model: str | None = None):
+    def __init__(self, model_dir: str | Path, threshold: float | None = None, yunet_model: str | None = None,
+                 still: bool = False):
+        """``still``: recognise each face through the still's probes (FaceCropper.probes), for
+        photographs; the loop keeps the faster four. A model trained before stills had their own
+        calibration recognises them as the loop does."""
         self.model_dir = Path(model_dir)
         self.meta = read_metadata(self.model_dir)
         self.lbph = load_lbph(self.model_dir / MODEL_FILE)
@@ -85,6 +89,9 @@ class FaceRecognizer:
         # a distance the user chose, or a model from before that rule, uses the raw distance.
         chosen_by_user = threshold is not None or calibrated.get("calibrated_distance") is not None
         self.relative = None if chosen_by_user else calibrated.get("relative")
+        self.still = bool(still and self.relative and self.relative.get("still"))
+        if self.still:
+            self.relative = self.relative["still"]
         self.threshold = float(threshold if threshold is not None else calibrated["distance"])
         if self.relative:
             self.limit, self.spread = float(self.relative["value"]), float(self.relative["spread"]) or 0.01
@@ -120,7 +127,7 @@ class FaceRecognizer:
         for detection in detections:
             # A detector's box lands a little differently on every frame; the nearest of a few shifted
             # and mirrored crops matches its own person best (FaceCropper.probes).
-            crops = self.crop.probes(grey, detection) if self.probe_variants else [self.crop(grey, detection)]
+            crops = self.crop.probes(grey, detection, self.still) if self.probe_variants else [self.crop(grey, detection)]
             name, confidence, distance = self.identify(*crops)
             faces.append(Face(name, confidence, distance, detection.box))
         return faces

@@ -43,8 +43,8 @@ def camera_query(grey: np.ndarray, detection: Detection, detector, cropper: Face
                  rng: np.random.Generator, variants: bool = False) -> np.ndarray | list[np.ndarray]:
     """One calibration crop: the camera view, the face found again by the detector (its framing
     wobbles as it will live), the scaled photo box if the detector misses it. With ``variants``,
-    the crops the recogniser probes with (FaceCropper.probes)."""
+    the crops the recogniser probes a still with (FaceCropper.probes), the loop's first."""
     view, scaled = camera_view(grey, detection, rng)
     found = [d for d in detector(view) if centre_inside(d.box, scaled.box)]
     face = found[0] if found else scaled
-    return cropper.probes(view, face) if variants else cropper(view, face)
+    return cropper.probes(view, face, still=True) if variants else cropper(view, face)

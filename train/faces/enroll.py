@@ -120,7 +120,8 @@ def update_model(model_dir: Path, name: str, images: list[Path]) -> dict:
     override = meta["threshold"].get("calibrated_distance") is not None
     relative = meta["threshold"].get("relative")
     threshold = recalibrate(lbph, camera_factor=meta["threshold"].get("camera_factor", 1.0),
-                            relative_factor=relative.get("camera_factor", 1.0) if relative else None)
+                            relative_factor=relative.get("camera_factor", 1.0) if relative else None,
+                            still=relative.get("still") if relative else None)
     if override:  # a user-chosen threshold stays; the calibration beside it is refreshed
         threshold["calibrated_distance"], threshold["distance"] = threshold["distance"], meta["threshold"]["distance"]
     meta["threshold"] = threshold

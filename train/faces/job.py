@@ -78,6 +78,8 @@ def _rule(threshold: dict) -> str:
     if threshold.get("calibrated_distance") is not None:
         return f"unknown beyond distance {threshold['distance']:.1f} (your choice)"
     relative = threshold["relative"]
+    still = relative.get("still")
+    stills = f"; {still['value']:.3f} for stills, seen through {still['probes']} crops" if still else ""
     return (f"unknown when the nearest person is not clearly nearer than the next {relative['rivals']} "
             f"(ratio above {relative['value']:.3f}; calibration: {relative['calibration_known_accepted']:.0%} "
-            f"known accepted, {relative['calibration_strangers_rejected']:.0%} strangers rejected)")
+            f"known accepted, {relative['calibration_strangers_rejected']:.0%} strangers rejected{stills})")

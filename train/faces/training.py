@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from edgecam.edge.errors import DataError
+from edgecam.edge.faces.crop import PROBE_VARIANTS
 from edgecam.train.faces import calibration as face_calibration
 
 
@@ -42,7 +43,9 @@ def fit(samples: dict[str, list[list[np.ndarray]]], params: LbphParams, max_per_
         reject_target: float = 0.9, queries: dict[str, list[np.ndarray]] | None = None) -> FittedFaces:
     """``samples``: person -> one list of crop variants per image, the plain crop first.
     ``queries``: person -> one camera-like face per image, same order, as a list of crop variants;
-    the threshold is calibrated on them when given, else on the plain crops."""
+    the threshold is calibrated on them when given, else on the plain crops. Queries seen through
+    the still's probes (FaceCropper.probes) calibrate the loop on their first PROBE_VARIANTS crops and
+    stills on all of them (``threshold["relative"]["still"]``)."""
     if len(samples) < 2:
         raise DataError(f"Face training needs at least two people to learn what a stranger looks like; "
                         f"found {len(samples)} ({', '.join(samples) or 'none'}).")
@@ -67,10 +70,14 @@ def fit(samples: dict[str, list[list[np.ndarray]]], params: LbphParams, max_per_
         keep.extend(members[chosen])
     keep = np.array(sorted(keep))
 
-    def calibrate(query_hist, views_per_query=1):
-        # A query seen through several variants is as near a gallery crop as its nearest variant.
-        distances = face_calibration.chi_square_alt(query_hist, hist[keep])
-        distances = distances.reshape(len(plain), views_per_query, -1).min(axis=1)
+    if len(keep) == len(crops):
+        gallery = everything
+    else:
+        gallery = params.create()
+        gallery.train([crops[i] for i in keep], labels[keep])
+
+    def calibrate(distances):
+        # ``distances``: from each image's query to every gallery crop, in the gallery's order.
         pairs = (distances, labels[plain], sources[plain], labels[keep], sources[keep])
         genuine, impostor = face_calibration.genuine_and_impostor(*pairs)
         if len(genuine) == 0:
@@ -82,34 +89,48 @@ def fit(samples: dict[str, list[list[np.ndarray]]], params: LbphParams, max_per_
         threshold["relative"]["distance_cap"] = threshold["impostor_percentiles"][50]
         return threshold
 
-    threshold = photos = calibrate(hist[plain])
+    threshold = photos = calibrate(face_calibration.predicted_distances(gallery, [crops[i] for i in plain]))
     if queries:
         views = {len(variants) for name in names for variants in queries[name]}
         if len(views) != 1:
             raise ValueError("every calibration query needs the same number of variants")
-        threshold = calibrate(_histograms_of(params, [crop for name in names for variants in queries[name]
-                                                      for crop in variants]), views.pop())
+        views = views.pop()
+        distances = face_calibration.predicted_distances(
+            gallery, [crop for name in names for variants in queries[name] for crop in variants])
+        # A query seen through several variants is as near a gallery crop as its nearest variant.
+        distances = distances.reshape(len(plain), views, -1)
+        threshold = calibrate(distances[:, :PROBE_VARIANTS].min(axis=1))
         # Kept so that recalibrating from the model alone (after enrolment) lands on the camera's scale.
         threshold["camera_factor"] = threshold["distance"] / photos["distance"]
         threshold["relative"]["camera_factor"] = threshold["relative"]["value"] / photos["relative"]["value"]
-    if len(keep) == len(crops):
-        gallery = everything
-    else:
-        gallery = params.create()
-        gallery.train([crops[i] for i in keep], labels[keep])
+        threshold["relative"]["probes"] = min(views, PROBE_VARIANTS)
+        if views > PROBE_VARIANTS:
+            still = calibrate(distances.min(axis=1))
+            threshold["relative"]["still"] = still_rule(still, photos, threshold, views)
     kept = {name: int((labels[keep] == label).sum()) for label, name in enumerate(names)}
     return FittedFaces(gallery, names, kept, threshold)
 
 
+def still_rule(still: dict, photos: dict, loop: dict, probes: int) -> dict:
+    """The relative rule for stills, calibrated through their ``probes`` crops, with the factors
+    that carry it over to a recalibration from the model alone."""
+    rule = dict(still["relative"], probes=probes)
+    rule["camera_factor"] = rule["value"] / photos["relative"]["value"]
+    rule["distance_cap"] = still["impostor_percentiles"][50]
+    rule["cap_factor"] = rule["distance_cap"] / loop["relative"]["distance_cap"]
+    return rule
+
+
 def recalibrate(lbph, reject_target: float = 0.9, camera_factor: float = 1.0,
-                relative_factor: float | None = None) -> dict:
+                relative_factor: float | None = None, still: dict | None = None) -> dict:
     """Calibrate from a trained model alone (its histograms and labels), e.g. after update().
 
     The model does not know which crops came from the same image, so the genuine figures
     are optimistic; the threshold itself depends on strangers' distances only. Photos sit
     closer together than camera frames, so the distance is scaled by ``camera_factor``,
     the ratio the model's training measured between the two; ``relative_factor`` does the same
-    for the relative rule, which is only recalibrated for models that were trained with it."""
+    for the relative rule, which is only recalibrated for models that were trained with it, and
+    ``still`` (the model's old still rule) for the stills' rule."""
     hist = face_calibration.histograms(lbph)
     labels = np.asarray(lbph.getLabels()).ravel()
     sources = np.arange(len(labels))
@@ -123,12 +144,10 @@ def recalibrate(lbph, reject_target: float = 0.9, camera_factor: float = 1.0,
             genuine * relative_factor, impostor * relative_factor, reject_target)
         threshold["relative"]["camera_factor"] = relative_factor
         threshold["relative"]["distance_cap"] = threshold["impostor_percentiles"][50]
+        if still:
+            rule = face_calibration.choose_relative_threshold(
+                genuine * still["camera_factor"], impostor * still["camera_factor"], reject_target)
+            rule.update(probes=still["probes"], camera_factor=still["camera_factor"], cap_factor=still["cap_factor"],
+                        distance_cap=threshold["relative"]["distance_cap"] * still["cap_factor"])
+            threshold["relative"]["still"] = rule
     return threshold
-
-
-def _histograms_of(params: LbphParams, crops: list[np.ndarray]) -> np.ndarray:
-    """LBPH histograms of arbitrary crops: OpenCV computes them only when training, so train a
-    throwaway model on them (the labels do not matter)."""
-    model = params.create()
-    model.train(crops, np.zeros(len(crops), dtype=np.int32))
-    return face_calibration.histograms(model)
