@@ -145,6 +145,26 @@ def test_changes_state_and_availability_arrive_with_the_right_topics(broker, cli
     late.close()
 
 
+def test_a_link_closed_before_its_connection_came_up_still_has_its_say(broker):
+    # A short file on a fast machine ends before the broker answers (120 frames in 0.04 s was
+    # seen); closing waits a moment for that first connection instead of leaving without a word.
+    from edgecam.edge.config import MqttConfig
+    from edgecam.edge.outputs.mqtt_link import MqttLink
+    from edgecam.edge.outputs.telemetry import Telemetry
+
+    inbox = Inbox(broker.port, "fleet/#")
+    said = []
+    link = MqttLink(MqttConfig(broker="127.0.0.1", port=broker.port, prefix="fleet", device="cam5"), Telemetry(),
+                    said.append)
+    link.change({"event": "digits_changed", "text": "42"})
+    link.close()  # at once: the connection is still under way
+    assert wait_for(lambda: [p for p, _ in inbox.on("fleet/cam5/available")] == ["online", "offline"], 10)
+    assert [e["text"] for e in inbox.events("fleet/cam5/events")] == ["42"]
+    assert json.loads(inbox.on("fleet/cam5/state")[-1][0])["health"] == "stopped"
+    assert said == []  # nothing was lost, so nothing to report
+    inbox.close()
+
+
 def test_the_last_will_says_offline_when_the_process_is_killed(broker, clip, tmp_path):
     inbox = Inbox(broker.port, "fleet/#")
     with running("run", "--config", str(_config(tmp_path, "cam2")), "--source", str(clip.path), "--loop",

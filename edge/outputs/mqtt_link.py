@@ -31,6 +31,7 @@ from edgecam.edge.outputs.telemetry import Telemetry
 
 HANDED_LIMIT = 100  # messages paho may hold unacknowledged; more wait in our own queue
 KEEPALIVE = 15  # seconds: a silently dead broker is noticed within about 1.5x this
+CONNECT_GRACE = 3.0  # seconds a closing link waits for its first connection, if no outage was seen yet
 
 
 class MqttLink:
@@ -97,6 +98,9 @@ class MqttLink:
     def close(self) -> None:
         """Send what is queued (for a few seconds at most), say offline, disconnect."""
         with self._condition:
+            # A run shorter than the connection (a short file, a fast machine) still has its say:
+            # wait for a first connection still under way, not for a broker already found away.
+            self._condition.wait_for(lambda: self.connected or self._told_outage, timeout=CONNECT_GRACE)
             self._stopping = True
             self._condition.notify()
         self._thread.join(timeout=5)
@@ -125,7 +129,7 @@ class MqttLink:
                 self._values.setdefault(self._value_topics["in_view"], "ON" if self._sensors.visits else "OFF")
         with self._condition:
             self.connected, self._told_outage = True, False
-            self._condition.notify()
+            self._condition.notify_all()  # the pump, and a close() waiting for this connection
         self._publish_state()
 
     def _on_connect_fail(self, client, userdata):
@@ -141,6 +145,7 @@ class MqttLink:
         with self._condition:
             tell = not self._told_outage and not self._stopping
             self._told_outage = True
+            self._condition.notify_all()
         if tell:
             self.log(f"MQTT: {what}; retrying in the background, holding up to {self.settings.queue} events.")
 
