@@ -23,18 +23,24 @@ import numpy as np
 RIVALS = 5
 
 
+def gallery_distances(lbph, crop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, distances) from ``crop`` to every crop ``lbph`` was trained on, in training order:
+    what its predict compares before it keeps the nearest."""
+    collector = cv2.face.StandardCollector_create()
+    lbph.predict_collect(crop, collector)
+    results = np.asarray(collector.getResults(False), dtype=np.float64).reshape(-1, 2)
+    return results[:, 0].astype(np.int64), results[:, 1]
+
+
 def nearest_per_person(lbph, *crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(labels, distances): each enrolled person's nearest gallery crop to any of ``crops``
     (views of one face), nearest person first."""
     minima = np.full(0, np.inf)
     for crop in crops:
-        collector = cv2.face.StandardCollector_create()
-        lbph.predict_collect(crop, collector)
-        results = np.asarray(collector.getResults(False), dtype=np.float64).reshape(-1, 2)
-        labels = results[:, 0].astype(np.int64)
+        labels, distances = gallery_distances(lbph, crop)
         if labels.max() >= len(minima):
             minima = np.concatenate([minima, np.full(labels.max() + 1 - len(minima), np.inf)])
-        np.minimum.at(minima, labels, results[:, 1])
+        np.minimum.at(minima, labels, distances)
     people = np.flatnonzero(np.isfinite(minima))
     order = np.argsort(minima[people], kind="stable")
     return people[order], minima[people][order]
