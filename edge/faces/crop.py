@@ -59,18 +59,18 @@ class FaceCropper:
         self.settings = settings
         self.clahe = cv2.createCLAHE(clipLimit=max(settings.clahe_clip, 0.01), tileGridSize=(settings.clahe_grid,) * 2)
 
-    def variants(self, grey: np.ndarray, detection: Detection) -> list[np.ndarray]:
-        """The crop, its mirror image and four slightly shifted or scaled crops, for a gallery.
+    def variants(self, grey: np.ndarray, detection: Detection, jitters=JITTERS) -> list[np.ndarray]:
+        """The crop, its mirror image and four slightly shifted or scaled crops (``jitters``), for a gallery.
 
         Faces are nearly symmetric, so the mirror adds the head turned the other way.
         """
         base = self(grey, detection)
-        return [base, cv2.flip(base, 1)] + [self.shifted(grey, detection, *jitter) for jitter in JITTERS]
+        return [base, cv2.flip(base, 1)] + [self.shifted(grey, detection, *jitter) for jitter in jitters]
 
     def probes(self, grey: np.ndarray, detection: Detection, still: bool = False) -> list[np.ndarray]:
         """The crops one face is recognised through: PROBE_VARIANTS of them, STILL_PROBES for a still.
         The still's set begins with the loop's, so one calibration serves both."""
-        crops = self.variants(grey, detection)[:PROBE_VARIANTS]
+        crops = self.variants(grey, detection, JITTERS[:PROBE_VARIANTS - 2])  # not the two jitters it would drop
         if still:
             for dx, dy, scale, mirrored in STILL_SHIFTS:
                 crop = self.shifted(grey, detection, dx, dy, scale)
