@@ -41,19 +41,22 @@ def _print_version(value: bool) -> None:
 
 
 @app.callback()
-def _root(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
-                                       help="Print edgecam's version and exit.")) -> None:
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print edgecam's version and exit."
+    ),
+) -> None:
     """edgecam: name faces and read handwritten digits from a camera, on a small machine."""
 
 
 def _register_sub_apps() -> None:
     # Each area's module imports only typer at the top, so --help stays fast and
     # works on a device that has no torch installed.
+    from edgecam.calibration.cli import app as calibrate_app
     from edgecam.edge.commands.bench import bench
     from edgecam.edge.commands.models import app as models_app
     from edgecam.edge.commands.mqtt import app as mqtt_app
     from edgecam.edge.commands.recognize import recognize
-    from edgecam.calibration.cli import app as calibrate_app
     from edgecam.edge.commands.run import config_app, read, run
     from edgecam.edge.commands.service import app as service_app
     from edgecam.export.cli import app as export_app

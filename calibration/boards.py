@@ -35,14 +35,18 @@ class Board:
             name = self.dictionary.upper()
             if not hasattr(cv2.aruco, name):
                 raise ConfigError(f"--dictionary {self.dictionary!r} is not an ArUco dictionary (e.g. DICT_4X4_50).")
-            self._charuco = cv2.aruco.CharucoBoard((self.cols, self.rows), self.square, self.marker,
-                                                   cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, name)))
+            self._charuco = cv2.aruco.CharucoBoard(
+                (self.cols, self.rows),
+                self.square,
+                self.marker,
+                cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, name)),
+            )
             self._detector = cv2.aruco.CharucoDetector(self._charuco)
 
     def object_points(self) -> np.ndarray:
         """All the board's points in millimetres, z = 0, in the order detection reports them."""
         if self.pattern == "charuco":
-            return self._charuco.getChessboardCorners().astype(np.float32)
+            return np.asarray(self._charuco.getChessboardCorners(), dtype=np.float32)
         points = []
         for i in range(self.rows):
             for j in range(self.cols):

@@ -14,14 +14,18 @@ from edgecam.edge.sources.capture import read_image
 
 
 def views_from_images(board: Board, images: list[Path], on_image=None) -> tuple[list[View], tuple[int, int], list[str]]:
-    views, size, missed = [], None, []
+    views: list[View] = []
+    missed: list[str] = []
+    size: tuple[int, int] | None = None
     for path in images:
         grey = cv2.cvtColor(read_image(path), cv2.COLOR_BGR2GRAY)
         if size is None:
             size = (grey.shape[1], grey.shape[0])
         elif size != (grey.shape[1], grey.shape[0]):
-            raise DataError(f"{path} is {grey.shape[1]}x{grey.shape[0]}, the first image {size[0]}x{size[1]}; "
-                            "calibrate one camera resolution at a time.")
+            raise DataError(
+                f"{path} is {grey.shape[1]}x{grey.shape[0]}, the first image {size[0]}x{size[1]}; "
+                "calibrate one camera resolution at a time."
+            )
         found = board.detect(grey)
         if found is None:
             missed.append(Path(path).name)
@@ -29,13 +33,16 @@ def views_from_images(board: Board, images: list[Path], on_image=None) -> tuple[
             views.append(View(Path(path).name, *found))
         if on_image:
             on_image()
+    if size is None:
+        raise DataError("No calibration images were given.")
     return views, size, missed
 
 
 def views_from_source(board: Board, source, frames: int, display: bool, min_move: float = 0.08):
     """Live capture: a view is kept on Space/c, or by itself once the board has moved by
     ``min_move`` of the frame's diagonal since the last kept view (a new pose, not the same one)."""
-    views, size, last_centre, seen = [], None, None, 0
+    views: list[View] = []
+    size, last_centre, seen = None, None, 0
     while len(views) < frames:
         frame = source.read()
         if frame is None:
@@ -50,8 +57,15 @@ def views_from_source(board: Board, source, frames: int, display: bool, min_move
             if found is not None:
                 for x, y in found[0]:
                     cv2.circle(shown, (int(x), int(y)), 3, (0, 255, 0), -1)
-            cv2.putText(shown, f"{len(views)}/{frames} views  (space: keep, q: done)", (10, 24),
-                        cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 255, 255), 2)
+            cv2.putText(
+                shown,
+                f"{len(views)}/{frames} views  (space: keep, q: done)",
+                (10, 24),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                0.6,
+                (0, 255, 255),
+                2,
+            )
             cv2.imshow("edgecam calibrate", shown)
             key = cv2.waitKey(1) & 0xFF
             if key in (ord("q"), 27):

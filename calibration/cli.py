@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from rich.console import Console
@@ -15,17 +14,20 @@ app = typer.Typer(help="Where pixels come from: lens calibration, undistortion, 
 
 @app.command()
 def camera(
-    images: Optional[List[Path]] = typer.Argument(None, help="Photos of the board (or use --source)."),
-    source: Optional[str] = typer.Option(None, "--source", help="Capture live from a camera/stream instead."),
+    images: list[Path] | None = typer.Argument(None, help="Photos of the board (or use --source)."),
+    source: str | None = typer.Option(None, "--source", help="Capture live from a camera/stream instead."),
     frames: int = typer.Option(20, "--frames", min=3, help="Views to capture in live mode."),
     pattern: str = typer.Option(..., "--pattern", help="chessboard, circles, acircles or charuco."),
-    size: str = typer.Option(..., "--size", help="COLSxROWS: inner corners (chessboard), circles per row x rows, "
-                             "or squares (ChArUco)."),
+    size: str = typer.Option(
+        ..., "--size", help="COLSxROWS: inner corners (chessboard), circles per row x rows, or squares (ChArUco)."
+    ),
     square: float = typer.Option(..., "--square", min=0.0, help="Square side or circle spacing, in mm."),
     marker: float = typer.Option(0.0, "--marker", help="ChArUco marker side, in mm."),
     dictionary: str = typer.Option("DICT_4X4_50", "--dictionary", help="ChArUco ArUco dictionary."),
     fix_aspect_ratio: bool = typer.Option(False, "--fix-aspect-ratio", help="Keep fx = fy."),
-    fix_principal_point: bool = typer.Option(False, "--fix-principal-point", help="Keep the principal point at the centre."),
+    fix_principal_point: bool = typer.Option(
+        False, "--fix-principal-point", help="Keep the principal point at the centre."
+    ),
     zero_tangent: bool = typer.Option(False, "--zero-tangent", help="Assume no tangential distortion."),
     out: Path = typer.Option(..., "--out", help="The calibration to write (OpenCV FileStorage .yml)."),
     display: bool = typer.Option(True, "--display/--headless", help="Live mode: show the detected board."),
@@ -52,8 +54,9 @@ def camera(
         finally:
             stream.close()
     elif images:
-        with Progress(TextColumn("finding the board"), BarColumn(), MofNCompleteColumn(), console=console,
-                      transient=True) as progress:
+        with Progress(
+            TextColumn("finding the board"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+        ) as progress:
             task = progress.add_task("board", total=len(images))
             views, image_size, missed = views_from_images(board, images, lambda: progress.advance(task))
     else:
@@ -65,8 +68,10 @@ def camera(
         print(json.dumps(report))
         return
     fx, fy = result.camera_matrix[0, 0], result.camera_matrix[1, 1]
-    console.print(f"[green]RMS {result.rms:.4f} px[/] from {len(result.views_used)} views; fx {fx:.2f}, fy {fy:.2f}, "
-                  f"centre ({result.camera_matrix[0, 2]:.1f}, {result.camera_matrix[1, 2]:.1f}); wrote {out}")
+    console.print(
+        f"[green]RMS {result.rms:.4f} px[/] from {len(result.views_used)} views; fx {fx:.2f}, fy {fy:.2f}, "
+        f"centre ({result.camera_matrix[0, 2]:.1f}, {result.camera_matrix[1, 2]:.1f}); wrote {out}"
+    )
     for rejected in result.views_rejected:
         console.print(f"[yellow]rejected {rejected['view']}: error {rejected['error']:.3f} px[/]")
     if missed:
@@ -76,7 +81,7 @@ def camera(
 @app.command()
 def undistort(
     calibration: Path = typer.Argument(..., help="A .yml from 'edgecam calibrate camera'."),
-    images: List[Path] = typer.Argument(..., help="Images to straighten."),
+    images: list[Path] = typer.Argument(..., help="Images to straighten."),
     out: Path = typer.Option(..., "--out", help="Folder for the undistorted images (same names)."),
 ) -> None:
     """Write undistorted copies of images.
@@ -99,11 +104,17 @@ def undistort(
 
 @app.command()
 def roi(
-    source: Optional[str] = typer.Option(None, "--source", help="Where to take a frame from (interactive mode)."),
-    out: Path = typer.Option(Path("edgecam.toml"), "--out", help="The TOML config to store the ROI in (kept otherwise)."),
-    rect: Optional[str] = typer.Option(None, "--roi", help="x,y,w,h without asking."),
-    corners: Optional[str] = typer.Option(None, "--corners", help="x1,y1,...,x4,y4 of a tilted card, clockwise from top left."),
-    four: bool = typer.Option(False, "--four-corners", help="Interactive: click four corners instead of dragging a box."),
+    source: str | None = typer.Option(None, "--source", help="Where to take a frame from (interactive mode)."),
+    out: Path = typer.Option(
+        Path("edgecam.toml"), "--out", help="The TOML config to store the ROI in (kept otherwise)."
+    ),
+    rect: str | None = typer.Option(None, "--roi", help="x,y,w,h without asking."),
+    corners: str | None = typer.Option(
+        None, "--corners", help="x1,y1,...,x4,y4 of a tilted card, clockwise from top left."
+    ),
+    four: bool = typer.Option(
+        False, "--four-corners", help="Interactive: click four corners instead of dragging a box."
+    ),
 ) -> None:
     """Set where the digits are: drag a box on a frame, click the four corners of a tilted card
     (its digits are then warped upright), or give them as numbers. Stored in the config.

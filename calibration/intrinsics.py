@@ -53,8 +53,11 @@ def flags_from(fix_aspect_ratio: bool, fix_principal_point: bool, zero_tangent: 
     # k4 and k5 stay fixed at zero, as OpenCV's own calibration sample does: five-term
     # distortion from a few dozen views over-fits.
     flags = cv2.CALIB_FIX_K4 | cv2.CALIB_FIX_K5
-    for on, flag in ((fix_aspect_ratio, cv2.CALIB_FIX_ASPECT_RATIO), (fix_principal_point, cv2.CALIB_FIX_PRINCIPAL_POINT),
-                     (zero_tangent, cv2.CALIB_ZERO_TANGENT_DIST)):
+    for on, flag in (
+        (fix_aspect_ratio, cv2.CALIB_FIX_ASPECT_RATIO),
+        (fix_principal_point, cv2.CALIB_FIX_PRINCIPAL_POINT),
+        (zero_tangent, cv2.CALIB_ZERO_TANGENT_DIST),
+    ):
         if on:
             flags |= flag
     return flags
@@ -64,12 +67,17 @@ def calibrate(views: list[View], image_size: tuple[int, int], flags: int, outlie
     """Calibrate; views whose error is over ``outlier_factor`` x the median are dropped and the
     rest calibrated again, so one blurred or mis-detected view cannot bend the result."""
     if len(views) < 3:
-        raise DataError(f"Only {len(views)} view(s) with the board found; calibration needs at least 3 (10+ is better).")
+        raise DataError(
+            f"Only {len(views)} view(s) with the board found; calibration needs at least 3 (10+ is better)."
+        )
     first = _solve(views, image_size, flags)
     errors = first.per_view_errors
     median = float(np.median(list(errors.values())))
-    rejected = [{"view": v.name, "error": errors[v.name]} for v in views
-                if errors[v.name] > outlier_factor * median and len(views) > 5]
+    rejected = [
+        {"view": v.name, "error": errors[v.name]}
+        for v in views
+        if errors[v.name] > outlier_factor * median and len(views) > 5
+    ]
     if not rejected:
         return first
     keep = [v for v in views if v.name not in {r["view"] for r in rejected}]
@@ -79,13 +87,14 @@ def calibrate(views: list[View], image_size: tuple[int, int], flags: int, outlie
 
 
 def _solve(views: list[View], image_size: tuple[int, int], flags: int) -> Calibration:
-    camera = np.eye(3)
+    camera: np.ndarray = np.eye(3)
     object_points = [v.object_points.astype(np.float32) for v in views]
     image_points = [v.image_points.astype(np.float32).reshape(-1, 1, 2) for v in views]
-    rms, camera, dist, rvecs, tvecs = cv2.calibrateCamera(object_points, image_points, image_size, camera, None,
-                                                          flags=flags)
+    rms, camera, dist, rvecs, tvecs = cv2.calibrateCamera(
+        object_points, image_points, image_size, camera, None, flags=flags
+    )
     errors = {}
-    for view, obj, img, rvec, tvec in zip(views, object_points, image_points, rvecs, tvecs):
+    for view, obj, img, rvec, tvec in zip(views, object_points, image_points, rvecs, tvecs, strict=False):
         projected, _ = cv2.projectPoints(obj, rvec, tvec, camera, dist)
         errors[view.name] = float(np.sqrt(np.mean(np.sum((projected - img) ** 2, axis=2))))
     return Calibration(camera, dist.ravel(), image_size, float(rms), errors, [v.name for v in views], flags=flags)
@@ -99,8 +108,10 @@ def save(calibration: Calibration, path: Path) -> None:
         storage.write("camera_matrix", calibration.camera_matrix)
         storage.write("distortion_coefficients", calibration.dist_coeffs.reshape(-1, 1))
         storage.write("avg_reprojection_error", calibration.rms)
-        storage.write("per_view_reprojection_errors",
-                      np.array([calibration.per_view_errors[v] for v in calibration.views_used]).reshape(-1, 1))
+        storage.write(
+            "per_view_reprojection_errors",
+            np.array([calibration.per_view_errors[v] for v in calibration.views_used]).reshape(-1, 1),
+        )
         storage.write("views_used", ",".join(calibration.views_used))
         storage.write("views_rejected", ",".join(r["view"] for r in calibration.views_rejected))
         storage.write("flags", calibration.flags)

@@ -14,7 +14,7 @@ from edgecam.edge.errors import ConfigError
 
 def parse_corners(text: str) -> list[int]:
     try:
-        values = [int(round(float(v))) for v in text.replace(" ", "").split(",")]
+        values = [round(float(v)) for v in text.replace(" ", "").split(",")]
     except ValueError:
         values = []
     if len(values) != 8 or min(values) < 0:
@@ -56,7 +56,8 @@ def pick_corners(frame: np.ndarray) -> list[int]:
 def store(config_path: Path, roi: list[int] | None, corners: list[int] | None) -> configuration.Config:
     """Put the ROI into the TOML config (keeping its other settings) and write it atomically."""
     config = configuration.load(config_path) if Path(config_path).is_file() else configuration.Config()
-    config = configuration.with_overrides(config, {("digits", "roi"): roi or [], ("digits", "corners"): corners or []},
-                                          str(config_path))
+    config = configuration.with_overrides(
+        config, {("digits", "roi"): roi or [], ("digits", "corners"): corners or []}, str(config_path)
+    )
     atomic.write_text(config_path, configuration.to_toml(config))
     return config

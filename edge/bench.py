@@ -22,7 +22,8 @@ from edgecam.edge.timing import latency_stats
 def decode(source_spec: str, frames: int) -> tuple[list[np.ndarray], list[float]]:
     """Up to ``frames`` frames of the source (a file is looped) and each one's decode milliseconds."""
     source = open_source(source_spec, loop=True)
-    decoded, times = [], []
+    decoded: list[np.ndarray] = []
+    times: list[float] = []
     try:
         while len(decoded) < frames:
             started = time.perf_counter()
@@ -41,8 +42,13 @@ def measure(process, frames: list[np.ndarray]) -> dict:
     cpu0, wall0 = time.process_time(), time.perf_counter()
     events = [process(frame.copy(), index) for index, frame in enumerate(frames)]
     wall = time.perf_counter() - wall0
-    return {"fps": len(frames) / wall, "frames": len(frames), "seconds": round(wall, 3),
-            "cpu_percent": round(100 * (time.process_time() - cpu0) / wall, 1), "events": events}
+    return {
+        "fps": len(frames) / wall,
+        "frames": len(frames),
+        "seconds": round(wall, 3),
+        "cpu_percent": round(100 * (time.process_time() - cpu0) / wall, 1),
+        "events": events,
+    }
 
 
 def run_pipeline(config: Config, frames: list[np.ndarray], decode_ms: list[float]) -> dict:
@@ -68,8 +74,7 @@ def run_streamed(config: Config, frames: list[np.ndarray], viewers: int) -> dict
     pipeline, telemetry = Pipeline(config), Telemetry()
     server = StreamServer("127.0.0.1:0", FrameHub(config.stream.quality), telemetry, max_viewers=max(viewers, 1))
     received = [0] * viewers
-    clients = [threading.Thread(target=_view, args=(server.port, received, i), daemon=True)
-               for i in range(viewers)]
+    clients = [threading.Thread(target=_view, args=(server.port, received, i), daemon=True) for i in range(viewers)]
     for client in clients:
         client.start()
     while server.viewers < viewers:
@@ -91,8 +96,13 @@ def run_streamed(config: Config, frames: list[np.ndarray], viewers: int) -> dict
             client.join(timeout=5.0)
     del result["events"]
     encode = list(server.hub.encode_ms) or [0.0]
-    return {**result, "viewers": viewers, "jpegs": server.hub.encoded, "frames_received": received,
-            "jpeg_ms": latency_stats(encode)}
+    return {
+        **result,
+        "viewers": viewers,
+        "jpegs": server.hub.encoded,
+        "frames_received": received,
+        "jpeg_ms": latency_stats(encode),
+    }
 
 
 def _view(port: int, received: list, slot: int) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from edgecam.edge.errors import ConfigError
 
@@ -28,31 +29,38 @@ class Section(BaseModel):
 
 
 class SourceConfig(Section):
-    spec: Text = Field("0", description="camera index, /dev/videoN, URL, video file, image folder or glob, "
-                                        "rpicam, picamera2")
+    spec: Text = Field(
+        "0", description="camera index, /dev/videoN, URL, video file, image folder or glob, rpicam, picamera2"
+    )
     loop: bool = Field(False, description="start a video file again at its end")
     width: int = Field(640, ge=1, description="the Pi camera's frame width (rpicam, picamera2)")
     height: int = Field(480, ge=1, description="the Pi camera's frame height (rpicam, picamera2)")
     fps: float = Field(30.0, gt=0, description="the Pi camera's frame rate (rpicam, picamera2)")
-    calibration: Text = Field("", description="camera intrinsics (YAML from 'edgecam calibrate camera') "
-                                              "to undistort with")
+    calibration: Text = Field(
+        "", description="camera intrinsics (YAML from 'edgecam calibrate camera') to undistort with"
+    )
 
 
 class FacesConfig(Section):
     model: Text = Field("", description="folder with faces.yml + faces.json; empty = no face recognition")
-    threshold: float = Field(-1.0, description="a raw LBPH distance beyond which a face is unknown; "
-                                               "negative = the model's calibrated rule")
+    threshold: float = Field(
+        -1.0, description="a raw LBPH distance beyond which a face is unknown; negative = the model's calibrated rule"
+    )
     yunet: Text = Field("", description="YuNet .onnx to detect with instead of Haar")
     detect_every: int = Field(4, ge=1, description="run the (fast) detector every N frames and track in between")
     recognize_every: int = Field(6, ge=1, description="recognise a track every N detections, after its first three")
-    watch_changes: bool = Field(True, description="between detections, look at once where the picture changed "
-                                                  "(someone stepped in or out); Haar only")
+    watch_changes: bool = Field(
+        True,
+        description="between detections, look at once where the picture changed (someone stepped in or out); Haar only",
+    )
 
 
 class DigitsConfig(Section):
     model: Text = Field("", description="the exported .onnx; empty = no digit reading")
     roi: list[int] = Field(default_factory=list, description="x, y, w, h in frame pixels; empty = whole frame")
-    corners: list[int] = Field(default_factory=list, description="x1,y1..x4,y4 of a tilted card, clockwise; overrides roi")
+    corners: list[int] = Field(
+        default_factory=list, description="x1,y1..x4,y4 of a tilted card, clockwise; overrides roi"
+    )
     min_probability: float = Field(0.0, ge=0, le=1, description="digits less sure than this are left out")
     stable_frames: int = Field(5, ge=1, description="vote over this many frames before the text changes")
 
@@ -79,25 +87,35 @@ class OutputConfig(Section):
 
 
 class SnapshotsConfig(Section):
-    folder: Text = Field("", description="keep a JPEG of every face that arrives or is renamed and of every new "
-                                         "card text here, with index.jsonl; empty = off")
-    max_files: int = Field(1000, ge=1, description="snapshots kept (a frame and its face crop count as one); "
-                                                   "the oldest go first")
+    folder: Text = Field(
+        "",
+        description="keep a JPEG of every face that arrives or is renamed and of every new "
+        "card text here, with index.jsonl; empty = off",
+    )
+    max_files: int = Field(
+        1000, ge=1, description="snapshots kept (a frame and its face crop count as one); the oldest go first"
+    )
     max_days: float = Field(30.0, gt=0, description="snapshots older than this many days are deleted")
     min_free_mb: int = Field(200, ge=0, description="no snapshot is written while the disk has less free space")
-    queue: int = Field(8, ge=1, description="snapshots waiting for the writer thread; beyond it they are dropped "
-                                            "and counted, never waited for")
+    queue: int = Field(
+        8,
+        ge=1,
+        description="snapshots waiting for the writer thread; beyond it they are dropped and counted, never waited for",
+    )
     history: int = Field(12, ge=0, description="snapshots the live page lists, newest first")
 
 
 class StreamConfig(Section):
-    listen: Text = Field("", description="PORT or HOST:PORT for the live page, MJPEG, /healthz and /metrics; "
-                                         "empty = off")
-    token: Text = Field("", description="every route then wants it; $EDGECAM_STREAM_TOKEN wins and keeps it "
-                                        "out of files")
+    listen: Text = Field(
+        "", description="PORT or HOST:PORT for the live page, MJPEG, /healthz and /metrics; empty = off"
+    )
+    token: Text = Field(
+        "", description="every route then wants it; $EDGECAM_STREAM_TOKEN wins and keeps it out of files"
+    )
     quality: int = Field(80, ge=1, le=100, description="JPEG quality, 1-100")
-    max_viewers: int = Field(8, ge=1, description="more MJPEG viewers than this get 503: each one costs a thread "
-                                                  "and bandwidth")
+    max_viewers: int = Field(
+        8, ge=1, description="more MJPEG viewers than this get 503: each one costs a thread and bandwidth"
+    )
 
     @field_validator("listen")
     @classmethod
@@ -106,8 +124,9 @@ class StreamConfig(Section):
             try:
                 parse_listen(listen)
             except ValueError:
-                raise ValueError(f"must be PORT or HOST:PORT with a numeric address, e.g. 8080 or 0.0.0.0:8080, "
-                                 f"not {listen!r}") from None
+                raise ValueError(
+                    f"must be PORT or HOST:PORT with a numeric address, e.g. 8080 or 0.0.0.0:8080, not {listen!r}"
+                ) from None
         return listen
 
 
@@ -119,13 +138,18 @@ class MqttConfig(Section):
     prefix: Text = Field("edgecam", description="topics are <prefix>/<device>/events|state|available")
     device: Text = Field("", description="empty = this machine's hostname")
     client_id: Text = Field("", description="empty = this machine's hostname")
-    username: Text = Field("", description="$EDGECAM_MQTT_USERNAME wins; the password comes only from "
-                                           "$EDGECAM_MQTT_PASSWORD")
+    username: Text = Field(
+        "", description="$EDGECAM_MQTT_USERNAME wins; the password comes only from $EDGECAM_MQTT_PASSWORD"
+    )
     state_every: float = Field(10.0, gt=0, description="seconds between retained state messages")
-    queue: int = Field(1000, ge=1, description="messages held while the broker is away; beyond it the oldest "
-                                               "are dropped and counted")
-    discovery: bool = Field(False, description="announce the device's sensors to Home Assistant (MQTT discovery); "
-                                               "'edgecam mqtt forget' removes them")
+    queue: int = Field(
+        1000, ge=1, description="messages held while the broker is away; beyond it the oldest are dropped and counted"
+    )
+    discovery: bool = Field(
+        False,
+        description="announce the device's sensors to Home Assistant (MQTT discovery); "
+        "'edgecam mqtt forget' removes them",
+    )
     discovery_prefix: Text = Field("homeassistant", description="Home Assistant's discovery prefix")
 
     @field_validator("prefix", "discovery_prefix")
@@ -179,7 +203,9 @@ def from_dict(data: dict, origin: str = "config") -> Config:
         raise ConfigError(_sentence(error.errors()[0], origin)) from None
 
 
-def with_overrides(config: Config, overrides: dict[tuple[str, str], object], origin: str = "the command line") -> Config:
+def with_overrides(
+    config: Config, overrides: dict[tuple[str, str], object], origin: str = "the command line"
+) -> Config:
     """``config`` with each (section, key) -> value laid over it, validated as a whole."""
     data = config.model_dump()
     for (section, key), value in overrides.items():
@@ -187,7 +213,7 @@ def with_overrides(config: Config, overrides: dict[tuple[str, str], object], ori
     return from_dict(data, origin)
 
 
-def _sentence(error: dict, origin: str) -> str:
+def _sentence(error: ErrorDetails, origin: str) -> str:
     """One pydantic error as the sentence a user reads: which key, what it must be."""
     loc = [str(part) for part in error["loc"]]
     section = loc[0]
@@ -197,7 +223,8 @@ def _sentence(error: dict, origin: str) -> str:
         return f"'{section}' in {origin} must be a table ([{section}])."
     key = ".".join(loc[:2])
     if error["type"] == "extra_forbidden":
-        known = ", ".join(Config.model_fields[section].annotation.model_fields)
+        table = Config.model_fields[section].annotation
+        known = ", ".join(table.model_fields if isinstance(table, type) and issubclass(table, BaseModel) else [])
         return f"Unknown key '{key}' in {origin}; known keys of [{section}]: {known}."
     if error["type"] == "value_error":  # our own validators already say "must ..."
         return f"'{key}' in {origin} {error['msg'].removeprefix('Value error, ')}."
@@ -213,7 +240,7 @@ def _topic_levels_ok(levels: list[str]) -> bool:
 
 
 def parse_listen(text: str) -> tuple[str, int]:
-    """"8080", "127.0.0.1:8080", "0.0.0.0:8080" or "[::]:8080" -> (host, port); no host means 127.0.0.1."""
+    """ "8080", "127.0.0.1:8080", "0.0.0.0:8080" or "[::]:8080" -> (host, port); no host means 127.0.0.1."""
     host, _, port = text.strip().rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
     number = int(port)
@@ -230,8 +257,10 @@ def parse_mqtt_url(text: str) -> dict:
     if url.scheme not in ("mqtt", "mqtts") or not url.hostname:
         raise ConfigError(f"--mqtt {text!r} must look like mqtt://host:1883/prefix (or mqtts:// for TLS).")
     if url.password:
-        raise ConfigError("Put the MQTT password in $EDGECAM_MQTT_PASSWORD, not in the URL, "
-                          "where every user of this machine can read it in the process list.")
+        raise ConfigError(
+            "Put the MQTT password in $EDGECAM_MQTT_PASSWORD, not in the URL, "
+            "where every user of this machine can read it in the process list."
+        )
     tls = url.scheme == "mqtts"
     try:
         port = url.port or (8883 if tls else 1883)
@@ -263,8 +292,9 @@ def to_toml(config: Config) -> str:
         lines.append(f"[{name}]")
         for key, field in type(section).model_fields.items():
             default = field.get_default(call_default_factory=True)
-            lines.append(f"{key} = {_toml_value(getattr(section, key))}  "
-                         f"# default {_toml_value(default)}; {field.description}")
+            lines.append(
+                f"{key} = {_toml_value(getattr(section, key))}  # default {_toml_value(default)}; {field.description}"
+            )
         lines.append("")
     return "\n".join(lines)
 

@@ -15,13 +15,13 @@ from edgecam.edge.digits.stage import DigitStage
 from edgecam.edge.faces.recognizer import FaceRecognizer
 from edgecam.edge.faces.tracker import FaceTracker, TrackerSettings
 from edgecam.edge.notify import Notifier
+from edgecam.edge.outputs.sinks import DisplaySink, EventsSink, RecordSink, StopRequested
+from edgecam.edge.outputs.telemetry import Telemetry
 from edgecam.edge.overlay import Overlay
 from edgecam.edge.scene_changes import SceneChanges
-from edgecam.edge.outputs.sinks import DisplaySink, EventsSink, RecordSink, StopRequested
 from edgecam.edge.sources.capture import open_source
-from edgecam.edge.outputs.telemetry import Telemetry
-from edgecam.edge.timing import RateMeter, StageTimes
 from edgecam.edge.sources.undistort import Undistorter
+from edgecam.edge.timing import RateMeter, StageTimes
 
 
 @dataclass
@@ -45,14 +45,21 @@ class Pipeline:
         cv2.setNumThreads(threads)
         self.digits = None
         if config.digits.model:
-            self.digits = DigitStage(config.digits.model, config.digits.roi, threads,
-                                     config.digits.min_probability, config.digits.stable_frames, config.digits.corners)
+            self.digits = DigitStage(
+                config.digits.model,
+                config.digits.roi,
+                threads,
+                config.digits.min_probability,
+                config.digits.stable_frames,
+                config.digits.corners,
+            )
         self.tracker = None
         if config.faces.model:
             threshold = config.faces.threshold if config.faces.threshold >= 0 else None
             recognizer = FaceRecognizer(config.faces.model, threshold, config.faces.yunet or None)
-            settings = TrackerSettings(config.faces.detect_every, config.faces.recognize_every,
-                                       watch_changes=config.faces.watch_changes)
+            settings = TrackerSettings(
+                config.faces.detect_every, config.faces.recognize_every, watch_changes=config.faces.watch_changes
+            )
             # The card's text changing is no sign of people coming or going.
             self.tracker = FaceTracker(recognizer, settings, self.digits.roi if self.digits else None)
         self.undistort = Undistorter(config.source.calibration) if config.source.calibration else None
@@ -76,12 +83,18 @@ class Pipeline:
         with self.times("overlay"):
             last = {k: v[-1] for k, v in self.times.samples.items() if v}
             # Digit boxes of a warped (four-corner) ROI are in the card's own coordinates: draw only its text.
-            shown = reading if not (reading and self.digits.warp) else type(reading)(reading.text, reading.confidence)
+            warped = self.digits is not None and self.digits.warp is not None
+            shown = type(reading)(reading.text, reading.confidence) if reading and warped else reading
             self.overlay.draw(frame, faces, roi, shown, self.fps, last)
-        event = {"frame": index, "time": round(time.time(), 3), "faces": [
-            {"name": f.name, "confidence": round(f.confidence, 3), "box": [int(v) for v in f.box], "track": f.track}
-            for f in faces]}
-        if self.digits:
+        event = {
+            "frame": index,
+            "time": round(time.time(), 3),
+            "faces": [
+                {"name": f.name, "confidence": round(f.confidence, 3), "box": [int(v) for v in f.box], "track": f.track}
+                for f in faces
+            ],
+        }
+        if reading is not None:
             event["digits"] = reading.to_dict()
         return event
 
@@ -89,14 +102,15 @@ class Pipeline:
 def run(config: Config, stop: threading.Event | None = None, log=print) -> RunResult:
     stop = stop or threading.Event()
     pipeline = Pipeline(config)  # models first: a bad model fails before the camera is opened
-    source = open_source(config.source.spec, config.source.loop, (config.source.width, config.source.height),
-                         config.source.fps)
+    source = open_source(
+        config.source.spec, config.source.loop, (config.source.width, config.source.height), config.source.fps
+    )
     telemetry = Telemetry()
     changes = SceneChanges()
     # Only the stream, MQTT and snapshots read what these collect.
     watched = bool(config.stream.listen or config.mqtt.broker or config.snapshots.folder)
     result = RunResult()
-    sinks = []
+    sinks: list = []
     try:
         _open_sinks(sinks, config, source, telemetry, log)
     except BaseException:
@@ -175,7 +189,8 @@ def _open_sinks(sinks: list, config: Config, source, telemetry: Telemetry, log) 
 
         link = MqttLink(config.mqtt, telemetry, log)
         sinks.append(link)
-        log(f"MQTT: publishing to {config.mqtt.broker}:{config.mqtt.port} under {link.topics['events'].rsplit('/', 1)[0]}/")
+        root = link.topics["events"].rsplit("/", 1)[0]
+        log(f"MQTT: publishing to {config.mqtt.broker}:{config.mqtt.port} under {root}/")
 
 
 def _stream(config: Config, telemetry: Telemetry, log, snapshots=None):
@@ -183,8 +198,15 @@ def _stream(config: Config, telemetry: Telemetry, log, snapshots=None):
     from edgecam.edge.outputs.stream_server import StreamServer
 
     token = os.environ.get("EDGECAM_STREAM_TOKEN") or config.stream.token
-    server = StreamServer(config.stream.listen, FrameHub(config.stream.quality), telemetry, token,
-                          config.stream.max_viewers, snapshots, config.snapshots.history)
+    server = StreamServer(
+        config.stream.listen,
+        FrameHub(config.stream.quality),
+        telemetry,
+        token,
+        config.stream.max_viewers,
+        snapshots,
+        config.snapshots.history,
+    )
     log(f"Live view on {server.url}" + ("" if token else " (no token)"))
     if server.public and not token:
         log("Warning: the stream is open to the whole network with no token; set EDGECAM_STREAM_TOKEN.")

@@ -6,6 +6,7 @@ Without $NOTIFY_SOCKET (not under systemd) every call does nothing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
@@ -27,10 +28,8 @@ class Notifier:
     def send(self, message: str) -> None:
         if self.socket is None:
             return
-        try:
+        with contextlib.suppress(OSError):  # systemd going away must never take the loop with it
             self.socket.sendto(message.encode(), self.address)
-        except OSError:
-            pass  # systemd going away must never take the loop with it
 
     def frame_done(self, fps: float) -> None:
         """Call after every processed frame: the watchdog is fed only while frames really flow."""

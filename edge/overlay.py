@@ -24,8 +24,15 @@ def _label(frame: np.ndarray, text: str, x: int, y: int, colour, scale: float = 
 
 
 class Overlay:
-    def draw(self, frame: np.ndarray, faces: list[Face], roi: tuple[int, int, int, int] | None,
-             reading: Reading | None, fps: float, stage_ms: dict[str, float]) -> np.ndarray:
+    def draw(
+        self,
+        frame: np.ndarray,
+        faces: list[Face],
+        roi: tuple[int, int, int, int] | None,
+        reading: Reading | None,
+        fps: float,
+        stage_ms: dict[str, float],
+    ) -> np.ndarray:
         """Draws in place (the frame is ours for this iteration) and returns it."""
         for face in faces:
             x, y, w, h = face.box
@@ -33,8 +40,13 @@ class Overlay:
             cv2.rectangle(frame, (x, y), (x + w, y + h), colour, 2)
             # Above the box, unless the status line at the top would hide it: then below.
             # A face at the frame's edge may have a box that starts past it: keep its name in view.
-            _label(frame, f"{face.name} {face.confidence:.0%}", max(x, 0),
-                   y - 2 if y > STATUS_BAR + 22 else y + h + 22, colour)
+            _label(
+                frame,
+                f"{face.name} {face.confidence:.0%}",
+                max(x, 0),
+                y - 2 if y > STATUS_BAR + 22 else y + h + 22,
+                colour,
+            )
         if roi is not None:
             x, y, w, h = roi
             cv2.rectangle(frame, (x, y), (x + w, y + h), YELLOW, 2)

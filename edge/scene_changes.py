@@ -78,8 +78,15 @@ class SceneChanges:
             seen.absent += 1
             if seen.absent >= self.leave:
                 del self.faces[track]
-                changes.append({"event": "face_left", "time": now, "track": seen.visit, "name": seen.name,
-                                "seconds": round(now - seen.since, 2)})
+                changes.append(
+                    {
+                        "event": "face_left",
+                        "time": now,
+                        "track": seen.visit,
+                        "name": seen.name,
+                        "seconds": round(now - seen.since, 2),
+                    }
+                )
         return changes
 
     def _departing(self, name: str, in_view: dict) -> int | None:
@@ -99,10 +106,23 @@ class SceneChanges:
             return []
         previous, self.digits = self.digits, text
         self._digit_candidate, self._digit_streak = "", 0
-        return [{"event": "digits_changed", "time": now, "text": text, "previous": previous,
-                 "confidence": reading.get("confidence", 0.0)}]
+        return [
+            {
+                "event": "digits_changed",
+                "time": now,
+                "text": text,
+                "previous": previous,
+                "confidence": reading.get("confidence", 0.0),
+            }
+        ]
 
 
 def _face(kind: str, track: int, face: dict, now: float) -> dict:
-    return {"event": kind, "time": now, "track": track, "name": face["name"], "confidence": face["confidence"],
-            "box": face["box"]}
+    return {
+        "event": kind,
+        "time": now,
+        "track": track,
+        "name": face["name"],
+        "confidence": face["confidence"],
+        "box": face["box"],
+    }

@@ -37,8 +37,11 @@ class StageTimes:
 
 def latency_stats(milliseconds) -> dict[str, float]:
     """p50, p95 and max of some millisecond timings, as the reports print them."""
-    return {"p50_ms": round(float(np.percentile(milliseconds, 50)), 3),
-            "p95_ms": round(float(np.percentile(milliseconds, 95)), 3), "max_ms": round(float(np.max(milliseconds)), 3)}
+    return {
+        "p50_ms": round(float(np.percentile(milliseconds, 50)), 3),
+        "p95_ms": round(float(np.percentile(milliseconds, 95)), 3),
+        "max_ms": round(float(np.max(milliseconds)), 3),
+    }
 
 
 class RateMeter:

@@ -12,7 +12,7 @@ from onnxruntime.quantization.shape_inference import quant_pre_process
 class _DigitBatches(CalibrationDataReader):
     def __init__(self, input_name: str, images: np.ndarray, mean: float, std: float, batch: int = 50):
         normalised = ((images.astype(np.float32) / 255 - mean) / std)[:, None]
-        self._feeds = iter([{input_name: normalised[i:i + batch]} for i in range(0, len(normalised), batch)])
+        self._feeds = iter([{input_name: normalised[i : i + batch]} for i in range(0, len(normalised), batch)])
 
     def get_next(self):
         return next(self._feeds, None)
@@ -28,9 +28,14 @@ def quantize(fp32_path: Path, int8_path: Path, input_name: str, images: np.ndarr
     try:
         quant_pre_process(str(fp32_path), str(prepared), skip_symbolic_shape=True)
         quantize_static(
-            str(prepared), str(int8_path), _DigitBatches(input_name, images, mean, std),
-            quant_format=QuantFormat.QDQ, per_channel=True,
-            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, reduce_range=True,
+            str(prepared),
+            str(int8_path),
+            _DigitBatches(input_name, images, mean, std),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            reduce_range=True,
         )
     finally:
         prepared.unlink(missing_ok=True)

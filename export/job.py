@@ -18,8 +18,16 @@ from edgecam.train.digits.mnist import ensure_mnist, load_mnist
 INT8_MAX_DROP_POINTS = 0.3
 
 
-def export_onnx(checkpoint: Path, out: Path, int8: bool, opset: int, data_dir: Path, console: Console,
-                calibration_images: int = 500, tolerance: float = 1e-4) -> dict:
+def export_onnx(
+    checkpoint: Path,
+    out: Path,
+    int8: bool,
+    opset: int,
+    data_dir: Path,
+    console: Console,
+    calibration_images: int = 500,
+    tolerance: float = 1e-4,
+) -> dict:
     model, state = model_from_checkpoint(checkpoint)
     mean, std = float(state["normalization"]["mean"][0]), float(state["normalization"]["std"][0])
     data = load_mnist(ensure_mnist(data_dir, console))
@@ -38,7 +46,8 @@ def export_onnx(checkpoint: Path, out: Path, int8: bool, opset: int, data_dir: P
         if report["agreement"] < 0.9999 or report["max_abs_diff"] > tolerance:
             raise VerificationFailed(
                 f"ONNX Runtime disagrees with PyTorch (agreement {report['agreement']:.4%}, max |diff| "
-                f"{report['max_abs_diff']:.2e} > {tolerance:.0e}); nothing was written.")
+                f"{report['max_abs_diff']:.2e} > {tolerance:.0e}); nothing was written."
+            )
         report.update(latency_ms_batch1=latency_ms(fp32), size_bytes=fp32.stat().st_size)
         final = fp32
 
@@ -46,9 +55,15 @@ def export_onnx(checkpoint: Path, out: Path, int8: bool, opset: int, data_dir: P
             quantized = Path(scratch) / "int8.onnx"
             with console.status(f"Quantising to int8 (calibrated on {calibration_images} training digits)..."):
                 int8_quantizer.quantize(fp32, quantized, INPUT_NAME, data.train_images[:calibration_images], mean, std)
-                set_metadata(quantized, {**metadata, "precision": "int8",
-                                         "quantization": "static QDQ, per-channel 7-bit int8 weights, uint8 activations, "
-                                                         f"{calibration_images} calibration images"})
+                set_metadata(
+                    quantized,
+                    {
+                        **metadata,
+                        "precision": "int8",
+                        "quantization": "static QDQ, per-channel 7-bit int8 weights, uint8 activations, "
+                        f"{calibration_images} calibration images",
+                    },
+                )
                 check(quantized)
             fp32_report = report
             report = _verify(model, quantized, data, mean, std, console, "int8")
@@ -59,12 +74,19 @@ def export_onnx(checkpoint: Path, out: Path, int8: bool, opset: int, data_dir: P
             if report["accuracy_drop_points"] > INT8_MAX_DROP_POINTS:
                 raise VerificationFailed(
                     f"int8 loses {report['accuracy_drop_points']:.2f} accuracy points (limit {INT8_MAX_DROP_POINTS}); "
-                    "nothing was written.")
+                    "nothing was written."
+                )
             final = quantized
         os.replace(final, out)
 
-    report.update(path=str(out), precision="int8" if int8 else "fp32", opset=opset,
-                  exporter=metadata["exporter"], checkpoint_sha256=metadata["checkpoint_sha256"], checker="passed")
+    report.update(
+        path=str(out),
+        precision="int8" if int8 else "fp32",
+        opset=opset,
+        exporter=metadata["exporter"],
+        checkpoint_sha256=metadata["checkpoint_sha256"],
+        checker="passed",
+    )
     return report
 
 
@@ -72,5 +94,12 @@ def _verify(model, path: Path, data, mean: float, std: float, console: Console, 
     columns = (TextColumn(f"verifying {label} on the MNIST test set"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(label, total=len(data.test_images))
-        return compare(model, path, data.test_images, data.test_labels.astype(int), mean, std,
-                       on_batch=lambda n: progress.advance(task, n))
+        return compare(
+            model,
+            path,
+            data.test_images,
+            data.test_labels.astype(int),
+            mean,
+            std,
+            on_batch=lambda n: progress.advance(task, n),
+        )

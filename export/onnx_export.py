@@ -59,9 +59,15 @@ def export_fp32(model: torch.nn.Module, destination: Path, opset: int) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the exporter's chatter is not the user's business
         program = torch.onnx.export(
-            model, (example,), dynamo=True, opset_version=opset, input_names=[INPUT_NAME],
-            output_names=[OUTPUT_NAME], dynamic_shapes={"x": {0: torch.export.Dim("batch")}},
-            external_data=False, verbose=False,
+            model,
+            (example,),
+            dynamo=True,
+            opset_version=opset,
+            input_names=[INPUT_NAME],
+            output_names=[OUTPUT_NAME],
+            dynamic_shapes={"x": {0: torch.export.Dim("batch")}},
+            external_data=False,
+            verbose=False,
         )
     if program is None:
         raise VerificationFailed("torch.onnx.export returned no program.")

@@ -13,13 +13,21 @@ import torch
 from edgecam.edge.digits.model import DigitModel, session_options
 
 
-def compare(model: torch.nn.Module, onnx_path: Path, images: np.ndarray, labels: np.ndarray,
-            mean: float, std: float, on_batch=None, batch: int = 1000) -> dict:
+def compare(
+    model: torch.nn.Module,
+    onnx_path: Path,
+    images: np.ndarray,
+    labels: np.ndarray,
+    mean: float,
+    std: float,
+    on_batch=None,
+    batch: int = 1000,
+) -> dict:
     """Argmax agreement, max |difference| of scores, and both accuracies on ``images`` (uint8)."""
     digits = DigitModel(onnx_path, threads=ort_threads())
     torch_best, onnx_best, max_diff = [], [], 0.0
     for start in range(0, len(images), batch):
-        pixels = torch.from_numpy(np.array(images[start:start + batch])).float().div(255).unsqueeze(1)
+        pixels = torch.from_numpy(np.array(images[start : start + batch])).float().div(255).unsqueeze(1)
         normalised = (pixels - mean) / std
         with torch.no_grad():
             expected = model(normalised).numpy()
@@ -29,13 +37,13 @@ def compare(model: torch.nn.Module, onnx_path: Path, images: np.ndarray, labels:
         onnx_best.append(actual.argmax(1))
         if on_batch:
             on_batch(len(pixels))
-    torch_best, onnx_best = np.concatenate(torch_best), np.concatenate(onnx_best)
+    torch_all, onnx_all = np.concatenate(torch_best), np.concatenate(onnx_best)
     return {
-        "agreement": float((torch_best == onnx_best).mean()),
+        "agreement": float(np.mean(torch_all == onnx_all)),
         "max_abs_diff": max_diff,
-        "onnx_accuracy": float((onnx_best == labels).mean()),
-        "torch_accuracy": float((torch_best == labels).mean()),
-        "images": int(len(images)),
+        "onnx_accuracy": float(np.mean(onnx_all == labels)),
+        "torch_accuracy": float(np.mean(torch_all == labels)),
+        "images": len(images),
     }
 
 

@@ -48,8 +48,13 @@ def mnist(mnist_data_dir):
 def run_cli(*args: str, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run ``edgecam`` as a user would, in a fresh interpreter."""
     return subprocess.run(
-        [sys.executable, "-m", "edgecam", *args], capture_output=True, text=True, timeout=timeout,
-        cwd=ROOT, env={**os.environ, **(env or {}), "COLUMNS": "200"},
+        [sys.executable, "-m", "edgecam", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, **(env or {}), "COLUMNS": "200"},
+        check=False,
     )
 
 
@@ -68,8 +73,9 @@ def trained_checkpoint(mnist, tmp_path_factory):
 @pytest.fixture(scope="session")
 def fp32_export(trained_checkpoint, mnist_data_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("onnx") / "digits.onnx"
-    result = run_cli("export", "onnx", str(trained_checkpoint), "--out", str(out),
-                     "--data-dir", str(mnist_data_dir), "--json")
+    result = run_cli(
+        "export", "onnx", str(trained_checkpoint), "--out", str(out), "--data-dir", str(mnist_data_dir), "--json"
+    )
     assert result.returncode == 0, result.stderr
     return out, json.loads(result.stdout)
 
@@ -77,12 +83,19 @@ def fp32_export(trained_checkpoint, mnist_data_dir, tmp_path_factory):
 @pytest.fixture(scope="session")
 def clip(mnist, tmp_path_factory):
     """120 frames: five cards of MNIST test digits; people s31-s33 (ORL) walking past when present."""
-    from tests.orl_scenes import ORL, orl_image
     from edgecam.edge.scenes.clip import make_clip
+    from tests.orl_scenes import ORL, orl_image
 
     people = {f"s{p}": [orl_image(p, i) for i in range(1, 11)] for p in (31, 32, 33)} if ORL.is_dir() else None
-    return make_clip(tmp_path_factory.mktemp("clip") / "clip.mp4", mnist.test_images, mnist.test_labels,
-                     seed=3, frames=120, frames_per_card=24, people=people)
+    return make_clip(
+        tmp_path_factory.mktemp("clip") / "clip.mp4",
+        mnist.test_images,
+        mnist.test_labels,
+        seed=3,
+        frames=120,
+        frames_per_card=24,
+        people=people,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ what a viewer of the overlay would see.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -27,8 +28,15 @@ class Sequence:
     departures: list[tuple[int, str]] = field(default_factory=list)
 
 
-def make_sequence(people: list[int], seed: int, split: str = "tune", kind: str = "blotchy",
-                  segments: int = 8, segment_frames: int = 45, enrolled=range(1, 31)) -> Sequence:
+def make_sequence(
+    people: list[int],
+    seed: int,
+    split: str = "tune",
+    kind: str = "blotchy",
+    segments: int = 8,
+    segment_frames: int = 45,
+    enrolled=range(1, 31),
+) -> Sequence:
     """``people``: ORL person numbers to draw from; those in ``enrolled`` are named, others "unknown"."""
     rng = np.random.default_rng(seed)
     wall = background(kind, rng, split)
@@ -45,8 +53,17 @@ def make_sequence(people: list[int], seed: int, split: str = "tune", kind: str =
             height = int(rng.integers(120, 280))
             walk = bool(rng.random() < 0.5)
             name = f"s{person}" if person in enrolled else "unknown"
-            in_view.append({"person": person, "name": name, "height": height, "walk": walk, "slot": slot,
-                            "y": int(rng.integers(0, FRAME[1] - height + 1)), "image": int(rng.choice([9, 10]))})
+            in_view.append(
+                {
+                    "person": person,
+                    "name": name,
+                    "height": height,
+                    "walk": walk,
+                    "slot": slot,
+                    "y": int(rng.integers(0, FRAME[1] - height + 1)),
+                    "image": int(rng.choice([9, 10])),
+                }
+            )
         for person in leaving:
             sequence.departures.append((start, person["name"]))
         for frame_index in range(segment_frames):
@@ -54,7 +71,9 @@ def make_sequence(people: list[int], seed: int, split: str = "tune", kind: str =
             shown = []
             for person in in_view:
                 x = _x_position(person, frame_index, segment_frames, len(in_view))
-                face = orl_image(person["person"], person["image"] if frame_index < segment_frames // 2 else 19 - person["image"])
+                face = orl_image(
+                    person["person"], person["image"] if frame_index < segment_frames // 2 else 19 - person["image"]
+                )
                 box = paste(frame, face, person["height"], np.random.default_rng(0), at=(x, person["y"]))
                 shown.append((person["name"], box))
             if frame_index == 0:
@@ -86,7 +105,7 @@ def shown_in_events(path) -> list[list[Shown]]:
     """What ``edgecam run --events`` said it showed, frame by frame."""
     import json
 
-    lines = [json.loads(line) for line in open(path, encoding="utf-8")]
+    lines = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
     return [[Shown(f["name"], tuple(f["box"])) for f in event["faces"]] for event in lines]
 
 
@@ -94,14 +113,15 @@ def score_loop(shown_per_frame: list[list], sequence: Sequence) -> dict:
     """How often the overlay showed exactly the people in view, how long a departed person's name
     stayed, and how soon an arrival was named (``shown_per_frame``: objects with name and box)."""
     exact = 0
-    for faces, truth in zip(shown_per_frame, sequence.truth):
-        matched = sorted(name for name, box in truth
-                         if any(f.name == name and centre_inside(f.box, box) for f in faces))
+    for faces, truth in zip(shown_per_frame, sequence.truth, strict=False):
+        matched = sorted(
+            name for name, box in truth if any(f.name == name and centre_inside(f.box, box) for f in faces)
+        )
         exact += len(faces) == len(truth) and matched == sorted(name for name, _ in truth)
     lingering = []
-    for start, name in sequence.departures:
+    for start, _name in sequence.departures:
         frames = 0
-        for faces, truth in zip(shown_per_frame[start:], sequence.truth[start:]):
+        for faces, truth in zip(shown_per_frame[start:], sequence.truth[start:], strict=False):
             stale = [f for f in faces if not any(centre_inside(f.box, box) for _, box in truth)]
             if not stale:
                 break
@@ -109,20 +129,35 @@ def score_loop(shown_per_frame: list[list], sequence: Sequence) -> dict:
         lingering.append(frames)
     naming = []
     for start, name in sequence.arrivals:
-        end = next((i for i in range(start + 1, len(sequence.truth)) if not any(n == name for n, _ in sequence.truth[i])),
-                   len(sequence.truth))
-        lag = next((i - start for i in range(start, end)
-                    if any(f.name == name and any(centre_inside(f.box, b) for n, b in sequence.truth[i] if n == name)
-                           for f in shown_per_frame[i])), None)
+        end = next(
+            (i for i in range(start + 1, len(sequence.truth)) if not any(n == name for n, _ in sequence.truth[i])),
+            len(sequence.truth),
+        )
+        lag = next(
+            (
+                i - start
+                for i in range(start, end)
+                if any(
+                    f.name == name and any(centre_inside(f.box, b) for n, b in sequence.truth[i] if n == name)
+                    for f in shown_per_frame[i]
+                )
+            ),
+            None,
+        )
         naming.append(lag)
-    return {"frames": len(sequence.frames), "exact_frames": exact / len(sequence.frames),
-            "lingering_frames": lingering, "naming_frames": naming}
+    return {
+        "frames": len(sequence.frames),
+        "exact_frames": exact / len(sequence.frames),
+        "lingering_frames": lingering,
+        "naming_frames": naming,
+    }
 
 
 def write_frames(sequence: Sequence, folder) -> None:
     """The sequence as numbered PNGs, a source ``edgecam run`` reads in order, losslessly."""
-    import cv2
     from pathlib import Path
+
+    import cv2
 
     Path(folder).mkdir(parents=True, exist_ok=True)
     for index, frame in enumerate(sequence.frames):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import cv2
@@ -38,12 +38,22 @@ KINDS = ("flat", "blotchy", "photo")
 HELDOUT_SEED = 10_000
 # Photographs without faces (astronaut and camera have faces; the rest are too small or synthetic).
 TUNE_PHOTOS = ("brick", "grass", "chelsea", "coffee", "text", "coins", "clock")
-HELDOUT_PHOTOS = ("gravel", "rocket", "page", "hubble_deep_field", "retina", "immunohistochemistry", "moon",
-                  "horse", "cell", "logo")
+HELDOUT_PHOTOS = (
+    "gravel",
+    "rocket",
+    "page",
+    "hubble_deep_field",
+    "retina",
+    "immunohistochemistry",
+    "moon",
+    "horse",
+    "cell",
+    "logo",
+)
 SKLEARN_PHOTOS = ("china.jpg", "flower.jpg")
 
 
-@lru_cache(maxsize=None)
+@cache
 def photographs(split: str) -> tuple[np.ndarray, ...]:
     """Grey photographs shipped by packages on the index (scikit-image, scikit-learn)."""
     from skimage import data
@@ -88,7 +98,7 @@ def background(kind: str, rng: np.random.Generator, split: str) -> np.ndarray:
     ph, pw = photo.shape
     ch, cw = max(8, int(ph * zoom)), max(8, int(pw * zoom))
     y, x = int(rng.integers(0, ph - ch + 1)), int(rng.integers(0, pw - cw + 1))
-    return cv2.resize(photo[y:y + ch, x:x + cw], FRAME, interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(photo[y : y + ch, x : x + cw], FRAME, interpolation=cv2.INTER_LINEAR)
 
 
 def camera(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -101,8 +111,9 @@ def camera(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def paste(frame: np.ndarray, face: np.ndarray, height: int, rng: np.random.Generator,
-          at: tuple[int, int] | None = None) -> tuple[int, int, int, int]:
+def paste(
+    frame: np.ndarray, face: np.ndarray, height: int, rng: np.random.Generator, at: tuple[int, int] | None = None
+) -> tuple[int, int, int, int]:
     """Paste ``face`` scaled to ``height`` px at ``at`` or a random place, its edge feathered over 3 px."""
     scale = height / face.shape[0]
     big = cv2.resize(face, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA)
@@ -111,8 +122,8 @@ def paste(frame: np.ndarray, face: np.ndarray, height: int, rng: np.random.Gener
     alpha = np.zeros((h, w), np.float32)
     alpha[3:-3, 3:-3] = 1
     alpha = cv2.GaussianBlur(alpha, (7, 7), 0)
-    region = frame[y:y + h, x:x + w].astype(np.float32)
-    frame[y:y + h, x:x + w] = (alpha * big + (1 - alpha) * region).astype(np.uint8)
+    region = frame[y : y + h, x : x + w].astype(np.float32)
+    frame[y : y + h, x : x + w] = (alpha * big + (1 - alpha) * region).astype(np.uint8)
     return x, y, w, h
 
 
@@ -135,8 +146,9 @@ def probes(split: str = "heldout", seed: int = 0, face_free_per_kind: int = 40):
                 for index in (9, 10):
                     frame = background(kind, rng, split)
                     box = paste(frame, orl_image(person, index), int(rng.integers(low, high)), rng)
-                    yield Probe(camera(frame, rng), f"s{person}" if person <= 30 else "unknown", box, kind,
-                                f"{low}-{high}")
+                    yield Probe(
+                        camera(frame, rng), f"s{person}" if person <= 30 else "unknown", box, kind, f"{low}-{high}"
+                    )
         for _ in range(face_free_per_kind):
             yield Probe(camera(background(kind, rng, split), rng), None, None, kind, "none")
 
@@ -146,14 +158,25 @@ def score(recognizer, split: str = "heldout", seed: int = 0) -> dict:
     table: dict[str, dict[str, int]] = {}
 
     def row(key):
-        return table.setdefault(key, {"known": 0, "known_right": 0, "strangers": 0, "strangers_unknown": 0,
-                                      "missed": 0, "face_frames": 0, "phantom_frames": 0,
-                                      "free_frames": 0, "free_phantoms": 0})
+        return table.setdefault(
+            key,
+            {
+                "known": 0,
+                "known_right": 0,
+                "strangers": 0,
+                "strangers_unknown": 0,
+                "missed": 0,
+                "face_frames": 0,
+                "phantom_frames": 0,
+                "free_frames": 0,
+                "free_phantoms": 0,
+            },
+        )
 
     for probe in probes(split, seed):
         faces = recognizer(probe.frame)
         keys = (f"kind={probe.kind}", f"scale={probe.scale_bin}") if probe.truth else (f"kind={probe.kind}",)
-        for key in keys + ("all",):
+        for key in (*keys, "all"):
             r = row(key)
             if probe.truth is None:
                 r["free_frames"] += 1
@@ -177,22 +200,32 @@ def _rates(c: dict) -> dict:
     def ratio(a, b):
         return round(c[a] / c[b], 4) if c[b] else None
 
-    return {"known_named_right": ratio("known_right", "known"), "strangers_unknown": ratio("strangers_unknown", "strangers"),
-            "faces_missed": ratio("missed", "face_frames"), "phantom_on_face_frames": ratio("phantom_frames", "face_frames"),
-            "phantom_on_face_free": ratio("free_phantoms", "free_frames"), "counts": c}
+    return {
+        "known_named_right": ratio("known_right", "known"),
+        "strangers_unknown": ratio("strangers_unknown", "strangers"),
+        "faces_missed": ratio("missed", "face_frames"),
+        "phantom_on_face_frames": ratio("phantom_frames", "face_frames"),
+        "phantom_on_face_free": ratio("free_phantoms", "free_frames"),
+        "counts": c,
+    }
 
 
 def format_table(report: dict) -> str:
-    lines = ["| condition | known named right | strangers unknown | faces missed | phantom (face frames) | phantom (face-free) |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| condition | known named right | strangers unknown | faces missed "
+        "| phantom (face frames) | phantom (face-free) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
 
     def pct(v):
         return "" if v is None else f"{100 * v:.1f} %"
 
     for key in sorted(report, key=lambda k: (k == "all", k)):
         r = report[key]
-        lines.append(f"| {key} | {pct(r['known_named_right'])} | {pct(r['strangers_unknown'])} | {pct(r['faces_missed'])} "
-                     f"| {pct(r['phantom_on_face_frames'])} | {pct(r['phantom_on_face_free'])} |")
+        lines.append(
+            f"| {key} | {pct(r['known_named_right'])} | {pct(r['strangers_unknown'])} | {pct(r['faces_missed'])} "
+            f"| {pct(r['phantom_on_face_frames'])} | {pct(r['phantom_on_face_free'])} |"
+        )
     return "\n".join(lines)
 
 

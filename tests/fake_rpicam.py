@@ -25,12 +25,12 @@ def i420_padded(frame: np.ndarray, width: int, height: int) -> bytes:
     stride = -(-width // 64) * 64
     luma, chroma = width * height, (width // 2) * (height // 2)
     y = flat[:luma].reshape(height, width)
-    u = flat[luma:luma + chroma].reshape(height // 2, width // 2)
-    v = flat[luma + chroma:].reshape(height // 2, width // 2)
+    u = flat[luma : luma + chroma].reshape(height // 2, width // 2)
+    v = flat[luma + chroma :].reshape(height // 2, width // 2)
     planes = []
     for plane, line in ((y, stride), (u, stride // 2), (v, stride // 2)):
         padded = np.zeros((plane.shape[0], line), np.uint8)
-        padded[:, :plane.shape[1]] = plane
+        padded[:, : plane.shape[1]] = plane
         planes.append(padded.tobytes())
     return b"".join(planes)
 

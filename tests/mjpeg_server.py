@@ -28,8 +28,13 @@ class Camera(BaseHTTPRequestHandler):
                 frame = np.full((240, 320, 3), 90, np.uint8)
                 cv2.circle(frame, (20 + index * 7 % 280, 120), 20, (0, 200, 255), -1)
                 jpeg = cv2.imencode(".jpg", frame)[1].tobytes()
-                self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: "
-                                 + str(len(jpeg)).encode() + b"\r\n\r\n" + jpeg + b"\r\n")
+                self.wfile.write(
+                    b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: "
+                    + str(len(jpeg)).encode()
+                    + b"\r\n\r\n"
+                    + jpeg
+                    + b"\r\n"
+                )
                 index += 1
                 time.sleep(0.05)
         except (BrokenPipeError, ConnectionResetError):

@@ -34,7 +34,7 @@ def place_in_frame(face: np.ndarray, rng: np.random.Generator, scale: float = 2.
     h, w = big.shape
     x = int(rng.integers(20, frame.shape[1] - w - 20))
     y = int(rng.integers(10, frame.shape[0] - h - 10))
-    frame[y:y + h, x:x + w] = big
+    frame[y : y + h, x : x + w] = big
     noisy = frame.astype(np.float32) + rng.normal(0, 4, frame.shape)
     return np.clip(noisy, 0, 255).astype(np.uint8), (x, y, w, h)
 
@@ -58,8 +58,11 @@ def benchmark(model_dir: Path, seed: int = 7) -> dict:
     for person in range(1, 41):
         for index in (9, 10):
             frame, (x, y, w, h) = place_in_frame(orl_image(person, index), rng)
-            faces = [f for f in recognizer(frame) if x <= f.box[0] + f.box[2] / 2 <= x + w
-                     and y <= f.box[1] + f.box[3] / 2 <= y + h]
+            faces = [
+                f
+                for f in recognizer(frame)
+                if x <= f.box[0] + f.box[2] / 2 <= x + w and y <= f.box[1] + f.box[3] / 2 <= y + h
+            ]
             name = faces[0].name if faces else None
             if person <= 30:
                 known += name == f"s{person}"

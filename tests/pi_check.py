@@ -37,10 +37,20 @@ CACHE = Path(tempfile.gettempdir()) / "edgecam-pi-roots"
 MIRROR = "http://deb.debian.org/debian"
 BASE_PACKAGES = ["python3", "python3-venv", "python3-pip", "ca-certificates"]
 # What the row really is and what pip gave it, for the log.
-VERSIONS = ("import platform, numpy, cv2, onnxruntime; print(platform.machine(), 'Python', platform.python_version(), "
-            "'numpy', numpy.__version__, 'opencv', cv2.__version__, 'onnxruntime', onnxruntime.__version__)")
-DESKTOP_PACKAGES = ["libgl1", "libglib2.0-0", "libxcb1", "python3-tk", "xvfb", "xauth",
-                    "python3-numpy", "python3-bottleneck"]
+VERSIONS = (
+    "import platform, numpy, cv2, onnxruntime; print(platform.machine(), 'Python', platform.python_version(), "
+    "'numpy', numpy.__version__, 'opencv', cv2.__version__, 'onnxruntime', onnxruntime.__version__)"
+)
+DESKTOP_PACKAGES = [
+    "libgl1",
+    "libglib2.0-0",
+    "libxcb1",
+    "python3-tk",
+    "xvfb",
+    "xauth",
+    "python3-numpy",
+    "python3-bottleneck",
+]
 
 
 @dataclass(frozen=True)
@@ -56,11 +66,14 @@ class Row:
         return BASE_PACKAGES + (DESKTOP_PACKAGES if self.desktop else [])
 
 
-ROWS = {row.name: row for row in (
-    Row("bookworm-pi4", "bookworm", "cortex-a72", "0xd08"),
-    Row("trixie-pi5", "trixie", "cortex-a76", "0xd0b"),
-    Row("bookworm-pi4-desktop", "bookworm", "cortex-a72", "0xd08", desktop=True),
-)}
+ROWS = {
+    row.name: row
+    for row in (
+        Row("bookworm-pi4", "bookworm", "cortex-a72", "0xd08"),
+        Row("trixie-pi5", "trixie", "cortex-a76", "0xd0b"),
+        Row("bookworm-pi4-desktop", "bookworm", "cortex-a72", "0xd08", desktop=True),
+    )
+}
 
 
 def log(message: str) -> None:
@@ -87,16 +100,29 @@ def ensure_root(row: Row) -> Path:
     shutil.rmtree(target, ignore_errors=True)
     CACHE.mkdir(parents=True, exist_ok=True)
     log(f"{row.name}: building {row.suite} arm64 root in {target}")
-    subprocess.run(["mmdebstrap", "--arch=arm64", "--variant=minbase", f"--include={','.join(row.packages)}",
-                    row.suite, str(target), MIRROR], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            "mmdebstrap",
+            "--arch=arm64",
+            "--variant=minbase",
+            f"--include={','.join(row.packages)}",
+            row.suite,
+            str(target),
+            MIRROR,
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     marker.write_text(wanted)
     return target
 
 
 def cpuinfo(row: Row) -> str:
-    core = ("processor\t: {n}\nBogoMIPS\t: 108.00\nFeatures\t: fp asimd evtstrm crc32 cpuid\n"
-            "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x0\nCPU part\t: {part}\n"
-            "CPU revision\t: 3\n\n")
+    core = (
+        "processor\t: {n}\nBogoMIPS\t: 108.00\nFeatures\t: fp asimd evtstrm crc32 cpuid\n"
+        "CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x0\nCPU part\t: {part}\n"
+        "CPU revision\t: 3\n\n"
+    )
     return "".join(core.format(n=n, part=row.cpu_part) for n in range(4)) + "Model\t\t: Raspberry Pi (emulated)\n"
 
 
@@ -109,17 +135,34 @@ def in_root(root: Path, row: Row, script: str, work: Path) -> subprocess.Complet
     shutil.copy("/etc/resolv.conf", root / "etc" / "resolv.conf")
     # The host's CA bundle: pip then trusts what the host's pip trusts.
     shutil.copy("/etc/ssl/certs/ca-certificates.crt", root / "etc" / "edgecam-host-ca.crt")
-    mounts = (f"mount -t proc proc {root}/proc && mount --bind /dev {root}/dev && "
-              f"mount --bind {fake} {root}/proc/cpuinfo && mount --bind {work} {root}/work")
-    env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
-           "QEMU_CPU": row.cpu, "PIP_CERT": "/etc/edgecam-host-ca.crt", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-           "PIP_DEFAULT_TIMEOUT": "180", "LANG": "C.UTF-8", "PYTHONUNBUFFERED": "1"}
-    command = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
-               f"{mounts} && exec chroot {root} /bin/sh -c {shlex.quote('set -e; ' + script)}"]
-    return subprocess.run(command, env=env, capture_output=True, text=True)
+    mounts = (
+        f"mount -t proc proc {root}/proc && mount --bind /dev {root}/dev && "
+        f"mount --bind {fake} {root}/proc/cpuinfo && mount --bind {work} {root}/work"
+    )
+    env = {
+        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "HOME": "/root",
+        "QEMU_CPU": row.cpu,
+        "PIP_CERT": "/etc/edgecam-host-ca.crt",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_DEFAULT_TIMEOUT": "180",
+        "LANG": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        f"{mounts} && exec chroot {root} /bin/sh -c {shlex.quote('set -e; ' + script)}",
+    ]
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
 
 
 # ---------------------------------------------------------------- inputs and the x86 answers
+
 
 def make_inputs(work: Path) -> dict:
     """Models, cards, stills and the clip, made on the host with the project's own code."""
@@ -127,11 +170,11 @@ def make_inputs(work: Path) -> dict:
     import numpy as np
     import torch
 
-    from tests.orl_scenes import ORL, orl_image, place_in_frame, write_orl_dataset
     from edgecam.edge.scenes.cards import make_card
     from edgecam.edge.scenes.clip import make_clip
-    from edgecam.train.digits.training import Recipe, Trainer
     from edgecam.train.digits.mnist import default_data_dir, ensure_mnist, load_mnist, raw_dir_of
+    from edgecam.train.digits.training import Recipe, Trainer
+    from tests.orl_scenes import ORL, orl_image, place_in_frame, write_orl_dataset
 
     if not ORL.is_dir():
         raise SystemExit(f"ORL faces not found at {ORL}: the check compares face answers too.")
@@ -155,8 +198,15 @@ def make_inputs(work: Path) -> dict:
         frame, _ = place_in_frame(orl_image(person, 9), rng)
         cv2.imwrite(str(inputs / "stills" / f"s{person}.png"), frame)
     walkers = {f"s{p}": [orl_image(p, i) for i in range(1, 11)] for p in (31, 32, 33)}
-    clip = make_clip(inputs / "clip.mp4", mnist.test_images, mnist.test_labels, seed=3, frames=120,
-                     frames_per_card=24, people=walkers)
+    clip = make_clip(
+        inputs / "clip.mp4",
+        mnist.test_images,
+        mnist.test_labels,
+        seed=3,
+        frames=120,
+        frames_per_card=24,
+        people=walkers,
+    )
     return {"roi": ",".join(map(str, clip.roi))}
 
 
@@ -166,16 +216,19 @@ def _edgecam(*args: str) -> None:
 
 def commands(edgecam: str, out: str, roi: str, inputs: str = "/work/inputs") -> str:
     """The three runs, as a shell script; the same on x86 and in each root."""
-    return "\n".join([
-        f"mkdir -p {out}",
-        f"{edgecam} read {inputs}/cards/*.png --digits {inputs}/digits.onnx --json > {out}/read.jsonl",
-        f"{edgecam} recognize {inputs}/stills/*.png --faces {inputs}/faces --json > {out}/recognize.jsonl",
-        f"{edgecam} run --source {inputs}/clip.mp4 --faces {inputs}/faces --digits {inputs}/digits.onnx "
-        f"--roi {roi} --headless --events {out}/events.jsonl --record {out}/run.mp4 --max-frames 120 --threads 1",
-    ])
+    return "\n".join(
+        [
+            f"mkdir -p {out}",
+            f"{edgecam} read {inputs}/cards/*.png --digits {inputs}/digits.onnx --json > {out}/read.jsonl",
+            f"{edgecam} recognize {inputs}/stills/*.png --faces {inputs}/faces --json > {out}/recognize.jsonl",
+            f"{edgecam} run --source {inputs}/clip.mp4 --faces {inputs}/faces --digits {inputs}/digits.onnx "
+            f"--roi {roi} --headless --events {out}/events.jsonl --record {out}/run.mp4 --max-frames 120 --threads 1",
+        ]
+    )
 
 
 # ---------------------------------------------------------------- comparison
+
 
 def compare(x86: Path, arm: Path) -> list[str]:
     """What differs between the two runs' answers; empty when they agree."""
@@ -189,7 +242,10 @@ def compare(x86: Path, arm: Path) -> list[str]:
         return [json.loads(line) for line in (folder / name).read_text().splitlines()]
 
     read_x86, read_arm = lines(x86, "read.jsonl"), lines(arm, "read.jsonl")
-    texts = lambda records: [(Path(r["image"]).name, r["text"]) for r in records]  # noqa: E731
+
+    def texts(records):
+        return [(Path(r["image"]).name, r["text"]) for r in records]
+
     if texts(read_x86) != texts(read_arm):
         problems.append(f"edgecam read differs: {texts(read_x86)} vs {texts(read_arm)}")
     ious = []
@@ -197,19 +253,19 @@ def compare(x86: Path, arm: Path) -> list[str]:
         names_a, names_b = [f["name"] for f in a["faces"]], [f["name"] for f in b["faces"]]
         if names_a != names_b:
             problems.append(f"edgecam recognize differs on {Path(a['image']).name}: {names_a} vs {names_b}")
-        ious += [iou(f["box"], g["box"]) for f, g in zip(a["faces"], b["faces"])]
+        ious += [iou(f["box"], g["box"]) for f, g in zip(a["faces"], b["faces"], strict=False)]
     if ious and min(ious) < 0.8:
         problems.append(f"edgecam recognize's face boxes moved: smallest IoU {min(ious):.2f}")
     loop_ious = []
     events_x86, events_arm = lines(x86, "events.jsonl"), lines(arm, "events.jsonl")
     if len(events_x86) != 120 or len(events_arm) != 120:
         problems.append(f"edgecam run gave {len(events_x86)} and {len(events_arm)} events, not 120")
-    for a, b in zip(events_x86, events_arm):
+    for a, b in zip(events_x86, events_arm, strict=False):
         if (a.get("digits") or {}).get("text") != (b.get("digits") or {}).get("text"):
             problems.append(f"frame {a['frame']}: digits {a.get('digits')} vs {b.get('digits')}")
         if [f["name"] for f in a["faces"]] != [f["name"] for f in b["faces"]]:
             problems.append(f"frame {a['frame']}: faces {a['faces']} vs {b['faces']}")
-        loop_ious += [iou(f["box"], g["box"]) for f, g in zip(a["faces"], b["faces"])]
+        loop_ious += [iou(f["box"], g["box"]) for f, g in zip(a["faces"], b["faces"], strict=False)]
     # The clip is MPEG-4, whose decoders may round differently on ARM and x86 by a grey level, and the
     # loop's change watch turns pixel differences into yes-or-no decisions: where one falls the
     # other way, the same face is framed by another search for a frame or two (IoU 0.69 seen).
@@ -222,24 +278,29 @@ def compare(x86: Path, arm: Path) -> list[str]:
     recording.release()
     if frames != 120:
         problems.append(f"the recording holds {frames} frames, not 120")
-    log(f"compared {len(read_x86)} cards, {len(events_x86)} frames; face box IoU min "
-        f"{min(ious) if ious else float('nan'):.3f} over {len(ious)} boxes")
+    log(
+        f"compared {len(read_x86)} cards, {len(events_x86)} frames; face box IoU min "
+        f"{min(ious) if ious else float('nan'):.3f} over {len(ious)} boxes"
+    )
     return problems
 
 
 # ---------------------------------------------------------------- one row
+
 
 def run_row(row: Row, work: Path, roi: str) -> list[str]:
     root = ensure_root(row)
     venv = "/opt/edgecam/venv"
     out = f"/work/out/{row.name}"
     # The README's Pi install: a venv, the checkout installed with pip, nothing else.
-    script = [f"rm -rf {venv} /tmp/src && cp -r /work/src /tmp/src",
-              f"python3 -m venv {'--system-site-packages ' if row.desktop else ''}{venv}",
-              f"{venv}/bin/pip install --quiet /tmp/src",
-              f"! {venv}/bin/python -c 'import torch' 2>/dev/null",
-              f"mkdir -p {out} && {venv}/bin/python -c {shlex.quote(VERSIONS)} > {out}/versions.txt",
-              commands(f"{venv}/bin/edgecam", out, roi)]
+    script = [
+        f"rm -rf {venv} /tmp/src && cp -r /work/src /tmp/src",
+        f"python3 -m venv {'--system-site-packages ' if row.desktop else ''}{venv}",
+        f"{venv}/bin/pip install --quiet /tmp/src",
+        f"! {venv}/bin/python -c 'import torch' 2>/dev/null",
+        f"mkdir -p {out} && {venv}/bin/python -c {shlex.quote(VERSIONS)} > {out}/versions.txt",
+        commands(f"{venv}/bin/edgecam", out, roi),
+    ]
     if row.desktop:
         script += [
             # The window: OpenCV here is the headless wheel, so the Tk window must open and run.
@@ -247,11 +308,13 @@ def run_row(row: Row, work: Path, roi: str) -> list[str]:
             f"--digits /work/inputs/digits.onnx --roi {roi} > {out}/display.log 2>&1",
             # Debian's NumPy and a module compiled against it, beside the venv's NumPy 2: the trap...
             f"if {venv}/bin/python -c 'import bottleneck' > {out}/numpy2-bottleneck.log 2>&1; "
-            f"then echo imported > {out}/numpy2-bottleneck.result; else echo failed > {out}/numpy2-bottleneck.result; fi",
+            f"then echo imported > {out}/numpy2-bottleneck.result; "
+            f"else echo failed > {out}/numpy2-bottleneck.result; fi",
             # ...and the documented way out: the same install with numpy<2.
             "rm -rf /opt/edgecam/venv1 && python3 -m venv --system-site-packages /opt/edgecam/venv1",
             "/opt/edgecam/venv1/bin/pip install --quiet /tmp/src 'numpy<2'",
-            f"/opt/edgecam/venv1/bin/python -c 'import bottleneck, numpy, cv2; print(numpy.__version__, cv2.__version__)'"
+            "/opt/edgecam/venv1/bin/python -c "
+            "'import bottleneck, numpy, cv2; print(numpy.__version__, cv2.__version__)'"
             f" > {out}/numpy1.result",
             commands("/opt/edgecam/venv1/bin/edgecam", f"{out}/numpy1", roi),
         ]
@@ -266,9 +329,11 @@ def run_row(row: Row, work: Path, roi: str) -> list[str]:
     if row.desktop:
         folder = work / "out" / row.name
         problems += [f"{row.name} (numpy<2 route): {p}" for p in compare(work / "out" / "x86", folder / "numpy1")]
-        log(f"{row.name}: Debian's bottleneck beside NumPy 2: "
+        log(
+            f"{row.name}: Debian's bottleneck beside NumPy 2: "
             f"{(folder / 'numpy2-bottleneck.result').read_text().strip()}; with numpy<2: "
-            f"{(folder / 'numpy1.result').read_text().strip()}")
+            f"{(folder / 'numpy1.result').read_text().strip()}"
+        )
     return problems
 
 
@@ -289,18 +354,30 @@ def main() -> int:
         builds = [pool.submit(ensure_root, row) for row in rows]
         log("making inputs and the x86 answers")
         roi = make_inputs(work)["roi"]
-        subprocess.run(["sh", "-c", commands(f"{sys.executable} -m edgecam", str(work / "out" / "x86"), roi,
-                                             str(work / "inputs"))], check=True, cwd=ROOT)
-        shutil.copytree(ROOT, work / "src", ignore=shutil.ignore_patterns(".git", "models", "runs", "*.egg-info",
-                                                                          "__pycache__", "build"))
+        subprocess.run(
+            [
+                "sh",
+                "-c",
+                commands(f"{sys.executable} -m edgecam", str(work / "out" / "x86"), roi, str(work / "inputs")),
+            ],
+            check=True,
+            cwd=ROOT,
+        )
+        shutil.copytree(
+            ROOT,
+            work / "src",
+            ignore=shutil.ignore_patterns(".git", "models", "runs", "*.egg-info", "__pycache__", "build"),
+        )
         for build in builds:
             build.result()
         results = list(pool.map(lambda row: run_row(row, work, roi), rows))
     problems = [p for found in results for p in found]
     for problem in problems:
         log(f"FAIL {problem}")
-    log(f"{len(rows)} rows, {'all answers equal to x86' if not problems else f'{len(problems)} problems'}; "
-        f"{time.monotonic() - started:.0f} s in all")
+    log(
+        f"{len(rows)} rows, {'all answers equal to x86' if not problems else f'{len(problems)} problems'}; "
+        f"{time.monotonic() - started:.0f} s in all"
+    )
     if problems or args.work:
         log(f"inputs and outputs kept in {work}")
     else:

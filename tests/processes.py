@@ -15,8 +15,14 @@ from tests.conftest import ROOT
 
 def start(*args, env=None) -> subprocess.Popen:
     """``edgecam ARGS`` in the background, its output captured."""
-    return subprocess.Popen([sys.executable, "-m", "edgecam", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+    return subprocess.Popen(
+        [sys.executable, "-m", "edgecam", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @contextlib.contextmanager
@@ -70,7 +76,7 @@ class NetworkCamera:
         self.process.kill()
         self.process.wait()
 
-    def __enter__(self) -> "NetworkCamera":
+    def __enter__(self) -> NetworkCamera:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -14,8 +14,19 @@ pytest.importorskip("torch")
 def test_bench_reports_stages_memory_and_the_baseline_side_by_side(fp32_export, trained_checkpoint, tmp_path):
     onnx_path = tmp_path / "digits.onnx"
     onnx_path.write_bytes(fp32_export[0].read_bytes())
-    result = run_cli("bench", "--digits", str(onnx_path), "--checkpoint", str(trained_checkpoint),
-                     "--frames", "60", "--threads", "1", "--baseline", "--json")
+    result = run_cli(
+        "bench",
+        "--digits",
+        str(onnx_path),
+        "--checkpoint",
+        str(trained_checkpoint),
+        "--frames",
+        "60",
+        "--threads",
+        "1",
+        "--baseline",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["frames"] == 60 and report["fps"] > 0 and report["threads"] == 1
@@ -23,7 +34,8 @@ def test_bench_reports_stages_memory_and_the_baseline_side_by_side(fp32_export, 
         assert report["stages"][stage]["p95_ms"] >= report["stages"][stage]["p50_ms"] > 0
     assert 20 < report["rss_mb"] < 2000  # a real `edgecam run` was measured
     assert report["baseline"]["frames"] == 60 and report["speedup"] == pytest.approx(
-        report["fps"] / report["baseline"]["fps"], rel=0.01)
+        report["fps"] / report["baseline"]["fps"], rel=0.01
+    )
     # Same frames, same truth: the fast loop must read the cards at least as well as the slow one.
     assert report["accuracy"]["digits_right"] >= report["baseline"]["accuracy"]["digits_right"] - 0.02
 

@@ -23,8 +23,23 @@ def test_real_asymmetric_circles_match_opencvs_own_result(tmp_path):
     ref_rms = reference.getNode("avg_reprojection_error_left").real()
     images = sorted(str(p) for p in ACIRCLES.glob("left*.jpg"))
     out = tmp_path / "left.yml"
-    result = run_cli("calibrate", "camera", *images, "--pattern", "acircles", "--size", "4x11", "--square", "20",
-                     "--fix-aspect-ratio", "--fix-principal-point", "--zero-tangent", "--out", str(out), "--json")
+    result = run_cli(
+        "calibrate",
+        "camera",
+        *images,
+        "--pattern",
+        "acircles",
+        "--size",
+        "4x11",
+        "--square",
+        "20",
+        "--fix-aspect-ratio",
+        "--fix-principal-point",
+        "--zero-tangent",
+        "--out",
+        str(out),
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert len(report["views_used"]) == 25 and report["views_rejected"] == []
@@ -45,7 +60,7 @@ def _chessboard_texture(cols=10, rows=7, square_px=40, margin=40):
         for j in range(cols):
             if (i + j) % 2 == 0:
                 y, x = margin + i * square_px, margin + j * square_px
-                board[y:y + square_px, x:x + square_px] = 0
+                board[y : y + square_px, x : x + square_px] = 0
     return board, square_px, margin
 
 
@@ -55,16 +70,22 @@ def _render_views(count=14, seed=0):
     square_mm = 25.0
     rng = np.random.default_rng(seed)
     # texture pixel -> board mm (the first inner corner is at texture (margin + square, margin + square))
-    to_mm = np.array([[square_mm / square_px, 0, -(margin + square_px) * square_mm / square_px],
-                      [0, square_mm / square_px, -(margin + square_px) * square_mm / square_px], [0, 0, 1]])
+    to_mm = np.array(
+        [
+            [square_mm / square_px, 0, -(margin + square_px) * square_mm / square_px],
+            [0, square_mm / square_px, -(margin + square_px) * square_mm / square_px],
+            [0, 0, 1],
+        ]
+    )
     frames = []
     for _ in range(count):
         rvec = rng.uniform(-0.45, 0.45, 3) * np.array([1, 1, 0.3])
         rotation, _ = cv2.Rodrigues(rvec)
         tvec = np.array([rng.uniform(-120, 20), rng.uniform(-90, 10), rng.uniform(450, 650)])
         homography = K @ np.column_stack([rotation[:, 0], rotation[:, 1], tvec]) @ to_mm
-        frame = cv2.warpPerspective(texture, homography, (640, 480), flags=cv2.INTER_AREA,
-                                    borderMode=cv2.BORDER_CONSTANT, borderValue=128)
+        frame = cv2.warpPerspective(
+            texture, homography, (640, 480), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_CONSTANT, borderValue=128
+        )
         frames.append(np.clip(frame + rng.normal(0, 2, frame.shape), 0, 255).astype(np.uint8))
     return frames
 
@@ -75,8 +96,21 @@ def test_rendered_chessboard_recovers_known_intrinsics(tmp_path):
         path = tmp_path / f"view{index:02d}.png"
         cv2.imwrite(str(path), frame)
         paths.append(str(path))
-    result = run_cli("calibrate", "camera", *paths, "--pattern", "chessboard", "--size", "9x6", "--square", "25",
-                     "--zero-tangent", "--out", str(tmp_path / "cam.yml"), "--json")
+    result = run_cli(
+        "calibrate",
+        "camera",
+        *paths,
+        "--pattern",
+        "chessboard",
+        "--size",
+        "9x6",
+        "--square",
+        "25",
+        "--zero-tangent",
+        "--out",
+        str(tmp_path / "cam.yml"),
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     matrix = np.array(report["camera_matrix"])
@@ -110,14 +144,36 @@ def test_undistort_command_and_the_loop_use_the_calibration(tmp_path):
         paths.append(str(tmp_path / f"v{index}.png"))
         cv2.imwrite(paths[-1], frame)
     calibration_file = tmp_path / "cam.yml"
-    assert run_cli("calibrate", "camera", *paths, "--pattern", "chessboard", "--size", "9x6", "--square", "25",
-                   "--out", str(calibration_file)).returncode == 0
+    assert (
+        run_cli(
+            "calibrate",
+            "camera",
+            *paths,
+            "--pattern",
+            "chessboard",
+            "--size",
+            "9x6",
+            "--square",
+            "25",
+            "--out",
+            str(calibration_file),
+        ).returncode
+        == 0
+    )
     result = run_cli("calibrate", "undistort", str(calibration_file), paths[0], "--out", str(tmp_path / "straight"))
     assert result.returncode == 0, result.stderr
     assert cv2.imread(str(tmp_path / "straight" / "v0.png")).shape == (480, 640, 3)
     events = tmp_path / "events.jsonl"
-    result = run_cli("run", "--source", str(tmp_path / "v*.png"), "--headless", "--calibration",
-                     str(calibration_file), "--events", str(events))
+    result = run_cli(
+        "run",
+        "--source",
+        str(tmp_path / "v*.png"),
+        "--headless",
+        "--calibration",
+        str(calibration_file),
+        "--events",
+        str(events),
+    )
     assert result.returncode == 0, result.stderr
     assert "undistort" in result.stderr and len(events.read_text().splitlines()) == 10
 
@@ -146,9 +202,13 @@ def test_four_corner_roi_reads_a_tilted_card_as_well_as_a_straight_one(fp32_expo
         straight = np.full((480, 640, 3), 70, np.uint8)
         straight[160:320, 160:480] = card.image
         # The same card held at an angle: its corners land on a skewed quadrilateral.
-        corners = (np.float32([[150, 120], [470, 170], [455, 340], [170, 300]]) + rng.uniform(-10, 10, (4, 2))).astype(np.float32)
+        corners = (np.float32([[150, 120], [470, 170], [455, 340], [170, 300]]) + rng.uniform(-10, 10, (4, 2))).astype(
+            np.float32
+        )
         warp = cv2.getPerspectiveTransform(np.float32([[0, 0], [319, 0], [319, 159], [0, 159]]), corners)
-        tilted = cv2.warpPerspective(card.image, warp, (640, 480), borderMode=cv2.BORDER_CONSTANT, borderValue=(70, 70, 70))
+        tilted = cv2.warpPerspective(
+            card.image, warp, (640, 480), borderMode=cv2.BORDER_CONSTANT, borderValue=(70, 70, 70)
+        )
         stage_straight = DigitStage(str(fp32_export[0]), [165, 165, 310, 150], 1, 0.0, 1)
         inset = corners + (corners.mean(axis=0) - corners) * 0.04  # a hand-picked quad sits just inside the card
         stage_tilted = DigitStage(str(fp32_export[0]), [], 1, 0.0, 1, [int(v) for v in inset.ravel()])
@@ -160,14 +220,30 @@ def test_four_corner_roi_reads_a_tilted_card_as_well_as_a_straight_one(fp32_expo
 
 def test_live_mode_captures_views_as_the_board_moves(tmp_path):
     video = tmp_path / "board.avi"
-    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10, (640, 480))
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"MJPG"), 10, (640, 480))
     for frame in _render_views(count=14, seed=7):
         for _ in range(3):  # each pose held for a few frames: only a moved board makes a new view
             writer.write(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
     writer.release()
-    result = run_cli("calibrate", "camera", "--source", str(video), "--headless", "--frames", "10",
-                     "--pattern", "chessboard", "--size", "9x6", "--square", "25", "--zero-tangent",
-                     "--out", str(tmp_path / "cam.yml"), "--json")
+    result = run_cli(
+        "calibrate",
+        "camera",
+        "--source",
+        str(video),
+        "--headless",
+        "--frames",
+        "10",
+        "--pattern",
+        "chessboard",
+        "--size",
+        "9x6",
+        "--square",
+        "25",
+        "--zero-tangent",
+        "--out",
+        str(tmp_path / "cam.yml"),
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert 8 <= len(report["views_used"]) + len(report["views_rejected"]) <= 10
@@ -189,8 +265,23 @@ def test_charuco_board_is_found_and_calibrates(tmp_path):
         frame = cv2.warpPerspective(texture, homography, (640, 480), flags=cv2.INTER_AREA, borderValue=255)
         paths.append(str(tmp_path / f"c{index}.png"))
         cv2.imwrite(paths[-1], frame)
-    result = run_cli("calibrate", "camera", *paths, "--pattern", "charuco", "--size", "7x5", "--square", "30",
-                     "--marker", "22", "--zero-tangent", "--out", str(tmp_path / "cam.yml"), "--json")
+    result = run_cli(
+        "calibrate",
+        "camera",
+        *paths,
+        "--pattern",
+        "charuco",
+        "--size",
+        "7x5",
+        "--square",
+        "30",
+        "--marker",
+        "22",
+        "--zero-tangent",
+        "--out",
+        str(tmp_path / "cam.yml"),
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert len(report["views_used"]) >= 10

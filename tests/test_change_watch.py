@@ -184,6 +184,6 @@ def test_someone_stepping_into_anothers_place_is_named_at_the_next_detection(orl
     assert [name for name, _ in sequence.truth[cut]] == [after]
     tracker = FaceTracker(FaceRecognizer(orl_model), TrackerSettings(detect_every=4))
     next_detection = -(-cut // 4) * 4
-    shown = [[f.name for f in tracker(frame)] for frame in sequence.frames[:next_detection + 5]]
+    shown = [[f.name for f in tracker(frame)] for frame in sequence.frames[: next_detection + 5]]
     assert shown[cut - 1] == [before]
     assert shown[next_detection:] == [[after]] * 5, shown[cut:]

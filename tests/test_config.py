@@ -72,7 +72,14 @@ def test_an_mqtt_url_fills_the_mqtt_section(tmp_path):
 
     mqtt = effective_config(config, mqtt="mqtts://watcher@broker.lan/site/a").mqtt
     assert (mqtt.broker, mqtt.port, mqtt.tls, mqtt.prefix, mqtt.username, mqtt.device, mqtt.state_every) == (
-        "broker.lan", 8883, True, "site/a", "watcher", "door", 30.0)
+        "broker.lan",
+        8883,
+        True,
+        "site/a",
+        "watcher",
+        "door",
+        30.0,
+    )
     assert effective_config(config, mqtt="mqtt://10.0.0.2").mqtt.port == 1883
     shown = tomllib.loads(run_cli("config", "show", "--config", str(config)).stdout)
     assert shown["stream"]["listen"] == "0.0.0.0:8080" and shown["mqtt"]["queue"] == 1000

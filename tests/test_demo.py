@@ -12,14 +12,26 @@ from tests.orl_scenes import ORL, write_orl_dataset
 
 
 @pytest.mark.skipif(not ORL.is_dir(), reason="ORL faces not present")
-def test_demo_exports_and_trains_what_is_missing_then_reads_and_names_the_clip(trained_checkpoint, mnist_data_dir,
-                                                                              tmp_path):
+def test_demo_exports_and_trains_what_is_missing_then_reads_and_names_the_clip(
+    trained_checkpoint, mnist_data_dir, tmp_path
+):
     models = tmp_path / "models"
     models.mkdir()
     shutil.copy(trained_checkpoint, models / "digits.pt")  # trained, not exported: the demo exports it
     dataset = write_orl_dataset(tmp_path / "people", range(1, 6), range(1, 9))
-    result = run_cli("demo", "--models", str(models), "--out", str(tmp_path / "runs"), "--faces-dataset",
-                     str(dataset), "--frames", "60", "--data-dir", str(mnist_data_dir))
+    result = run_cli(
+        "demo",
+        "--models",
+        str(models),
+        "--out",
+        str(tmp_path / "runs"),
+        "--faces-dataset",
+        str(dataset),
+        "--frames",
+        "60",
+        "--data-dir",
+        str(mnist_data_dir),
+    )
     assert result.returncode == 0, result.stderr
     for name in ("digits.onnx", "faces.yml", "faces.json"):
         assert (models / name).is_file(), name

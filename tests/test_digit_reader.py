@@ -14,7 +14,7 @@ from tests.conftest import run_cli
 
 pytest.importorskip("torch")
 
-from edgecam.edge.scenes.cards import make_card  # noqa: E402
+from edgecam.edge.scenes.cards import make_card
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def test_cards_are_read_exactly_and_far_better_than_a_plain_resize(reader, mnist
     plain = 0
     for card in cards:  # the naive reader, even given the true boxes: invert, resize to 28x28
         grey = cv2.cvtColor(card.image, cv2.COLOR_BGR2GRAY)
-        crops = np.stack([cv2.resize(255 - grey[y:y + h, x:x + w], (28, 28)) for x, y, w, h in card.boxes])
+        crops = np.stack([cv2.resize(255 - grey[y : y + h, x : x + w], (28, 28)) for x, y, w, h in card.boxes])
         plain += "".join(map(str, reader.model.classify(crops)[0])) == card.text
     assert exact >= 0.93, f"cards read exactly: {exact:.1%}"  # ~98.7 % with the full model
     assert plain / len(cards) < exact - 0.3

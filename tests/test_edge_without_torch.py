@@ -18,8 +18,14 @@ sys.meta_path.insert(0, NoTorch())
 
 
 def run_without_torch(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", BLOCK_TORCH + code], capture_output=True, text=True, cwd=ROOT,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", BLOCK_TORCH + code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_every_edge_module_imports_without_torch():
@@ -36,7 +42,9 @@ print('ok')
 
 
 def test_cli_help_works_and_training_says_how_to_install_torch():
-    code = "import sys; sys.argv = ['edgecam', 'train', 'digits', '--limit', '10']\nfrom edgecam.cli import main\nmain()"
+    code = (
+        "import sys; sys.argv = ['edgecam', 'train', 'digits', '--limit', '10']\nfrom edgecam.cli import main\nmain()"
+    )
     result = run_without_torch(code)
     assert result.returncode == 69
     assert "pip install '.[train]'" in result.stderr and "Traceback" not in result.stderr
@@ -65,14 +73,22 @@ def test_mqtt_without_paho_says_how_to_install_it(tmp_path):
     import numpy as np
 
     video = tmp_path / "grey.mp4"
-    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 10, (160, 120))
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"mp4v"), 10, (160, 120))
     for _ in range(5):
         writer.write(np.full((120, 160, 3), 128, np.uint8))
     writer.release()
     block_paho = BLOCK_TORCH.replace("('torch', 'torchvision')", "('torch', 'torchvision', 'paho')")
-    code = (f"import sys; sys.argv = ['edgecam', 'run', '--source', {str(video)!r}, '--headless', "
-            "'--mqtt', 'mqtt://127.0.0.1:1/fleet']\nfrom edgecam.cli import main\nmain()")
-    result = subprocess.run([sys.executable, "-c", block_paho + code], capture_output=True, text=True, cwd=ROOT,
-                            timeout=120)
+    code = (
+        f"import sys; sys.argv = ['edgecam', 'run', '--source', {str(video)!r}, '--headless', "
+        "'--mqtt', 'mqtt://127.0.0.1:1/fleet']\nfrom edgecam.cli import main\nmain()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", block_paho + code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 69, result.stderr
     assert "pip install '.[mqtt]'" in result.stderr and "Traceback" not in result.stderr

@@ -12,9 +12,9 @@ from tests.conftest import run_cli
 torch = pytest.importorskip("torch")
 onnx = pytest.importorskip("onnx")
 
-from edgecam.edge.digits.model import DigitModel  # noqa: E402
-from edgecam.edge.errors import DataError, MissingInput  # noqa: E402
-from edgecam.export.onnx_export import sha256_of  # noqa: E402
+from edgecam.edge.digits.model import DigitModel  # noqa: E402 - only once importorskip found the extra
+from edgecam.edge.errors import DataError, MissingInput  # noqa: E402 - only once importorskip found the extra
+from edgecam.export.onnx_export import sha256_of  # noqa: E402 - only once importorskip found the extra
 
 
 def test_fp32_export_matches_pytorch_on_all_test_digits(fp32_export):
@@ -44,7 +44,7 @@ def test_exported_model_describes_itself(fp32_export, trained_checkpoint):
 
 
 def test_runtime_loader_classifies_real_digits_in_one_batch(fp32_export, mnist):
-    path, report = fp32_export
+    path, _report = fp32_export
     digits = DigitModel(path, threads=1)
     predicted, probability = digits.classify(mnist.test_images[:2000])
     assert predicted.shape == (2000,) and probability.shape == (2000,)
@@ -58,8 +58,17 @@ def test_runtime_loader_classifies_real_digits_in_one_batch(fp32_export, mnist):
 
 def test_int8_export_keeps_accuracy_and_reports_against_fp32(trained_checkpoint, mnist_data_dir, tmp_path):
     out = tmp_path / "digits-int8.onnx"
-    result = run_cli("export", "onnx", str(trained_checkpoint), "--out", str(out), "--int8",
-                     "--data-dir", str(mnist_data_dir), "--json")
+    result = run_cli(
+        "export",
+        "onnx",
+        str(trained_checkpoint),
+        "--out",
+        str(out),
+        "--int8",
+        "--data-dir",
+        str(mnist_data_dir),
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["precision"] == "int8"
@@ -86,12 +95,19 @@ def test_loader_refuses_wrong_models_clearly(tmp_path):
     from onnx import TensorProto, helper
 
     graph = helper.make_graph(
-        [helper.make_node("Identity", ["x"], ["y"])], "wrong",
+        [helper.make_node("Identity", ["x"], ["y"])],
+        "wrong",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 1, 32, 32])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 1, 32, 32])])
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 1, 32, 32])],
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
-    for key, value in {"edgecam_format": "edgecam-digits-onnx/1", "mean": "0.1", "std": "0.3",
-                       "labels": "0,1,2,3,4,5,6,7,8,9", "input_size": "28x28"}.items():
+    for key, value in {
+        "edgecam_format": "edgecam-digits-onnx/1",
+        "mean": "0.1",
+        "std": "0.3",
+        "labels": "0,1,2,3,4,5,6,7,8,9",
+        "input_size": "28x28",
+    }.items():
         model.metadata_props.add(key=key, value=value)
     wrong = tmp_path / "wrong.onnx"
     onnx.save(model, str(wrong))

@@ -18,8 +18,18 @@ def test_people_come_and_go_in_the_overlay(orl_model, tmp_path, seed):
     sequence = make_sequence(list(range(1, 41)), seed, split="heldout", segments=6)
     write_frames(sequence, tmp_path / "frames")
     events = tmp_path / "events.jsonl"
-    result = run_cli("run", "--source", str(tmp_path / "frames"), "--faces", str(orl_model), "--headless",
-                     "--events", str(events), "--threads", "1")
+    result = run_cli(
+        "run",
+        "--source",
+        str(tmp_path / "frames"),
+        "--faces",
+        str(orl_model),
+        "--headless",
+        "--events",
+        str(events),
+        "--threads",
+        "1",
+    )
     assert result.returncode == 0, result.stderr
     shown = shown_in_events(events)
     assert len(shown) == len(sequence.frames)

@@ -42,8 +42,11 @@ def _recognize(model, paths, *extra):
 def _main_face(record, box):
     """The detected face that overlaps the pasted ORL image."""
     x, y, w, h = box
-    inside = [f for f in record["faces"] if x <= f["box"][0] + f["box"][2] / 2 <= x + w
-              and y <= f["box"][1] + f["box"][3] / 2 <= y + h]
+    inside = [
+        f
+        for f in record["faces"]
+        if x <= f["box"][0] + f["box"][2] / 2 <= x + w and y <= f["box"][1] + f["box"][3] / 2 <= y + h
+    ]
     return inside[0] if inside else None
 
 
@@ -109,7 +112,7 @@ def test_a_still_is_recognised_through_more_crops_than_the_loop(orl_model, probe
         for detection in loop.detect(grey):
             four, twelve = loop.crop.probes(grey, detection), still.crop.probes(grey, detection, still=True)
             assert (len(four), len(twelve)) == (PROBE_VARIANTS, STILL_PROBES)
-            assert all(np.array_equal(a, b) for a, b in zip(four, twelve))  # the loop's crops come first
+            assert all(np.array_equal(a, b) for a, b in zip(four, twelve, strict=False))  # the loop's crops come first
             [seen_by_loop] = loop.recognize(grey, [detection])
             [seen_in_still] = still.recognize(grey, [detection])
             assert seen_in_still.distance <= seen_by_loop.distance
@@ -170,7 +173,10 @@ def test_skipped_images_are_listed_with_reasons(tmp_path):
     cv2.imwrite(str(dataset / "s2" / "wall.png"), np.full((480, 640), 128, np.uint8))
     result = run_cli("train", "faces", str(dataset), "--out", str(tmp_path / "m"))
     assert result.returncode == 0, result.stderr
-    skipped = {s["image"].rsplit("/", 1)[-1]: s["reason"] for s in json.loads((tmp_path / "m" / "faces.json").read_text())["skipped"]}
+    skipped = {
+        s["image"].rsplit("/", 1)[-1]: s["reason"]
+        for s in json.loads((tmp_path / "m" / "faces.json").read_text())["skipped"]
+    }
     assert skipped == {"broken.jpg": "unreadable image", "wall.png": "no face found"}
 
 
@@ -203,7 +209,7 @@ def test_model_without_its_names_file_is_refused(tmp_path):
 
 
 def _write_video(path, frames, fps=10):
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (640, 480))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, (640, 480))
     for frame in frames:
         writer.write(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
     writer.release()
@@ -227,8 +233,18 @@ def test_enroll_from_video_updates_the_model(orl_model, tmp_path):
     cv2.imwrite(str(probe_path), probe)
     assert _main_face(_recognize(model, [str(probe_path)])[0], probe_box)["name"] == "unknown"
 
-    result = run_cli("enroll", "Zoë", "--source", str(video), "--dataset", str(tmp_path / "ds"),
-                     "--faces", str(model), "--count", "6")
+    result = run_cli(
+        "enroll",
+        "Zoë",
+        "--source",
+        str(video),
+        "--dataset",
+        str(tmp_path / "ds"),
+        "--faces",
+        str(model),
+        "--count",
+        "6",
+    )
     assert result.returncode == 0, result.stderr
     saved = sorted((tmp_path / "ds" / "Zoë").glob("*.png"))
     assert 4 <= len(saved) <= 6  # near-identical held frames are skipped as too similar
@@ -267,9 +283,9 @@ def test_gallery_keeps_the_most_distinct_crops():
 @needs_orl
 def test_bulk_distances_equal_lbph_predict():
     from edgecam.edge.faces.crop import CropSettings, FaceCropper
+    from edgecam.edge.faces.detect import Detection
     from edgecam.train.faces.calibration import chi_square_alt, histograms, predicted_distances
     from edgecam.train.faces.dataset import whole_image_box
-    from edgecam.edge.faces.detect import Detection
 
     crop = FaceCropper(CropSettings())
     crops = [crop(g, Detection(whole_image_box(g.shape))) for g in (orl_image(p, 1) for p in (1, 2, 3))]

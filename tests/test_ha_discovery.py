@@ -9,31 +9,59 @@ import pytest
 
 from tests.conftest import ROOT, run_cli
 from tests.processes import wait_for
-from tests.test_mqtt import MOSQUITTO, Inbox, _config, broker  # noqa: F401  (broker is a fixture)
+from tests.test_mqtt import MOSQUITTO, Inbox, _config, broker  # noqa: F401 - broker is a fixture pytest finds by name
 
 pytestmark = pytest.mark.skipif(MOSQUITTO is None, reason="needs Debian's mosquitto (installed by .ci/run)")
 
 
-def test_the_device_announces_its_entities_and_forgets_them(broker, clip, fp32_export, faces_model, tmp_path):  # noqa: F811
+def test_the_device_announces_its_entities_and_forgets_them(broker, clip, fp32_export, faces_model, tmp_path):  # noqa: F811 - the fixture imported above
     config = _config(tmp_path, "door", discovery="true")
     url = f"mqtt://127.0.0.1:{broker.port}/fleet"
     result = subprocess.run(
-        ["python", "-m", "edgecam", "run", "--config", str(config), "--source", str(clip.path), "--headless",
-         "--digits", str(fp32_export[0]), "--roi", ",".join(map(str, clip.roi)), "--faces", str(faces_model),
-         "--mqtt", url], capture_output=True, text=True, timeout=300, cwd=ROOT)
+        [
+            "python",
+            "-m",
+            "edgecam",
+            "run",
+            "--config",
+            str(config),
+            "--source",
+            str(clip.path),
+            "--headless",
+            "--digits",
+            str(fp32_export[0]),
+            "--roi",
+            ",".join(map(str, clip.roi)),
+            "--faces",
+            str(faces_model),
+            "--mqtt",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
 
     # A subscriber arriving later (Home Assistant after a restart) gets every config at once: retained.
     inbox = Inbox(broker.port, "homeassistant/#")
     assert wait_for(lambda: len(inbox.messages) >= 4, 5), inbox.messages
     announced = {topic: (json.loads(payload), retained) for topic, payload, retained in inbox.messages}
-    assert set(announced) == {"homeassistant/sensor/door/last_person/config", "homeassistant/sensor/door/digits/config",
-                            "homeassistant/binary_sensor/door/in_view/config", "homeassistant/sensor/door/fps/config"}
+    assert set(announced) == {
+        "homeassistant/sensor/door/last_person/config",
+        "homeassistant/sensor/door/digits/config",
+        "homeassistant/binary_sensor/door/in_view/config",
+        "homeassistant/sensor/door/fps/config",
+    }
     assert all(retained for _, retained in announced.values())
     ids = [entity["unique_id"] for entity, _ in announced.values()]
     assert len(set(ids)) == len(ids) == 4
     for entity, _ in announced.values():
-        assert entity["availability_topic"] == "fleet/door/available" and entity["state_topic"].startswith("fleet/door/")
+        assert entity["availability_topic"] == "fleet/door/available" and entity["state_topic"].startswith(
+            "fleet/door/"
+        )
         assert entity["device"]["identifiers"] == ["edgecam_door"] and "door" in entity["device"]["name"]
     inbox.close()
 

@@ -26,14 +26,27 @@ def _events(path: Path) -> list[dict]:
 def test_run_records_and_logs_every_frame_and_reads_the_cards(clip, fp32_export, tmp_path):
     record, events = tmp_path / "out.mp4", tmp_path / "events.jsonl"
     roi = ",".join(map(str, clip.roi))
-    result = run_cli("run", "--source", str(clip.path), "--headless", "--digits", str(fp32_export[0]), "--roi", roi,
-                     "--record", str(record), "--events", str(events))
+    result = run_cli(
+        "run",
+        "--source",
+        str(clip.path),
+        "--headless",
+        "--digits",
+        str(fp32_export[0]),
+        "--roi",
+        roi,
+        "--record",
+        str(record),
+        "--events",
+        str(events),
+    )
     assert result.returncode == 0, result.stderr
     assert "FPS" in result.stderr
     lines = _events(events)
     assert [e["frame"] for e in lines] == list(range(clip.frames))  # a file source drops no frame
-    assert all(set(e) >= {"frame", "time", "faces", "digits"} and set(e["digits"]) == {"text", "confidence"}
-               for e in lines)
+    assert all(
+        set(e) >= {"frame", "time", "faces", "digits"} and set(e["digits"]) == {"text", "confidence"} for e in lines
+    )
     right = sum(e["digits"]["text"] == clip.texts[e["frame"]] for e in lines)
     assert right / len(lines) >= 0.85  # the vote lags a card change by a few frames
     video = cv2.VideoCapture(str(record))
@@ -41,15 +54,18 @@ def test_run_records_and_logs_every_frame_and_reads_the_cards(clip, fp32_export,
     assert video.get(cv2.CAP_PROP_FPS) == pytest.approx(clip.fps, abs=0.1)
     ok, frame = video.read()
     assert ok and frame.shape == (480, 640, 3)
-    x, y, w, h = clip.roi
-    yellow = (frame[y - 3:y + 3, x + 10:x + w - 10] > [0, 150, 150]).all(axis=2) & (frame[y - 3:y + 3, x + 10:x + w - 10, 0] < 80)
+    x, y, w, _h = clip.roi
+    yellow = (frame[y - 3 : y + 3, x + 10 : x + w - 10] > [0, 150, 150]).all(axis=2) & (
+        frame[y - 3 : y + 3, x + 10 : x + w - 10, 0] < 80
+    )
     assert yellow.mean() > 0.2  # the ROI is drawn on the recording
 
 
 def test_faces_in_a_moving_scene_are_named(clip, fp32_export, faces_model, tmp_path):
     events = tmp_path / "events.jsonl"
-    result = run_cli("run", "--source", str(clip.path), "--headless", "--faces", str(faces_model),
-                     "--events", str(events))
+    result = run_cli(
+        "run", "--source", str(clip.path), "--headless", "--faces", str(faces_model), "--events", str(events)
+    )
     assert result.returncode == 0, result.stderr
     named = sum(any(f["name"] == clip.faces[e["frame"]][0] for f in e["faces"]) for e in _events(events))
     assert named / clip.frames >= 0.95
@@ -62,8 +78,12 @@ def test_strangers_in_the_scene_are_unknown(clip, faces_model, tmp_path):
     dataset = write_orl_dataset(tmp_path / "ds", (1, 2, 3, 4, 5, 6), range(1, 9))
     assert run_cli("train", "faces", str(dataset), "--out", str(tmp_path / "m")).returncode == 0
     events = tmp_path / "events.jsonl"
-    assert run_cli("run", "--source", str(clip.path), "--headless", "--faces", str(tmp_path / "m"),
-                   "--events", str(events)).returncode == 0
+    assert (
+        run_cli(
+            "run", "--source", str(clip.path), "--headless", "--faces", str(tmp_path / "m"), "--events", str(events)
+        ).returncode
+        == 0
+    )
     lines = _events(events)
     walker_named = [any(f["name"] not in ("unknown",) for f in e["faces"]) for e in lines]
     assert sum(walker_named) / len(lines) <= 0.05
@@ -72,8 +92,21 @@ def test_strangers_in_the_scene_are_unknown(clip, faces_model, tmp_path):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signal_mid_recording_leaves_a_playable_mp4_and_whole_jsonl(clip, fp32_export, tmp_path, sig):
     record, events = tmp_path / "out.mp4", tmp_path / "events.jsonl"
-    with running("run", "--source", str(clip.path), "--loop", "--headless", "--digits", str(fp32_export[0]),
-                 "--roi", ",".join(map(str, clip.roi)), "--record", str(record), "--events", str(events)) as process:
+    with running(
+        "run",
+        "--source",
+        str(clip.path),
+        "--loop",
+        "--headless",
+        "--digits",
+        str(fp32_export[0]),
+        "--roi",
+        ",".join(map(str, clip.roi)),
+        "--record",
+        str(record),
+        "--events",
+        str(events),
+    ) as process:
         assert wait_for(lambda: line_count(events) >= 40, 60), "the loop never got going"
         process.send_signal(sig)
         _, stderr = process.communicate(timeout=30)
@@ -89,7 +122,10 @@ def test_signal_mid_recording_leaves_a_playable_mp4_and_whole_jsonl(clip, fp32_e
 
 def test_a_lost_network_camera_comes_back(tmp_path):
     events = tmp_path / "events.jsonl"
-    with NetworkCamera() as camera, running("run", "--source", camera.url, "--headless", "--events", str(events)) as loop:
+    with (
+        NetworkCamera() as camera,
+        running("run", "--source", camera.url, "--headless", "--events", str(events)) as loop,
+    ):
         assert wait_for(lambda: line_count(events) >= 20, 30), "no frames from the camera"
         camera.unplug()
         assert wait_for(lambda: "camera_lost" in events.read_text(), 30), "the loss was not noticed"
@@ -122,16 +158,28 @@ def test_missing_camera_and_bad_models_are_one_sentence(tmp_path, clip):
         assert "Traceback" not in outcome.stderr
 
 
-@pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("import") is None,
-                    reason="needs Xvfb and ImageMagick (installed by .ci/run)")
+@pytest.mark.skipif(
+    shutil.which("Xvfb") is None or shutil.which("import") is None,
+    reason="needs Xvfb and ImageMagick (installed by .ci/run)",
+)
 def test_the_window_shows_the_annotated_video(clip, fp32_export, tmp_path):
     display = ":97"
     xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "800x600x24", "-nolisten", "tcp"])
     loop = None
     try:
         time.sleep(1.5)
-        loop = start("run", "--source", str(clip.path), "--loop", "--display", "--digits", str(fp32_export[0]),
-                      "--roi", ",".join(map(str, clip.roi)), env={"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"})
+        loop = start(
+            "run",
+            "--source",
+            str(clip.path),
+            "--loop",
+            "--display",
+            "--digits",
+            str(fp32_export[0]),
+            "--roi",
+            ",".join(map(str, clip.roi)),
+            env={"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"},
+        )
         time.sleep(6)
         assert loop.poll() is None, loop.stderr.read()
         shot = tmp_path / "screen.png"
@@ -149,8 +197,10 @@ def test_the_window_shows_the_annotated_video(clip, fp32_export, tmp_path):
         xvfb.kill()
 
 
-@pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("xdotool") is None,
-                    reason="needs Xvfb and xdotool (installed by .ci/run)")
+@pytest.mark.skipif(
+    shutil.which("Xvfb") is None or shutil.which("xdotool") is None,
+    reason="needs Xvfb and xdotool (installed by .ci/run)",
+)
 def test_the_window_pauses_and_quits_on_its_keys(clip, tmp_path):
     display = ":96"
     events = tmp_path / "events.jsonl"
@@ -159,10 +209,16 @@ def test_the_window_pauses_and_quits_on_its_keys(clip, tmp_path):
     loop = None
 
     def press(key):
-        window = subprocess.run(["xdotool", "search", "--name", "^edgecam$"], capture_output=True, text=True,
-                                env={**os.environ, **env}).stdout.split()[0]
-        subprocess.run(["xdotool", "windowfocus", "--sync", window, "key", key], check=True, timeout=10,
-                       env={**os.environ, **env})
+        window = subprocess.run(
+            ["xdotool", "search", "--name", "^edgecam$"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            check=False,
+        ).stdout.split()[0]
+        subprocess.run(
+            ["xdotool", "windowfocus", "--sync", window, "key", key], check=True, timeout=10, env={**os.environ, **env}
+        )
 
     try:
         time.sleep(1.5)

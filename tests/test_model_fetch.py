@@ -58,7 +58,9 @@ def test_a_file_with_the_wrong_checksum_is_refused_and_not_kept(tmp_path):
     with serving(served) as base:
         result = _fetch(tmp_path / "data", f"{base}/{YUNET.name}")
     assert result.returncode == 65, result.stderr
-    assert "is not the published face_detection_yunet_2023mar.onnx" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        "is not the published face_detection_yunet_2023mar.onnx" in result.stderr and "Traceback" not in result.stderr
+    )
     folder = tmp_path / "data" / "edgecam" / "models"
     assert not folder.exists() or not any(folder.iterdir())
 

@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("torch")
 mqtt = pytest.importorskip("paho.mqtt.client")
 
-from tests.processes import free_port, line_count, listening, running, wait_for  # noqa: E402
+from tests.processes import free_port, line_count, listening, running, wait_for  # noqa: E402 - only once importorskip found the extra
 
 MOSQUITTO = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
 pytestmark = pytest.mark.skipif(MOSQUITTO is None, reason="needs Debian's mosquitto (installed by .ci/run)")
@@ -31,13 +31,15 @@ class Broker:
         folder.mkdir(parents=True, exist_ok=True)
         self.config = folder / "mosquitto.conf"
         # As root, mosquitto would switch to its own user, which cannot read pytest's private folders.
-        self.config.write_text(f"listener {self.port} 127.0.0.1\n{extra}user root\n"
-                               f"persistence true\npersistence_location {folder}/\n")
+        self.config.write_text(
+            f"listener {self.port} 127.0.0.1\n{extra}user root\npersistence true\npersistence_location {folder}/\n"
+        )
         self.process = None
 
     def start(self):
-        self.process = subprocess.Popen([MOSQUITTO, "-c", str(self.config)], stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [MOSQUITTO, "-c", str(self.config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         assert wait_for(lambda: listening(self.port), 10), "mosquitto did not start"
 
     def stop(self):
@@ -51,8 +53,7 @@ class Inbox:
     def __init__(self, port: int, topic: str, client_id: str = "", tls_ca: str = "", login=None):
         self.messages: list[tuple[str, str, bool]] = []
         self.lock = threading.Lock()
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
-                                  clean_session=not client_id)
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=not client_id)
         if tls_ca:
             self.client.tls_set(ca_certs=tls_ca)
         if login:
@@ -110,10 +111,31 @@ def test_changes_state_and_availability_arrive_with_the_right_topics(broker, cli
     inbox = Inbox(broker.port, "fleet/#")
     config = _config(tmp_path, "cam1", state_every=0.5)
     result = subprocess.run(
-        ["python", "-m", "edgecam", "run", "--config", str(config), "--source", str(clip.path), "--headless",
-         "--digits", str(fp32_export[0]), "--roi", ",".join(map(str, clip.roi)), "--faces", str(faces_model),
-         "--mqtt", f"mqtt://127.0.0.1:{broker.port}/fleet"], capture_output=True, text=True, timeout=300,
-        cwd=Path(__file__).resolve().parent.parent)
+        [
+            "python",
+            "-m",
+            "edgecam",
+            "run",
+            "--config",
+            str(config),
+            "--source",
+            str(clip.path),
+            "--headless",
+            "--digits",
+            str(fp32_export[0]),
+            "--roi",
+            ",".join(map(str, clip.roi)),
+            "--faces",
+            str(faces_model),
+            "--mqtt",
+            f"mqtt://127.0.0.1:{broker.port}/fleet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert wait_for(lambda: [p for p, _ in inbox.on("fleet/cam1/available")][-1:] == ["offline"], 10)
     inbox.close()
@@ -154,8 +176,9 @@ def test_a_link_closed_before_its_connection_came_up_still_has_its_say(broker):
 
     inbox = Inbox(broker.port, "fleet/#")
     said = []
-    link = MqttLink(MqttConfig(broker="127.0.0.1", port=broker.port, prefix="fleet", device="cam5"), Telemetry(),
-                    said.append)
+    link = MqttLink(
+        MqttConfig(broker="127.0.0.1", port=broker.port, prefix="fleet", device="cam5"), Telemetry(), said.append
+    )
     link.change({"event": "digits_changed", "text": "42"})
     link.close()  # at once: the connection is still under way
     assert wait_for(lambda: [p for p, _ in inbox.on("fleet/cam5/available")] == ["online", "offline"], 10)
@@ -167,8 +190,17 @@ def test_a_link_closed_before_its_connection_came_up_still_has_its_say(broker):
 
 def test_the_last_will_says_offline_when_the_process_is_killed(broker, clip, tmp_path):
     inbox = Inbox(broker.port, "fleet/#")
-    with running("run", "--config", str(_config(tmp_path, "cam2")), "--source", str(clip.path), "--loop",
-                 "--headless", "--mqtt", f"mqtt://127.0.0.1:{broker.port}/fleet") as process:
+    with running(
+        "run",
+        "--config",
+        str(_config(tmp_path, "cam2")),
+        "--source",
+        str(clip.path),
+        "--loop",
+        "--headless",
+        "--mqtt",
+        f"mqtt://127.0.0.1:{broker.port}/fleet",
+    ) as process:
         assert wait_for(lambda: [p for p, _ in inbox.on("fleet/cam2/available")] == ["online"], 60)
         process.kill()  # no goodbye: only the broker's last will can tell
         process.wait(10)
@@ -180,17 +212,35 @@ def test_a_broker_outage_blocks_nothing_and_loses_only_what_overflows_the_queue(
     inbox = Inbox(broker.port, "fleet/cam3/events", client_id="fleet-watcher")  # a session that survives
     events_file = tmp_path / "events.jsonl"
     queue = 8
-    with running("run", "--config", str(_config(tmp_path, "cam3", queue=queue)), "--source", str(clip.path),
-                 "--loop", "--headless", "--digits", str(fp32_export[0]), "--roi", ",".join(map(str, clip.roi)),
-                 "--events", str(events_file), "--mqtt", f"mqtt://127.0.0.1:{broker.port}/fleet") as process:
+    with running(
+        "run",
+        "--config",
+        str(_config(tmp_path, "cam3", queue=queue)),
+        "--source",
+        str(clip.path),
+        "--loop",
+        "--headless",
+        "--digits",
+        str(fp32_export[0]),
+        "--roi",
+        ",".join(map(str, clip.roi)),
+        "--events",
+        str(events_file),
+        "--mqtt",
+        f"mqtt://127.0.0.1:{broker.port}/fleet",
+    ) as process:
         assert wait_for(lambda: len(inbox.events("fleet/cam3/events")) >= 5, 60), "no events before the outage"
         broker.stop()
         frames_then = line_count(events_file)
         # Cards change about every 24 frames; hold the broker down until far more than the queue happened.
-        assert wait_for(lambda: line_count(events_file) > frames_then + 24 * (queue + 12), 120), \
+        assert wait_for(lambda: line_count(events_file) > frames_then + 24 * (queue + 12), 120), (
             "the loop stalled while the broker was down"
+        )
         broker.start()
-        last_seq = lambda: max([e["seq"] for e in inbox.events("fleet/cam3/events")], default=0)  # noqa: E731
+
+        def last_seq():
+            return max([e["seq"] for e in inbox.events("fleet/cam3/events")], default=0)
+
         seen = last_seq()
         assert wait_for(lambda: last_seq() > seen + 5, 60), "no events after the broker came back"
         process.send_signal(signal.SIGTERM)
@@ -212,41 +262,87 @@ def _certificates(folder: Path) -> tuple[Path, Path, Path]:
     """A throwaway CA and a server certificate for 127.0.0.1 signed by it (openssl CLI)."""
     folder.mkdir()
     ca_key, ca, key, csr, cert = (folder / n for n in ("ca.key", "ca.pem", "server.key", "server.csr", "server.pem"))
-    run = lambda *args: subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=folder)  # noqa: E731
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=edgecam test CA",
-        "-keyout", str(ca_key), "-out", str(ca))
+
+    def run(*args):
+        return subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=folder)
+
+    run(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=edgecam test CA",
+        "-keyout",
+        str(ca_key),
+        "-out",
+        str(ca),
+    )
     run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(csr))
     (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
-    run("x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key), "-CAcreateserial", "-days", "2",
-        "-extfile", str(folder / "san.ext"), "-out", str(cert))
+    run(
+        "x509",
+        "-req",
+        "-in",
+        str(csr),
+        "-CA",
+        str(ca),
+        "-CAkey",
+        str(ca_key),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        str(folder / "san.ext"),
+        "-out",
+        str(cert),
+    )
     return ca, cert, key
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None or shutil.which("mosquitto_passwd") is None,
-                    reason="needs openssl and mosquitto_passwd")
+@pytest.mark.skipif(
+    shutil.which("openssl") is None or shutil.which("mosquitto_passwd") is None,
+    reason="needs openssl and mosquitto_passwd",
+)
 def test_tls_and_a_password_from_the_environment(clip, tmp_path):
     ca, cert, key = _certificates(tmp_path / "tls")
     passwords = tmp_path / "passwords"
     subprocess.run(["mosquitto_passwd", "-b", "-c", str(passwords), "cam4", "right horse battery"], check=True)
     passwords.chmod(0o600)
-    broker = Broker(tmp_path / "broker", f"cafile {ca}\ncertfile {cert}\nkeyfile {key}\n"
-                                         f"allow_anonymous false\npassword_file {passwords}\n")
+    broker = Broker(
+        tmp_path / "broker",
+        f"cafile {ca}\ncertfile {cert}\nkeyfile {key}\nallow_anonymous false\npassword_file {passwords}\n",
+    )
     broker.start()
     try:
         inbox = Inbox(broker.port, "fleet/#", tls_ca=str(ca), login=("cam4", "right horse battery"))
         config = _config(tmp_path, "cam4", ca_file=f'"{ca}"')
         url = f"mqtts://cam4@127.0.0.1:{broker.port}/fleet"
-        command = ["python", "-m", "edgecam", "run", "--config", str(config), "--source", str(clip.path),
-                   "--headless", "--mqtt", url]
+        command = [
+            "python",
+            "-m",
+            "edgecam",
+            "run",
+            "--config",
+            str(config),
+            "--source",
+            str(clip.path),
+            "--headless",
+            "--mqtt",
+            url,
+        ]
         root = Path(__file__).resolve().parent.parent
         env = {**os.environ, "EDGECAM_MQTT_PASSWORD": "right horse battery"}
-        good = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=root, env=env)
+        good = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=root, env=env, check=False)
         assert good.returncode == 0, good.stderr
         assert wait_for(lambda: [p for p, _ in inbox.on("fleet/cam4/available")] == ["online", "offline"], 10)
         assert json.loads(inbox.on("fleet/cam4/state")[-1][0])["frames"] == clip.frames
 
         env["EDGECAM_MQTT_PASSWORD"] = "wrong"
-        bad = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=root, env=env)
+        bad = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=root, env=env, check=False)
         assert bad.returncode == 0, bad.stderr  # the loop ran its frames all the same
         assert f"{clip.frames} frames" in bad.stderr and "refused us" in bad.stderr
         assert "Traceback" not in bad.stderr and "wrong" not in bad.stderr

@@ -22,11 +22,15 @@ def fake_rpicam(tmp_path, clip, monkeypatch):
     folder = tmp_path / "bin"
     folder.mkdir()
     program = folder / "rpicam-vid"
-    program.write_text(f"#!/bin/sh\nexec {sys.executable} -m tests.fake_rpicam \"$@\"\n")
+    program.write_text(f'#!/bin/sh\nexec {sys.executable} -m tests.fake_rpicam "$@"\n')
     program.chmod(program.stat().st_mode | stat.S_IXUSR)
     launches = tmp_path / "launches"
-    env = {"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}", "FAKE_RPICAM_CLIP": str(clip.path),
-           "FAKE_RPICAM_LAUNCHES": str(launches), "PYTHONPATH": str(os.getcwd())}
+    env = {
+        "PATH": f"{folder}{os.pathsep}{os.environ['PATH']}",
+        "FAKE_RPICAM_CLIP": str(clip.path),
+        "FAKE_RPICAM_LAUNCHES": str(launches),
+        "PYTHONPATH": str(os.getcwd()),
+    }
 
     def with_mode(mode: str = "") -> dict:
         return {**env, "FAKE_RPICAM_MODE": mode}
@@ -55,8 +59,21 @@ def test_frames_arrive_whole_through_the_stride_padding(fake_rpicam, clip, monke
 
 def test_run_reads_the_pi_camera(fake_rpicam, clip, fp32_export, tmp_path):
     events = tmp_path / "events.jsonl"
-    result = run_cli("run", "--source", "rpicam", "--headless", "--max-frames", "40", "--events", str(events),
-                     "--digits", str(fp32_export[0]), "--roi", ",".join(map(str, clip.roi)), env=fake_rpicam())
+    result = run_cli(
+        "run",
+        "--source",
+        "rpicam",
+        "--headless",
+        "--max-frames",
+        "40",
+        "--events",
+        str(events),
+        "--digits",
+        str(fp32_export[0]),
+        "--roi",
+        ",".join(map(str, clip.roi)),
+        env=fake_rpicam(),
+    )
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in events.read_text().splitlines()]
     texts = {line["digits"]["text"] for line in lines if line.get("digits")}
@@ -67,8 +84,9 @@ def test_run_reads_the_pi_camera(fake_rpicam, clip, fp32_export, tmp_path):
 def test_a_dying_or_stalling_child_is_replaced(fake_rpicam, tmp_path, mode):
     events = tmp_path / "events.jsonl"
     with running("run", "--source", "rpicam", "--headless", "--events", str(events), env=fake_rpicam(mode)) as loop:
-        assert wait_for(lambda: "camera_restored" in events.read_text() if events.exists() else False, 60), \
+        assert wait_for(lambda: "camera_restored" in events.read_text() if events.exists() else False, 60), (
             "the camera never came back"
+        )
         after = line_count(events)
         assert wait_for(lambda: line_count(events) >= after + 20, 30), "no frames after the restart"
         loop.send_signal(signal.SIGTERM)
@@ -92,9 +110,17 @@ def test_picamera2_built_for_another_numpy_is_one_sentence(tmp_path):
     package.mkdir(parents=True)
     (package / "__init__.py").write_text(
         'raise ValueError("numpy.dtype size changed, may indicate binary incompatibility. '
-        'Expected 96 from C header, got 88 from PyObject")\n')
-    result = run_cli("run", "--source", "picamera2", "--headless", "--max-frames", "1",
-                     env={"PYTHONPATH": f"{tmp_path / 'site'}{os.pathsep}{os.getcwd()}"})
+        'Expected 96 from C header, got 88 from PyObject")\n'
+    )
+    result = run_cli(
+        "run",
+        "--source",
+        "picamera2",
+        "--headless",
+        "--max-frames",
+        "1",
+        env={"PYTHONPATH": f"{tmp_path / 'site'}{os.pathsep}{os.getcwd()}"},
+    )
     assert result.returncode == 69, result.stderr
     assert "picamera2 could not load (numpy.dtype size changed" in result.stderr
     assert "use --source rpicam" in result.stderr and "Traceback" not in result.stderr

@@ -6,8 +6,10 @@ from edgecam.edge.scene_changes import SceneChanges
 
 
 def _frame(*faces, digits=None, time=0.0):
-    event = {"time": time, "faces": [{"track": t, "name": n, "confidence": 0.9, "box": [0, 0, 10, 10]}
-                                     for t, n in faces]}
+    event = {
+        "time": time,
+        "faces": [{"track": t, "name": n, "confidence": 0.9, "box": [0, 0, 10, 10]} for t, n in faces],
+    }
     if digits is not None:
         event["digits"] = {"text": digits, "confidence": 0.8}
     return event
@@ -39,7 +41,9 @@ def test_a_settled_new_name_is_a_rename_that_keeps_the_visit():
     frames = [_frame((4, "unknown"))] * 4 + [_frame((4, "ada"))] * 4
     events = _run(SceneChanges(hold=3), frames)
     assert [(e["event"], e["name"], e.get("previous")) for e in events] == [
-        ("face_appeared", "unknown", None), ("face_renamed", "ada", "unknown")]
+        ("face_appeared", "unknown", None),
+        ("face_renamed", "ada", "unknown"),
+    ]
     assert events[1]["track"] == 4
 
 
@@ -53,7 +57,10 @@ def test_two_people_are_two_visits():
     frames = [_frame((1, "ada"), (2, "bob"))] * 4 + [_frame((2, "bob"))] * 16
     events = _run(SceneChanges(hold=3, leave=15), frames)
     assert sorted((e["event"], e["name"]) for e in events) == [
-        ("face_appeared", "ada"), ("face_appeared", "bob"), ("face_left", "ada")]
+        ("face_appeared", "ada"),
+        ("face_appeared", "bob"),
+        ("face_left", "ada"),
+    ]
 
 
 def test_digits_change_once_per_new_reading_and_when_the_card_goes():

@@ -20,9 +20,24 @@ def _index(folder) -> list[dict]:
 
 def test_a_run_keeps_a_snapshot_for_every_face_and_card_change(clip, fp32_export, faces_model, tmp_path):
     folder = tmp_path / "snaps"
-    result = run_cli("run", "--source", str(clip.path), "--headless", "--digits", str(fp32_export[0]),
-                     "--roi", ",".join(map(str, clip.roi)), "--faces", str(faces_model), "--snapshots", str(folder),
-                     "--events", str(tmp_path / "events.jsonl"), "--threads", "1")
+    result = run_cli(
+        "run",
+        "--source",
+        str(clip.path),
+        "--headless",
+        "--digits",
+        str(fp32_export[0]),
+        "--roi",
+        ",".join(map(str, clip.roi)),
+        "--faces",
+        str(faces_model),
+        "--snapshots",
+        str(folder),
+        "--events",
+        str(tmp_path / "events.jsonl"),
+        "--threads",
+        "1",
+    )
     assert result.returncode == 0, result.stderr
     entries = _index(folder)
     texts = [e["text"] for e in entries if e["event"] == "digits_changed"]
@@ -40,7 +55,9 @@ def test_a_run_keeps_a_snapshot_for_every_face_and_card_change(clip, fp32_export
             assert path.read_bytes()[:2] == b"\xff\xd8"  # a JPEG
         if entry["event"] == "face_appeared":
             assert len(entry["files"]) == 2 and entry["files"][1].endswith("-face.jpg")
-    assert sorted(p.name for p in folder.iterdir()) == sorted(["index.jsonl"] + [f for e in entries for f in e["files"]])
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["index.jsonl"] + [f for e in entries for f in e["files"]]
+    )
 
 
 def _frame(value: int) -> np.ndarray:
@@ -49,8 +66,16 @@ def _frame(value: int) -> np.ndarray:
 
 def _feed(sink, count: int, start_time: float, step: float = 1.0) -> None:
     for i in range(count):
-        sink.change({"event": "face_appeared", "time": start_time + i * step, "track": i, "name": f"p{i}",
-                     "confidence": 0.9, "box": [10, 10, 40, 40]})
+        sink.change(
+            {
+                "event": "face_appeared",
+                "time": start_time + i * step,
+                "track": i,
+                "name": f"p{i}",
+                "confidence": 0.9,
+                "box": [10, 10, 40, 40],
+            }
+        )
         sink.write(_frame(i * 20), {})
 
 
@@ -102,9 +127,22 @@ def test_the_page_serves_the_history_and_refuses_other_files(clip, fp32_export, 
     folder = tmp_path / "snaps"
     port = free_port()
     (tmp_path / "secret.txt").write_text("not for the web")
-    process = start("run", "--source", str(clip.path), "--loop", "--headless", "--digits", str(fp32_export[0]),
-                    "--roi", ",".join(map(str, clip.roi)), "--stream", str(port), "--snapshots", str(folder),
-                    env={"EDGECAM_STREAM_TOKEN": "tok"})
+    process = start(
+        "run",
+        "--source",
+        str(clip.path),
+        "--loop",
+        "--headless",
+        "--digits",
+        str(fp32_export[0]),
+        "--roi",
+        ",".join(map(str, clip.roi)),
+        "--stream",
+        str(port),
+        "--snapshots",
+        str(folder),
+        env={"EDGECAM_STREAM_TOKEN": "tok"},
+    )
     auth = {"Authorization": "Bearer tok"}
     try:
         assert wait_for(lambda: _up(port, headers=auth), 60), "the stream never came up"
@@ -116,8 +154,15 @@ def test_the_page_serves_the_history_and_refuses_other_files(clip, fp32_export, 
         assert _get(port, "/snapshots/" + history[0]["files"][0])[0] == 401  # the token guards it too
         metrics = _metrics(port, headers=auth)
         assert metrics["edgecam_snapshots_written_total"] >= 2 and metrics["edgecam_snapshots_dropped_total"] == 0
-        for name in ("../secret.txt", "..%2Fsecret.txt", "%2e%2e/secret.txt", "index.jsonl",
-                     "..%2F..%2Fetc%2Fpasswd", "/etc/passwd", "20260101-000000-000-face_appeared-1.jpg/../../x"):
+        for name in (
+            "../secret.txt",
+            "..%2Fsecret.txt",
+            "%2e%2e/secret.txt",
+            "index.jsonl",
+            "..%2F..%2Fetc%2Fpasswd",
+            "/etc/passwd",
+            "20260101-000000-000-face_appeared-1.jpg/../../x",
+        ):
             assert _get(port, "/snapshots/" + name, auth)[0] == 404, name
         assert len(_carried_history(_get(port, "/", auth)[2].decode())) >= 2  # the page opens with its history
         if BROWSER:
@@ -131,7 +176,7 @@ def test_the_page_serves_the_history_and_refuses_other_files(clip, fp32_export, 
             assert len(served) >= 2
             # Drawn by the page's script: a linked image per entry, not just the names in the carried JSON.
             drawn = [e["files"][0] for e in served if f'src="snapshots/{e["files"][0]}?token=tok"' in dom]
-            section = dom[dom.find('<section id="history"'):dom.find("<script")]
+            section = dom[dom.find('<section id="history"') : dom.find("<script")]
             assert drawn == [e["files"][0] for e in served], ("the page's history", page.stderr[-800:], section, served)
     finally:
         process.send_signal(signal.SIGTERM)

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -19,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 pytest.importorskip("torch")
 
-from tests.processes import NetworkCamera, free_port, running, start, wait_for  # noqa: E402
+from tests.processes import NetworkCamera, free_port, running, start, wait_for
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -70,7 +71,7 @@ def _read_mjpeg(port: int, frames: int, path: str = "/stream.mjpg") -> list[tupl
                 continue
             assert line == b"--" + boundary
             headers = {}
-            while (line := response.fp.readline().strip()):
+            while line := response.fp.readline().strip():
                 name, _, value = line.decode().partition(":")
                 headers[name.strip().lower()] = value.strip()
             assert headers["content-type"] == "image/jpeg"
@@ -85,9 +86,9 @@ def _read_mjpeg(port: int, frames: int, path: str = "/stream.mjpg") -> list[tupl
 
 def _has_roi_box(image: np.ndarray, roi, offset=(0, 0)) -> bool:
     """The loop draws the ROI in yellow: look for it along the box's top edge."""
-    x, y, w, h = roi
+    x, y, w, _h = roi
     x, y = x + offset[0], y + offset[1]
-    edge = image[y - 3:y + 4, x + 10:x + w - 10].astype(int)
+    edge = image[y - 3 : y + 4, x + 10 : x + w - 10].astype(int)
     yellow = (edge[..., 2] > 150) & (edge[..., 1] > 150) & (edge[..., 0] < 90)
     return yellow.any(axis=0).mean() > 0.8
 
@@ -96,8 +97,19 @@ def _has_roi_box(image: np.ndarray, roi, offset=(0, 0)) -> bool:
 def streaming(clip, fp32_export):
     """`edgecam run --stream PORT` (a bare port: loopback only) over the looped clip."""
     port = free_port()
-    process = start("run", "--source", str(clip.path), "--loop", "--headless", "--digits", str(fp32_export[0]),
-                    "--roi", ",".join(map(str, clip.roi)), "--stream", str(port))
+    process = start(
+        "run",
+        "--source",
+        str(clip.path),
+        "--loop",
+        "--headless",
+        "--digits",
+        str(fp32_export[0]),
+        "--roi",
+        ",".join(map(str, clip.roi)),
+        "--stream",
+        str(port),
+    )
     try:
         assert wait_for(lambda: _up(port), 60), "the stream never came up"
         yield port, process
@@ -117,9 +129,12 @@ def test_page_snapshot_state_and_metrics(streaming, clip):
     status, headers, jpeg = _get(port, "/snapshot.jpg")
     snapshot = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert status == 200 and snapshot.shape == (480, 640, 3) and _has_roi_box(snapshot, clip.roi)
-    state = lambda: json.loads(_get(port, "/state.json")[2])  # noqa: E731
-    assert wait_for(lambda: state()["frames"] >= 30, 30)  # the FPS needs a few frames to be a rate
-    state = state()
+
+    def current():
+        return json.loads(_get(port, "/state.json")[2])
+
+    assert wait_for(lambda: current()["frames"] >= 30, 30)  # the FPS needs a few frames to be a rate
+    state = current()
     assert state["health"] == "ok" and state["fps"] > 0 and state["digits"] in set(clip.texts) | {""}
     assert json.loads(_get(port, "/healthz")[2])["status"] == "ok"
     assert _get(port, "/nothing")[0] == 404
@@ -136,7 +151,9 @@ def test_page_snapshot_state_and_metrics(streaming, clip):
 def test_a_bare_port_listens_on_loopback_only(streaming):
     port, _ = streaming
     listening = []
-    for line in open("/proc/net/tcp").read().splitlines()[1:] + open("/proc/net/tcp6").read().splitlines()[1:]:
+    for line in (
+        Path("/proc/net/tcp").read_text().splitlines()[1:] + Path("/proc/net/tcp6").read_text().splitlines()[1:]
+    ):
         local, state = line.split()[1], line.split()[3]
         if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
             listening.append(local.rsplit(":", 1)[0])
@@ -201,8 +218,16 @@ def test_a_viewer_that_stops_reading_does_not_stop_the_loop(streaming):
 
 def test_a_token_guards_every_route(clip):
     port = free_port()
-    process = start("run", "--source", str(clip.path), "--loop", "--headless", "--stream", f"127.0.0.1:{port}",
-                    env={"EDGECAM_STREAM_TOKEN": "s3cret-token"})
+    process = start(
+        "run",
+        "--source",
+        str(clip.path),
+        "--loop",
+        "--headless",
+        "--stream",
+        f"127.0.0.1:{port}",
+        env={"EDGECAM_STREAM_TOKEN": "s3cret-token"},
+    )
     good = {"Authorization": "Bearer s3cret-token"}
     try:
         assert wait_for(lambda: _up(port, headers=good), 60)
@@ -240,19 +265,47 @@ def test_healthz_says_503_while_the_camera_is_lost(tmp_path):
 
 def _chromium(url: str, out_dir, *what: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         # The virtual-time budget lets the page's script fetch /state.json before the dump or the shot.
-         f"--user-data-dir={out_dir}", "--window-size=1100,700", "--virtual-time-budget=3000", *what, url],
-        capture_output=True, timeout=90, cwd=out_dir)
+        [
+            BROWSER,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            # The virtual-time budget lets the page's script fetch /state.json before the dump or the shot.
+            f"--user-data-dir={out_dir}",
+            "--window-size=1100,700",
+            "--virtual-time-budget=3000",
+            *what,
+            url,
+        ],
+        capture_output=True,
+        timeout=90,
+        cwd=out_dir,
+        check=False,
+    )
 
 
 @pytest.mark.skipif(BROWSER is None, reason="needs Debian's chromium (installed by .ci/run)")
 def test_the_page_plays_the_video_in_headless_chromium(clip, fp32_export, tmp_path):
     port = free_port()
-    process = start("run", "--source", str(clip.path), "--loop", "--headless", "--digits", str(fp32_export[0]),
-                    "--roi", ",".join(map(str, clip.roi)), "--stream", str(port),
-                    env={"EDGECAM_STREAM_TOKEN": "page-token"})
+    process = start(
+        "run",
+        "--source",
+        str(clip.path),
+        "--loop",
+        "--headless",
+        "--digits",
+        str(fp32_export[0]),
+        "--roi",
+        ",".join(map(str, clip.roi)),
+        "--stream",
+        str(port),
+        env={"EDGECAM_STREAM_TOKEN": "page-token"},
+    )
     url = f"http://127.0.0.1:{port}/?token=page-token"
     try:
         assert wait_for(lambda: _up(port, headers={"Authorization": "Bearer page-token"}), 60)
@@ -268,7 +321,7 @@ def test_the_page_plays_the_video_in_headless_chromium(clip, fp32_export, tmp_pa
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=30)
     # The <img> sits at the page's top left, after a 16 px margin: the annotated video, ROI box and all.
-    video = [shot[16:16 + 480, 16:16 + 640] for shot in shots]
+    video = [shot[16 : 16 + 480, 16 : 16 + 640] for shot in shots]
     for frame in video:
         assert frame.std() > 20, "the video area is blank"
         assert _has_roi_box(frame, clip.roi)

@@ -11,8 +11,11 @@ from edgecam.edge.outputs.telemetry import Telemetry
 
 
 def _samples(telemetry: Telemetry) -> dict:
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(telemetry.metrics().decode()) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(telemetry.metrics().decode())
+        for s in family.samples
+    }
 
 
 def test_health_follows_the_frames():
@@ -36,12 +39,18 @@ def test_health_follows_the_frames():
 def test_frames_stages_and_changes_are_counted():
     telemetry = Telemetry()
     for _ in range(4):
-        telemetry.frame_done({"capture": 1.0, "digits": 3.0}, 25.0,
-                             {"faces": [{"name": "ada", "confidence": 0.9}], "digits": {"text": "42"}})
-    for change in ({"event": "face_appeared", "name": "ada", "track": 1},
-                   {"event": "face_renamed", "name": "bob", "track": 1},
-                   {"event": "digits_changed", "text": "42"}, {"event": "digits_changed", "text": ""},
-                   {"event": "face_left", "name": "bob", "track": 1}):
+        telemetry.frame_done(
+            {"capture": 1.0, "digits": 3.0},
+            25.0,
+            {"faces": [{"name": "ada", "confidence": 0.9}], "digits": {"text": "42"}},
+        )
+    for change in (
+        {"event": "face_appeared", "name": "ada", "track": 1},
+        {"event": "face_renamed", "name": "bob", "track": 1},
+        {"event": "digits_changed", "text": "42"},
+        {"event": "digits_changed", "text": ""},
+        {"event": "face_left", "name": "bob", "track": 1},
+    ):
         telemetry.change(change)
     samples = _samples(telemetry)
     assert samples[("edgecam_frames_processed_total", ())] == 4

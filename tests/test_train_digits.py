@@ -11,13 +11,25 @@ from tests.conftest import run_cli
 
 torch = pytest.importorskip("torch")
 
-from edgecam.train.digits.training import Recipe, Trainer, load_checkpoint  # noqa: E402
+from edgecam.train.digits.training import Recipe, Trainer, load_checkpoint  # noqa: E402 - only once importorskip found the extra
 
 
 def test_limit_run_learns_and_writes_everything(mnist_data_dir, tmp_path):
     out = tmp_path / "models"
-    result = run_cli("train", "digits", "--out", str(out), "--data-dir", str(mnist_data_dir),
-                     "--limit", "6000", "--epochs", "1", "--threads", "2")
+    result = run_cli(
+        "train",
+        "digits",
+        "--out",
+        str(out),
+        "--data-dir",
+        str(mnist_data_dir),
+        "--limit",
+        "6000",
+        "--epochs",
+        "1",
+        "--threads",
+        "2",
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads((out / "digits.json").read_text())
     assert report["arch"] == "edge" and report["epochs"] == 1
@@ -72,8 +84,14 @@ def test_cli_resume_continues_epoch_count_and_history(mnist_data_dir, tmp_path):
 
 def test_seed_arch_is_the_tutorial_recipe():
     recipe = Recipe.for_arch("seed")
-    assert (recipe.epochs, recipe.batch_size, recipe.test_batch_size, recipe.lr, recipe.momentum, recipe.seed) == \
-        (3, 64, 1000, 0.01, 0.5, 1)
+    assert (recipe.epochs, recipe.batch_size, recipe.test_batch_size, recipe.lr, recipe.momentum, recipe.seed) == (
+        3,
+        64,
+        1000,
+        0.01,
+        0.5,
+        1,
+    )
     assert recipe.optimizer == "sgd" and not recipe.augment
 
 

@@ -18,7 +18,7 @@ from tests.conftest import ROOT, run_cli
 
 pytest.importorskip("torch")
 
-from tests.processes import NetworkCamera, running, start, wait_for  # noqa: E402
+from tests.processes import NetworkCamera, running, start, wait_for
 
 
 def _listen(name: str) -> socket.socket:
@@ -35,7 +35,7 @@ def _drain(server: socket.socket, seconds: float = 0.5) -> list[str]:
     while time.monotonic() < deadline:
         try:
             messages.append(server.recv(4096).decode())
-        except (socket.timeout, BlockingIOError):
+        except (TimeoutError, BlockingIOError):
             break
     return messages
 
@@ -44,8 +44,17 @@ def test_notify_protocol_on_a_real_datagram_socket(clip, fp32_export, tmp_path):
     path = str(tmp_path / "notify.sock")
     server = _listen(path)
     env = {"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "100000"}  # ping every 50 ms
-    process = start("run", "--source", str(clip.path), "--headless", "--digits", str(fp32_export[0]),
-                     "--roi", ",".join(map(str, clip.roi)), env=env)
+    process = start(
+        "run",
+        "--source",
+        str(clip.path),
+        "--headless",
+        "--digits",
+        str(fp32_export[0]),
+        "--roi",
+        ",".join(map(str, clip.roi)),
+        env=env,
+    )
     messages = []
     deadline = time.monotonic() + 120
     while process.poll() is None and time.monotonic() < deadline:
@@ -63,8 +72,18 @@ def test_abstract_socket_and_watchdog_only_while_frames_flow(tmp_path):
     name = f"edgecam-test-{os.getpid()}"
     server = _listen("\0" + name)
     events = tmp_path / "events.jsonl"
-    with NetworkCamera() as camera, running("run", "--source", camera.url, "--headless", "--events", str(events),
-                                            env={"NOTIFY_SOCKET": "@" + name, "WATCHDOG_USEC": "200000"}) as loop:
+    with (
+        NetworkCamera() as camera,
+        running(
+            "run",
+            "--source",
+            camera.url,
+            "--headless",
+            "--events",
+            str(events),
+            env={"NOTIFY_SOCKET": "@" + name, "WATCHDOG_USEC": "200000"},
+        ) as loop,
+    ):
         assert wait_for(lambda: events.exists() and len(events.read_text().splitlines()) > 10, 30)
         assert "READY=1" in _drain(server)
         camera.unplug()
@@ -81,10 +100,22 @@ def test_abstract_socket_and_watchdog_only_while_frames_flow(tmp_path):
 def test_unit_file_is_the_rendered_template_and_verifies(tmp_path):
     shipped = (ROOT / "systemd" / "edgecam.service").read_text()
     assert shipped == render(**DEFAULTS)
-    for line in ("Type=notify", "WatchdogSec=", "Restart=on-failure", "RestartSec=", "RestartPreventExitStatus=78",
-                 "StartLimitBurst=", "SupplementaryGroups=video", "StateDirectory=edgecam", "EnvironmentFile=",
-                 "ProtectSystem=strict", "ProtectHome=", "NoNewPrivileges=true", "PrivateTmp=true",
-                 "DeviceAllow=char-video4linux rw"):
+    for line in (
+        "Type=notify",
+        "WatchdogSec=",
+        "Restart=on-failure",
+        "RestartSec=",
+        "RestartPreventExitStatus=78",
+        "StartLimitBurst=",
+        "SupplementaryGroups=video",
+        "StateDirectory=edgecam",
+        "EnvironmentFile=",
+        "ProtectSystem=strict",
+        "ProtectHome=",
+        "NoNewPrivileges=true",
+        "PrivateTmp=true",
+        "DeviceAllow=char-video4linux rw",
+    ):
         assert line in shipped, line
     assert "PrivateDevices=" not in shipped
     result = run_cli("service", "install", "--user", "camera", "--unit-dir", str(tmp_path))
@@ -93,8 +124,12 @@ def test_unit_file_is_the_rendered_template_and_verifies(tmp_path):
     assert f"ExecStart={sys.executable} -m edgecam run" in unit and "User=camera" in unit
     assert "systemctl enable --now edgecam" in result.stdout
     if shutil.which("systemd-analyze"):
-        check = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "edgecam.service")],
-                               capture_output=True, text=True)
+        check = subprocess.run(
+            ["systemd-analyze", "verify", str(tmp_path / "edgecam.service")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert check.returncode == 0, check.stderr
         assert "edgecam.service" not in check.stderr, check.stderr  # no complaint about our unit
 
@@ -109,7 +144,17 @@ def test_a_full_disk_drops_the_sink_and_the_loop_goes_on(clip, tmp_path):
 
 
 def test_roi_outside_the_frame_is_a_config_error(clip, fp32_export):
-    result = run_cli("run", "--source", str(clip.path), "--headless", "--digits", str(fp32_export[0]),
-                     "--roi", "600,400,200,200", "--max-frames", "5")
+    result = run_cli(
+        "run",
+        "--source",
+        str(clip.path),
+        "--headless",
+        "--digits",
+        str(fp32_export[0]),
+        "--roi",
+        "600,400,200,200",
+        "--max-frames",
+        "5",
+    )
     assert result.returncode == 78
     assert "outside the 640x480 frame" in result.stderr and "Traceback" not in result.stderr

@@ -3,33 +3,44 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
 
 from edgecam.edge.extras import require
 
-app = typer.Typer(help="Train the digit CNN (needs the 'train' extra) and the face model (OpenCV only).", no_args_is_help=True)
+app = typer.Typer(
+    help="Train the digit CNN (needs the 'train' extra) and the face model (OpenCV only).", no_args_is_help=True
+)
 
 
 @app.command()
 def digits(
     out: Path = typer.Option(Path("models"), "--out", help="Folder for digits.pt, digits.json and the two plots."),
-    data_dir: Optional[Path] = typer.Option(
-        None, "--data-dir", help="MNIST folder in torchvision's layout (DIR/MNIST/raw). "
-        "Default: ~/.cache/edgecam/mnist. Missing or corrupt files are fetched and verified."),
-    arch: Optional[str] = typer.Option(
-        None, "--arch", help="'edge' (default: ours, >=99.4 %, camera-ready augmentation) or "
-        "'seed' (the tutorial's Net and recipe, ~97 %)."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", min=1, help="Epochs in all (edge: 12, seed: 3)."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, help="Training batch (edge: 128, seed: 64)."),
-    lr: Optional[float] = typer.Option(None, "--lr", min=0.0, help="Peak learning rate (edge: 0.003 AdamW, seed: 0.01 SGD)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (default 1); same seed on CPU gives the same numbers."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Train on the first N images only, for quick runs."),
+    data_dir: Path | None = typer.Option(
+        None,
+        "--data-dir",
+        help="MNIST folder in torchvision's layout (DIR/MNIST/raw). "
+        "Default: ~/.cache/edgecam/mnist. Missing or corrupt files are fetched and verified.",
+    ),
+    arch: str | None = typer.Option(
+        None,
+        "--arch",
+        help="'edge' (default: ours, >=99.4 %, camera-ready augmentation) or "
+        "'seed' (the tutorial's Net and recipe, ~97 %).",
+    ),
+    epochs: int | None = typer.Option(None, "--epochs", min=1, help="Epochs in all (edge: 12, seed: 3)."),
+    batch_size: int | None = typer.Option(None, "--batch-size", min=1, help="Training batch (edge: 128, seed: 64)."),
+    lr: float | None = typer.Option(
+        None, "--lr", min=0.0, help="Peak learning rate (edge: 0.003 AdamW, seed: 0.01 SGD)."
+    ),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Random seed (default 1); same seed on CPU gives the same numbers."
+    ),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Train on the first N images only, for quick runs."),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT/digits.pt exactly where it stopped."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
-    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="CPU threads for PyTorch (default: all cores)."),
+    threads: int | None = typer.Option(None, "--threads", min=1, help="CPU threads for PyTorch (default: all cores)."),
 ) -> None:
     """Train the handwritten-digit CNN on MNIST and write a checkpoint, a report and two plots.
 
@@ -40,21 +51,45 @@ def digits(
     from edgecam.train.digits.job import train_digits
     from edgecam.train.digits.mnist import default_data_dir
 
-    train_digits(out, data_dir or default_data_dir(), arch, resume, device, threads, Console(stderr=True),
-                 epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, limit=limit)
+    train_digits(
+        out,
+        data_dir or default_data_dir(),
+        arch,
+        resume,
+        device,
+        threads,
+        Console(stderr=True),
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        limit=limit,
+    )
 
 
 @app.command()
 def faces(
-    dataset: Path = typer.Argument(..., help="Folder of person folders: DATASET/NAME/*.jpg, one folder per person (any Unicode name)."),
-    out: Path = typer.Option(Path("models"), "--out", help="Folder for faces.yml (LBPH) and faces.json (names, settings)."),
-    max_per_person: int = typer.Option(40, "--max-per-person", min=1,
-                                       help="Keep at most this many of each person's most distinct crops "
-                                            "(LBPH's predict time grows with the gallery)."),
-    threshold: Optional[float] = typer.Option(None, "--threshold", min=0.0,
-                                              help="Unknown beyond this LBPH distance (default: calibrated from the data)."),
-    yunet: Optional[Path] = typer.Option(None, "--yunet", help="Detect with this YuNet .onnx (default: the one "
-                                         "'edgecam models fetch yunet' stored, if any)."),
+    dataset: Path = typer.Argument(
+        ..., help="Folder of person folders: DATASET/NAME/*.jpg, one folder per person (any Unicode name)."
+    ),
+    out: Path = typer.Option(
+        Path("models"), "--out", help="Folder for faces.yml (LBPH) and faces.json (names, settings)."
+    ),
+    max_per_person: int = typer.Option(
+        40,
+        "--max-per-person",
+        min=1,
+        help="Keep at most this many of each person's most distinct crops "
+        "(LBPH's predict time grows with the gallery).",
+    ),
+    threshold: float | None = typer.Option(
+        None, "--threshold", min=0.0, help="Unknown beyond this LBPH distance (default: calibrated from the data)."
+    ),
+    yunet: Path | None = typer.Option(
+        None,
+        "--yunet",
+        help="Detect with this YuNet .onnx (default: the one 'edgecam models fetch yunet' stored, if any).",
+    ),
     haar: bool = typer.Option(False, "--haar", help="Detect with OpenCV's Haar cascade even if YuNet was fetched."),
 ) -> None:
     """Learn who is who from photos, and calibrate when a face is a stranger ("unknown").
@@ -66,9 +101,17 @@ def faces(
 
     Example: `edgecam train faces photos/ --out models`
     """
-    from edgecam.train.faces.training import LbphParams
     from edgecam.train.faces.job import train_faces
     from edgecam.train.faces.options import crop_settings, detector_settings
+    from edgecam.train.faces.training import LbphParams
 
-    train_faces(dataset, out, detector_settings(yunet, haar), crop_settings(), LbphParams(), max_per_person, threshold,
-                Console(stderr=True))
+    train_faces(
+        dataset,
+        out,
+        detector_settings(yunet, haar),
+        crop_settings(),
+        LbphParams(),
+        max_per_person,
+        threshold,
+        Console(stderr=True),
+    )

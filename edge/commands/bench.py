@@ -8,7 +8,6 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Optional
 
 import cv2
 import typer
@@ -17,21 +16,34 @@ from rich.table import Table
 
 
 def bench(
-    source: Optional[str] = typer.Option(None, "--source", help="What to measure on; default: a generated 640x480 "
-                                         "clip (textured desk, a card of MNIST digits in an ROI, faces walking past "
-                                         "when --faces-dataset is given), whose truth is known."),
+    source: str | None = typer.Option(
+        None,
+        "--source",
+        help="What to measure on; default: a generated 640x480 "
+        "clip (textured desk, a card of MNIST digits in an ROI, faces walking past "
+        "when --faces-dataset is given), whose truth is known.",
+    ),
     frames: int = typer.Option(300, "--frames", min=10, help="Frames to process (a file is looped)."),
     threads: int = typer.Option(1, "--threads", min=1, help="OpenCV / ONNX Runtime / PyTorch threads; 1 = a Pi core."),
-    roi: Optional[str] = typer.Option(None, "--roi", help="x,y,w,h of the digits (the generated clip knows its own)."),
-    faces: Optional[Path] = typer.Option(None, "--faces", help="Face model folder."),
-    digits: Optional[Path] = typer.Option(None, "--digits", help="Digit model (.onnx)."),
-    faces_dataset: Optional[Path] = typer.Option(None, "--faces-dataset", help="People for the generated clip."),
-    baseline: bool = typer.Option(False, "--baseline", help="Also run the tutorial-style loop on the same frames "
-                                  "(needs the 'train' extra and the digit checkpoint) and print the ratio."),
-    checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="digits.pt for the baseline "
-                                              "(default: beside --digits)."),
-    viewers: int = typer.Option(0, "--viewers", min=0, help="Also run with the web stream on and this many "
-                                "MJPEG viewers reading it, and report what streaming costs."),
+    roi: str | None = typer.Option(None, "--roi", help="x,y,w,h of the digits (the generated clip knows its own)."),
+    faces: Path | None = typer.Option(None, "--faces", help="Face model folder."),
+    digits: Path | None = typer.Option(None, "--digits", help="Digit model (.onnx)."),
+    faces_dataset: Path | None = typer.Option(None, "--faces-dataset", help="People for the generated clip."),
+    baseline: bool = typer.Option(
+        False,
+        "--baseline",
+        help="Also run the tutorial-style loop on the same frames "
+        "(needs the 'train' extra and the digit checkpoint) and print the ratio.",
+    ),
+    checkpoint: Path | None = typer.Option(
+        None, "--checkpoint", help="digits.pt for the baseline (default: beside --digits)."
+    ),
+    viewers: int = typer.Option(
+        0,
+        "--viewers",
+        min=0,
+        help="Also run with the web stream on and this many MJPEG viewers reading it, and report what streaming costs.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Run the real loop without display and report FPS, per-stage p50/p95/max ms, peak RSS of
@@ -71,8 +83,9 @@ def bench(
             require("torch", "train", "The baseline loop")
             from edgecam.train.demo.baseline import TutorialLoop
 
-            loop = TutorialLoop(faces, checkpoint or (Path(digits).with_suffix(".pt") if digits else None), roi_box,
-                                threads)
+            loop = TutorialLoop(
+                faces, checkpoint or (Path(digits).with_suffix(".pt") if digits else None), roi_box, threads
+            )
             with console.status("Running the tutorial-style loop..."):
                 base = measuring.measure(loop.process, decoded)
             report["baseline"] = {k: v for k, v in base.items() if k != "events"}
@@ -88,7 +101,7 @@ def bench(
     _print(report, console)
 
 
-def _generated_clip(path: Path, frames: int, faces_dataset: Optional[Path], console: Console):
+def _generated_clip(path: Path, frames: int, faces_dataset: Path | None, console: Console):
     from edgecam.edge.scenes.clip import make_clip, people_photos
     from edgecam.train.digits.mnist import default_data_dir, ensure_mnist, load_mnist
 
@@ -100,8 +113,20 @@ def _generated_clip(path: Path, frames: int, faces_dataset: Optional[Path], cons
 
 def _run_rss(source: str, faces, digits, roi, threads: int, frames: int) -> float:
     """Peak resident memory of a real `edgecam run` on the same source, in megabytes."""
-    command = [sys.executable, "-m", "edgecam", "run", "--source", source, "--headless", "--loop",
-               "--max-frames", str(frames), "--threads", str(threads)]
+    command = [
+        sys.executable,
+        "-m",
+        "edgecam",
+        "run",
+        "--source",
+        source,
+        "--headless",
+        "--loop",
+        "--max-frames",
+        str(frames),
+        "--threads",
+        str(threads),
+    ]
     if faces:
         command += ["--faces", str(faces)]
     if digits:
@@ -135,9 +160,13 @@ def _print(report: dict, console: Console) -> None:
         console.print(f"accuracy: {report['accuracy']}")
     if "streamed" in report:
         streamed = report["streamed"]
-        console.print(f"with the stream on and {streamed['viewers']} viewer(s): {streamed['fps']:.1f} FPS, "
-                      f"{streamed['jpegs']} JPEGs for {streamed['frames']} frames "
-                      f"(p50 {streamed['jpeg_ms']['p50_ms']:.2f} ms each), viewers got {streamed['frames_received']}")
+        console.print(
+            f"with the stream on and {streamed['viewers']} viewer(s): {streamed['fps']:.1f} FPS, "
+            f"{streamed['jpegs']} JPEGs for {streamed['frames']} frames "
+            f"(p50 {streamed['jpeg_ms']['p50_ms']:.2f} ms each), viewers got {streamed['frames_received']}"
+        )
     if "baseline" in report:
-        console.print(f"tutorial-style loop {report['baseline']['fps']:.1f} FPS "
-                      f"({report['baseline'].get('accuracy', '')}): [bold]{report['speedup']:.1f}x[/]")
+        console.print(
+            f"tutorial-style loop {report['baseline']['fps']:.1f} FPS "
+            f"({report['baseline'].get('accuracy', '')}): [bold]{report['speedup']:.1f}x[/]"
+        )

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 from rich.console import Console
 
-app = typer.Typer(help="Optional models, fetched once from their publisher and checked by SHA-256.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Optional models, fetched once from their publisher and checked by SHA-256.", no_args_is_help=True
+)
 
 
 @app.command("fetch")
 def fetch(
     name: str = typer.Argument("yunet", help="Which model: 'yunet' (OpenCV Zoo's face detector, 233 kB)."),
-    url: Optional[str] = typer.Option(None, "--url", help="Download from this address instead (a mirror); "
-                                      "the file must still match the published SHA-256."),
+    url: str | None = typer.Option(
+        None,
+        "--url",
+        help="Download from this address instead (a mirror); the file must still match the published SHA-256.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print {name, path, sha256, size} as JSON."),
 ) -> None:
     """Download a model into your data folder (~/.local/share/edgecam/models), verified by SHA-256.

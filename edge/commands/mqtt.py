@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -14,9 +13,13 @@ app = typer.Typer(help="The device's MQTT presence (Home Assistant discovery).",
 
 @app.command()
 def forget(
-    config_file: Optional[Path] = typer.Option(None, "--config", help="TOML config file; flags given here override it."),
-    mqtt: Optional[str] = typer.Option(None, "--mqtt", metavar="URL", help="The broker: mqtt://host:1883/prefix "
-                                       "(mqtts:// for TLS). Password from $EDGECAM_MQTT_PASSWORD."),
+    config_file: Path | None = typer.Option(None, "--config", help="TOML config file; flags given here override it."),
+    mqtt: str | None = typer.Option(
+        None,
+        "--mqtt",
+        metavar="URL",
+        help="The broker: mqtt://host:1883/prefix (mqtts:// for TLS). Password from $EDGECAM_MQTT_PASSWORD.",
+    ),
 ) -> None:
     """Remove the entities '[mqtt] discovery = true' announced (empty retained config messages), and the
     retained values they showed; Home Assistant then drops the device.
@@ -36,13 +39,16 @@ def forget(
     device = settings.device or socket.gethostname()
     topics = list(ha_discovery.payloads(settings.discovery_prefix, settings.prefix, device))
     topics += list(ha_discovery.value_topics(settings.prefix, device).values())
-    client = client_module.Client(client_module.CallbackAPIVersion.VERSION2,
-                                  client_id=f"{settings.client_id or socket.gethostname()}-forget")
+    client = client_module.Client(
+        client_module.CallbackAPIVersion.VERSION2, client_id=f"{settings.client_id or socket.gethostname()}-forget"
+    )
     secure(client, settings)
     try:
         client.connect(settings.broker, settings.port, keepalive=15)
     except OSError as error:
-        raise Unavailable(f"Cannot reach the broker {settings.broker}:{settings.port}: {error.strerror or error}.") from None
+        raise Unavailable(
+            f"Cannot reach the broker {settings.broker}:{settings.port}: {error.strerror or error}."
+        ) from None
     client.loop_start()
     try:
         sent = [client.publish(topic, b"", qos=1, retain=True) for topic in topics]
@@ -51,6 +57,8 @@ def forget(
     finally:
         client.disconnect()
         client.loop_stop()
-    Console(stderr=True).print(f"Forgot {device}: {len(topics)} retained topics cleared on "
-                               f"{settings.broker}:{settings.port} under {settings.discovery_prefix}/ and "
-                               f"{settings.prefix}/{device}/.")
+    Console(stderr=True).print(
+        f"Forgot {device}: {len(topics)} retained topics cleared on "
+        f"{settings.broker}:{settings.port} under {settings.discovery_prefix}/ and "
+        f"{settings.prefix}/{device}/."
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -15,8 +14,10 @@ from edgecam.edge.sources.capture import read_image
 def recognize(
     images: list[Path] = typer.Argument(..., help="Image files to look at."),
     faces: Path = typer.Option(Path("models"), "--faces", help="Folder with faces.yml and faces.json."),
-    threshold: Optional[float] = typer.Option(None, "--threshold", help="Override the model's unknown distance."),
-    yunet: Optional[Path] = typer.Option(None, "--yunet", help="Detect with this YuNet .onnx instead of the model's detector."),
+    threshold: float | None = typer.Option(None, "--threshold", help="Override the model's unknown distance."),
+    yunet: Path | None = typer.Option(
+        None, "--yunet", help="Detect with this YuNet .onnx instead of the model's detector."
+    ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per image per line."),
 ) -> None:
     """Detect and name faces in images; a face beyond the threshold is "unknown".
@@ -31,7 +32,11 @@ def recognize(
         frame = read_image(path)
         found = recognizer(frame)
         if as_json:
-            print(json.dumps({"image": str(path), "faces": [f.to_dict() for f in found]}, ensure_ascii=False), flush=True)
+            print(
+                json.dumps({"image": str(path), "faces": [f.to_dict() for f in found]}, ensure_ascii=False), flush=True
+            )
         else:
-            names = ", ".join(f"{f.name} ({f.confidence:.0%}, distance {f.distance:.1f}) at {list(f.box)}" for f in found)
+            names = ", ".join(
+                f"{f.name} ({f.confidence:.0%}, distance {f.distance:.1f}) at {list(f.box)}" for f in found
+            )
             console.print(f"{path}: {names or 'no face'}", highlight=False)

@@ -34,8 +34,9 @@ class DigitModel:
         if not self.path.is_file():
             raise MissingInput(f"No digit model at {self.path}; make one with 'edgecam export onnx'.")
         try:
-            self.session = ort.InferenceSession(str(self.path), session_options(threads),
-                                                providers=["CPUExecutionProvider"])
+            self.session = ort.InferenceSession(
+                str(self.path), session_options(threads), providers=["CPUExecutionProvider"]
+            )
         except Exception as error:  # onnxruntime raises its own exception types for bad files
             raise DataError(f"{self.path} is not a loadable ONNX model ({_first_line(error)}).") from error
         self.metadata = dict(self.session.get_modelmeta().custom_metadata_map)
@@ -48,14 +49,18 @@ class DigitModel:
     def _check_interface(self) -> None:
         missing = [key for key in REQUIRED_METADATA if key not in self.metadata]
         if missing or self.metadata.get("edgecam_format") != FORMAT:
-            raise DataError(f"{self.path} is not an edgecam digit model (metadata {', '.join(missing) or 'edgecam_format'} "
-                            "missing); export it with 'edgecam export onnx'.")
+            raise DataError(
+                f"{self.path} is not an edgecam digit model (metadata {', '.join(missing) or 'edgecam_format'} "
+                "missing); export it with 'edgecam export onnx'."
+            )
         inputs, outputs = self.session.get_inputs(), self.session.get_outputs()
         shape_in = inputs[0].shape[1:] if len(inputs) == 1 else None
         shape_out = outputs[0].shape[1:] if len(outputs) == 1 else None
         if shape_in != [1, 28, 28] or shape_out != [10] or inputs[0].type != "tensor(float)":
-            raise DataError(f"{self.path} takes {[i.shape for i in inputs]} and gives {[o.shape for o in outputs]}; "
-                            "a digit model takes N x 1 x 28 x 28 floats and gives N x 10 scores.")
+            raise DataError(
+                f"{self.path} takes {[i.shape for i in inputs]} and gives {[o.shape for o in outputs]}; "
+                "a digit model takes N x 1 x 28 x 28 floats and gives N x 10 scores."
+            )
 
     def scores(self, batch: np.ndarray) -> np.ndarray:
         """Raw scores for a float32 batch already normalised, N x 1 x 28 x 28."""

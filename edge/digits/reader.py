@@ -24,8 +24,11 @@ class Digit:
     box: tuple[int, int, int, int]  # x, y, w, h inside the ROI
 
     def to_dict(self) -> dict:
-        return {"digit": int(self.digit), "probability": round(float(self.probability), 4),
-                "box": [int(v) for v in self.box]}
+        return {
+            "digit": int(self.digit),
+            "probability": round(float(self.probability), 4),
+            "box": [int(v) for v in self.box],
+        }
 
 
 @dataclass
@@ -59,8 +62,11 @@ class DigitReader:
             return Reading()
         crops = np.stack([mnist_crop(ink, box) for box in boxes])
         digits, probabilities = self.model.classify(crops)
-        found = [Digit(int(d), float(p), box) for d, p, box in zip(digits, probabilities, boxes)
-                 if p >= self.settings.min_probability]
+        found = [
+            Digit(int(d), float(p), box)
+            for d, p, box in zip(digits, probabilities, boxes, strict=False)
+            if p >= self.settings.min_probability
+        ]
         if not found:
             return Reading()
         text = "".join(str(self.model.labels[d.digit]) for d in found)
@@ -102,8 +108,8 @@ def digit_boxes(mask: np.ndarray, shape: tuple[int, ...], settings: ReaderSettin
             continue  # the ROI cut through something larger: a frame, a border
         boxes.append([int(x), int(y), int(w), int(h)])
     boxes = _join_overlapping_columns(sorted(boxes))
-    return [tuple(b) for b in boxes
-            if settings.min_height * height <= b[3] <= settings.max_height * height]
+    low, high = settings.min_height * height, settings.max_height * height
+    return [(b[0], b[1], b[2], b[3]) for b in boxes if low <= b[3] <= high]
 
 
 def _join_overlapping_columns(boxes: list[list[int]]) -> list[list[int]]:
@@ -126,15 +132,16 @@ def mnist_crop(ink: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     """MNIST's own normalisation: fit into 20x20 keeping the aspect ratio, then shift so the
     centre of mass sits at the centre of the 28x28 image."""
     x, y, w, h = box
-    patch = ink[y:y + h, x:x + w]
+    patch = ink[y : y + h, x : x + w]
     scale = 20.0 / max(w, h)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     small = cv2.resize(patch, size, interpolation=cv2.INTER_AREA)
     out = np.zeros((28, 28), np.uint8)
     top, left = (28 - size[1]) // 2, (28 - size[0]) // 2
-    out[top:top + size[1], left:left + size[0]] = small
+    out[top : top + size[1], left : left + size[0]] = small
     moments = cv2.moments(out, binaryImage=False)
     if moments["m00"] > 0:
-        shift = np.float32([[1, 0, 14 - moments["m10"] / moments["m00"]], [0, 1, 14 - moments["m01"] / moments["m00"]]])
-        out = cv2.warpAffine(out, shift, (28, 28), flags=cv2.INTER_LINEAR, borderValue=0)
+        cx, cy = moments["m10"] / moments["m00"], moments["m01"] / moments["m00"]
+        shift = np.array([[1, 0, 14 - cx], [0, 1, 14 - cy]], dtype=np.float32)
+        return np.asarray(cv2.warpAffine(out, shift, (28, 28), flags=cv2.INTER_LINEAR, borderValue=0))
     return out

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from edgecam.edge.digits.model import DigitModel
-from edgecam.edge.digits.reader import DigitReader, Reading, ReaderSettings
+from edgecam.edge.digits.reader import DigitReader, ReaderSettings, Reading
 from edgecam.edge.errors import ConfigError
 
 
@@ -50,8 +50,9 @@ class CardWarp:
         self.bounds = (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
-        return cv2.warpPerspective(frame, self.matrix, self.size, flags=cv2.INTER_LINEAR,
-                                   borderMode=cv2.BORDER_REPLICATE)
+        return cv2.warpPerspective(
+            frame, self.matrix, self.size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
 
 
 class DigitStage:
@@ -59,8 +60,15 @@ class DigitStage:
 
     CHANGE_LEVEL = 3.0  # mean grey-level change of the 32x16 thumbnail that counts as new content
 
-    def __init__(self, model_path: str, roi: list[int], threads: int, min_probability: float, stable_frames: int,
-                 corners: list[int] | None = None):
+    def __init__(
+        self,
+        model_path: str,
+        roi: list[int],
+        threads: int,
+        min_probability: float,
+        stable_frames: int,
+        corners: list[int] | None = None,
+    ):
         self.reader = DigitReader(DigitModel(model_path, threads), ReaderSettings(min_probability=min_probability))
         self.warp = CardWarp(corners) if corners else None
         self.roi = self.warp.bounds if self.warp else (tuple(roi) if roi else None)
@@ -77,21 +85,24 @@ class DigitStage:
             return 0, 0, width, height
         x, y, w, h = self.roi
         if not self._checked and (x + w > width or y + h > height):
-            raise ConfigError(f"The ROI {x},{y},{w},{h} reaches outside the {width}x{height} frame; "
-                              "set digits.roi (or --roi) inside it.")
+            raise ConfigError(
+                f"The ROI {x},{y},{w},{h} reaches outside the {width}x{height} frame; "
+                "set digits.roi (or --roi) inside it."
+            )
         self._checked = True
-        return self.roi
+        return x, y, w, h
 
     def __call__(self, frame: np.ndarray) -> Reading:
         x, y, w, h = self.region(frame)
-        roi = self.warp(frame) if self.warp else frame[y:y + h, x:x + w]
+        roi = self.warp(frame) if self.warp else frame[y : y + h, x : x + w]
         thumb = cv2.resize(roi, (32, 16), interpolation=cv2.INTER_AREA).astype(np.float32)
-        settled = self._last is not None and self._last.text == self._raw_text
-        if settled and float(np.abs(thumb - self._thumb).mean()) < self.CHANGE_LEVEL:
-            return self._last  # nothing new in the ROI and the vote agrees with it: the reading stands
+        last, before = self._last, self._thumb
+        settled = last is not None and last.text == self._raw_text
+        if last is not None and before is not None and settled and np.abs(thumb - before).mean() < self.CHANGE_LEVEL:
+            return last  # nothing new in the ROI and the vote agrees with it: the reading stands
         self._thumb = thumb
         self.reads += 1
         raw = self.reader.read(roi)
         self._raw_text = raw.text
-        self._last = self.stabilize(raw)
-        return self._last
+        self._last = reading = self.stabilize(raw)
+        return reading

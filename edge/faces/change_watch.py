@@ -31,8 +31,9 @@ CELLS = (40, 30)  # thumbnail width, height
 
 
 class ChangeWatch:
-    def __init__(self, level: float = 0.3, elsewhere: float = 0.01, doubtful: float = 0.2, replaced: float = 0.4,
-                 ignore=None):
+    def __init__(
+        self, level: float = 0.3, elsewhere: float = 0.01, doubtful: float = 0.2, replaced: float = 0.4, ignore=None
+    ):
         # ``ignore``: a box (frame pixels) whose changes are never news: the digit card's ROI, whose
         # text changes all the time (on the bench clip 21 of every 300 frames looked there for faces).
         self.ignore = ignore

@@ -49,8 +49,16 @@ PROBE_VARIANTS = 4
 # named faces 100-150 px tall 95.6 % against 94.8 %, never fewer on any seed, all known faces 96.9 %
 # against 96.3 %, with strangers "unknown" 95.3 % against 95.8 %. The loop keeps four: twelve cost
 # three times the predict time, and six already took the bench under 12x.
-STILL_SHIFTS = ((0.04, 0.0, 1.0, True), (-0.04, 0.0, 1.0, True), (0.0, 0.03, 1.0, False), (0.0, -0.03, 1.0, False),
-                (0.0, 0.0, 0.96, False), (0.0, 0.0, 1.04, False), (0.02, 0.0, 1.0, False), (-0.02, 0.0, 1.0, False))
+STILL_SHIFTS = (
+    (0.04, 0.0, 1.0, True),
+    (-0.04, 0.0, 1.0, True),
+    (0.0, 0.03, 1.0, False),
+    (0.0, -0.03, 1.0, False),
+    (0.0, 0.0, 0.96, False),
+    (0.0, 0.0, 1.04, False),
+    (0.02, 0.0, 1.0, False),
+    (-0.02, 0.0, 1.0, False),
+)
 STILL_PROBES = PROBE_VARIANTS + len(STILL_SHIFTS)
 
 
@@ -70,7 +78,7 @@ class FaceCropper:
     def probes(self, grey: np.ndarray, detection: Detection, still: bool = False) -> list[np.ndarray]:
         """The crops one face is recognised through: PROBE_VARIANTS of them, STILL_PROBES for a still.
         The still's set begins with the loop's, so one calibration serves both."""
-        crops = self.variants(grey, detection, JITTERS[:PROBE_VARIANTS - 2])  # not the two jitters it would drop
+        crops = self.variants(grey, detection, JITTERS[: PROBE_VARIANTS - 2])  # not the two jitters it would drop
         if still:
             for dx, dy, scale, mirrored in STILL_SHIFTS:
                 crop = self.shifted(grey, detection, dx, dy, scale)
@@ -101,11 +109,13 @@ class FaceCropper:
 
 
 def _level_eyes(grey: np.ndarray, detection: Detection) -> np.ndarray:
+    assert detection.eyes is not None  # only called for a detection with landmarks
     (rx, ry), (lx, ly) = detection.eyes
     angle = math.degrees(math.atan2(ly - ry, lx - rx))
     if abs(angle) < 2:  # not worth a warp
         return grey
     x, y, w, h = detection.box
     rotation = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), angle, 1.0)
-    return cv2.warpAffine(grey, rotation, (grey.shape[1], grey.shape[0]), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(
+        grey, rotation, (grey.shape[1], grey.shape[0]), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )

@@ -26,7 +26,7 @@ RIVALS = 5
 def gallery_distances(lbph, crop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(labels, distances) from ``crop`` to every crop ``lbph`` was trained on, in training order:
     what its predict compares before it keeps the nearest."""
-    collector = cv2.face.StandardCollector_create()
+    collector = cv2.face.StandardCollector_create()  # type: ignore[attr-defined]  # cv2.face (contrib) is absent from OpenCV's stubs
     lbph.predict_collect(crop, collector)
     results = np.asarray(collector.getResults(False), dtype=np.float64).reshape(-1, 2)
     return results[:, 0].astype(np.int64), results[:, 1]

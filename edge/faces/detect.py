@@ -7,6 +7,7 @@ scaled back to the frame's coordinates.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,9 @@ import cv2
 import numpy as np
 
 from edgecam.edge.errors import DataError, MissingInput
+
+# The cascades OpenCV's wheel ships.
+HAAR_FOLDER: str = cv2.data.haarcascades  # type: ignore[attr-defined]  # cv2.data: absent from OpenCV's stubs
 
 
 @dataclass
@@ -66,9 +70,11 @@ class HaarDetector:
 
     def __init__(self, settings: DetectorSettings):
         self.settings = settings
-        self.cascade = cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / settings.cascade))
+        self.cascade = cv2.CascadeClassifier(str(Path(HAAR_FOLDER) / settings.cascade))
         if self.cascade.empty():
-            raise DataError(f"OpenCV's {settings.cascade} could not be loaded; reinstall opencv-contrib-python-headless.")
+            raise DataError(
+                f"OpenCV's {settings.cascade} could not be loaded; reinstall opencv-contrib-python-headless."
+            )
 
     def __call__(self, grey: np.ndarray) -> list[Detection]:
         """The precise search: boxes framed as at training time."""
@@ -82,19 +88,33 @@ class HaarDetector:
         s = self.settings
         return self._search(grey, width, s.track_scale_factor, s.track_min_face, neighbors=s.track_min_neighbors)
 
-    def _search(self, grey: np.ndarray, width: int, scale_factor: float, min_size: int | None = None,
-                max_size: int | None = None, neighbors: int | None = None) -> list[Detection]:
+    def _search(
+        self,
+        grey: np.ndarray,
+        width: int,
+        scale_factor: float,
+        min_size: int | None = None,
+        max_size: int | None = None,
+        neighbors: int | None = None,
+    ) -> list[Detection]:
         small, scale = _shrink(grey, width)
         if self.settings.equalize:
             small = cv2.equalizeHist(small)
         low = min_size or self.settings.min_face
-        found, hits = self.cascade.detectMultiScale2(small, scaleFactor=scale_factor,
-                                                     minNeighbors=neighbors or self.settings.min_neighbors,
-                                                     minSize=(low, low),
-                                                     maxSize=(max_size, max_size) if max_size else None)
+        found, hits = self.cascade.detectMultiScale2(
+            small,
+            scaleFactor=scale_factor,
+            minNeighbors=neighbors or self.settings.min_neighbors,
+            minSize=(low, low),
+            maxSize=(max_size, max_size) if max_size else (0, 0),  # (0, 0): no limit
+        )
         # A box's score is how many of the cascade's windows agreed on it: its confidence.
-        return drop_overlapping([Detection(_scale_box(box, scale), float(count))
-                                 for box, count in zip(np.reshape(found, (-1, 4)), np.ravel(hits))])
+        return drop_overlapping(
+            [
+                Detection(_scale_box(box, scale), float(count))
+                for box, count in zip(np.reshape(found, (-1, 4)), np.ravel(hits), strict=False)
+            ]
+        )
 
     def coarse_in(self, grey: np.ndarray, area) -> tuple[list[Detection], tuple[int, int, int, int]]:
         """The fast search in ``area`` widened by half its size, at most 64 px (a face only partly
@@ -120,8 +140,13 @@ class HaarDetector:
         # Only a face it misses there gets the window past the edge (someone stepping in).
         for x0, y0, x1, y1 in (inside, wanted) if inside != wanted else (inside,):
             region = window(grey, x0, y0, x1, y1)
-            found = self._search(region, round(region.shape[1] * frame_scale), self.settings.scale_factor,
-                                 max(self.settings.min_face, int(size * 0.6)), int(size * 1.6) + 1)
+            found = self._search(
+                region,
+                round(region.shape[1] * frame_scale),
+                self.settings.scale_factor,
+                max(self.settings.min_face, int(size * 0.6)),
+                int(size * 1.6) + 1,
+            )
             if found:
                 fx, fy, fw, fh = found[0].box  # the surest (drop_overlapping's order)
                 return Detection((x0 + fx, y0 + fy, fw, fh))
@@ -134,16 +159,18 @@ class YuNetDetector:
 
     def __init__(self, settings: DetectorSettings):
         if not settings.yunet_model or not Path(settings.yunet_model).is_file():
-            raise MissingInput(f"No YuNet model at {settings.yunet_model}; fetch it with 'edgecam models fetch yunet' "
-                               "or give the path of your copy.")
+            raise MissingInput(
+                f"No YuNet model at {settings.yunet_model}; fetch it with 'edgecam models fetch yunet' "
+                "or give the path of your copy."
+            )
         self.settings = settings
-        try:  # OpenCV's DNN engine warns about targets on every load: noise for our users
+        # OpenCV's DNN engine warns about targets on every load: noise for our users.
+        with contextlib.suppress(AttributeError):  # builds without cv2.utils.logging
             cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-        except AttributeError:
-            pass
         try:
-            self.net = cv2.FaceDetectorYN.create(str(settings.yunet_model), "", (320, 240),
-                                                 settings.score_threshold, 0.3, 50)
+            self.net = cv2.FaceDetectorYN.create(
+                str(settings.yunet_model), "", (320, 240), settings.score_threshold, 0.3, 50
+            )
         except cv2.error as error:
             raise DataError(f"{settings.yunet_model} is not a YuNet model OpenCV can load.") from error
         self.size = (320, 240)
@@ -183,8 +210,9 @@ def drop_overlapping(detections: list[Detection], limit: float = 0.25) -> list[D
     kept: list[Detection] = []
     for detection in sorted(detections, key=lambda d: (d.score, d.box[2] * d.box[3]), reverse=True):
         _, _, w, h = detection.box
-        if not any(overlap_area(detection.box, other.box) > limit * min(w * h, other.box[2] * other.box[3])
-                   for other in kept):
+        if not any(
+            overlap_area(detection.box, other.box) > limit * min(w * h, other.box[2] * other.box[3]) for other in kept
+        ):
             kept.append(detection)
     return kept
 

@@ -60,8 +60,10 @@ def fetch(model: PublishedModel, url: str | None = None, target: Path | None = N
     data = _download(url, model)
     digest = hashlib.sha256(data).hexdigest()
     if len(data) != model.size or digest != model.sha256:
-        raise DataError(f"The file from {url} is not the published {model.file} ({len(data):,} bytes, SHA-256 "
-                        f"{digest[:16]}..., expected {model.size:,} bytes, {model.sha256[:16]}...); nothing was kept.")
+        raise DataError(
+            f"The file from {url} is not the published {model.file} ({len(data):,} bytes, SHA-256 "
+            f"{digest[:16]}..., expected {model.size:,} bytes, {model.sha256[:16]}...); nothing was kept."
+        )
     atomic.write_bytes(target, data, 0o644)
     return target
 
@@ -76,9 +78,13 @@ def _download(url: str, model: PublishedModel) -> bytes:
                 return response.read(model.size + 1)  # a longer answer is wrong anyway: do not read it all
         except urllib.error.HTTPError as error:
             if error.code < 500:  # 404 and friends do not get better by asking again
-                raise Unavailable(f"{url} answered {error.code} {error.reason}; {model.file} was not fetched.") from error
+                raise Unavailable(
+                    f"{url} answered {error.code} {error.reason}; {model.file} was not fetched."
+                ) from error
             last = f"{error.code} {error.reason}"
         except (urllib.error.URLError, OSError) as error:
-            last = getattr(error, "reason", None) or error
-    raise Unavailable(f"Could not download {model.file} from {url} after {ATTEMPTS} attempts ({last}); "
-                      f"check the network, or copy the file to {models_dir()} yourself.")
+            last = str(getattr(error, "reason", None) or error)
+    raise Unavailable(
+        f"Could not download {model.file} from {url} after {ATTEMPTS} attempts ({last}); "
+        f"check the network, or copy the file to {models_dir()} yourself."
+    )

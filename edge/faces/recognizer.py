@@ -37,32 +37,41 @@ class Face:
     track: int = 0  # the tracker's id for this person across frames; 0 for a single image
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "confidence": round(self.confidence, 3), "distance": round(self.distance, 2),
-                "box": [int(v) for v in self.box]}
+        return {
+            "name": self.name,
+            "confidence": round(self.confidence, 3),
+            "distance": round(self.distance, 2),
+            "box": [int(v) for v in self.box],
+        }
 
 
 def read_metadata(model_dir: Path) -> dict:
     model_dir = Path(model_dir)
     meta_path, model_path = model_dir / META_FILE, model_dir / MODEL_FILE
     if not model_path.is_file():
-        raise MissingInput(f"No face model at {model_path}; train one with 'edgecam train faces DATASET --out {model_dir}'.")
+        raise MissingInput(
+            f"No face model at {model_path}; train one with 'edgecam train faces DATASET --out {model_dir}'."
+        )
     if not meta_path.is_file():
-        raise MissingInput(f"{model_path} has no {META_FILE} beside it, so its names are unknown; "
-                           "retrain with 'edgecam train faces'.")
+        raise MissingInput(
+            f"{model_path} has no {META_FILE} beside it, so its names are unknown; retrain with 'edgecam train faces'."
+        )
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise DataError(f"{meta_path} is not valid JSON ({error}).") from error
     if meta.get("format") == "edgecam-faces/1":
-        raise DataError(f"{model_dir} was trained by an older edgecam that framed faces differently; retrain it "
-                        f"with 'edgecam train faces DATASET --out {model_dir}'.")
+        raise DataError(
+            f"{model_dir} was trained by an older edgecam that framed faces differently; retrain it "
+            f"with 'edgecam train faces DATASET --out {model_dir}'."
+        )
     if meta.get("format") != FORMAT:
         raise DataError(f"{meta_path} is not an edgecam faces file (format {meta.get('format')!r}).")
     return meta
 
 
 def load_lbph(model_path: Path):
-    recognizer = cv2.face.LBPHFaceRecognizer_create()
+    recognizer = cv2.face.LBPHFaceRecognizer_create()  # type: ignore[attr-defined]  # cv2.face (contrib) is absent from OpenCV's stubs
     try:
         recognizer.read(str(model_path))
     except cv2.error as error:
@@ -75,8 +84,9 @@ def load_lbph(model_path: Path):
 class FaceRecognizer:
     """``recognizer(grey_or_bgr_frame)`` -> the faces in it, each named or "unknown"."""
 
-    def __init__(self, model_dir: str | Path, threshold: float | None = None, yunet_model: str | None = None,
-                 still: bool = False):
+    def __init__(
+        self, model_dir: str | Path, threshold: float | None = None, yunet_model: str | None = None, still: bool = False
+    ):
         """``still``: recognise each face through the still's probes (FaceCropper.probes), for
         photographs; the loop keeps the faster four. A model trained before stills had their own
         calibration recognises them as the loop does."""
@@ -88,10 +98,11 @@ class FaceRecognizer:
         # The calibrated rule compares the nearest person with the runners-up (faces.decision);
         # a distance the user chose, or a model from before that rule, uses the raw distance.
         chosen_by_user = threshold is not None or calibrated.get("calibrated_distance") is not None
-        self.relative = None if chosen_by_user else calibrated.get("relative")
-        self.still = bool(still and self.relative and self.relative.get("still"))
-        if self.still:
-            self.relative = self.relative["still"]
+        relative = None if chosen_by_user else calibrated.get("relative")
+        self.still = bool(still and relative and relative.get("still"))
+        if self.still and relative:
+            relative = relative["still"]
+        self.relative = relative
         self.threshold = float(threshold if threshold is not None else calibrated["distance"])
         if self.relative:
             self.limit, self.spread = float(self.relative["value"]), float(self.relative["spread"]) or 0.01
@@ -127,7 +138,9 @@ class FaceRecognizer:
         for detection in detections:
             # A detector's box lands a little differently on every frame; the nearest of a few shifted
             # and mirrored crops matches its own person best (FaceCropper.probes).
-            crops = self.crop.probes(grey, detection, self.still) if self.probe_variants else [self.crop(grey, detection)]
+            crops = (
+                self.crop.probes(grey, detection, self.still) if self.probe_variants else [self.crop(grey, detection)]
+            )
             name, confidence, distance = self.identify(*crops)
             faces.append(Face(name, confidence, distance, detection.box))
         return faces

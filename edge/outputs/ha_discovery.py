@@ -37,22 +37,46 @@ def config_messages(discovery_prefix: str, prefix: str, device: str) -> dict[str
         "availability_topic": f"{base}/available",
         "payload_available": "online",
         "payload_not_available": "offline",
-        "device": {"identifiers": [f"edgecam_{node}"], "name": f"edgecam {device}", "manufacturer": "edgecam",
-                   "model": "edgecam camera", "sw_version": __version__},
+        "device": {
+            "identifiers": [f"edgecam_{node}"],
+            "name": f"edgecam {device}",
+            "manufacturer": "edgecam",
+            "model": "edgecam camera",
+            "sw_version": __version__,
+        },
     }
     entities = {
-        ("sensor", "last_person"): {"name": "Last person seen", "state_topic": values["last_person"],
-                                    "icon": "mdi:account-eye"},
+        ("sensor", "last_person"): {
+            "name": "Last person seen",
+            "state_topic": values["last_person"],
+            "icon": "mdi:account-eye",
+        },
         ("sensor", "digits"): {"name": "Card text", "state_topic": values["digits"], "icon": "mdi:numeric"},
-        ("binary_sensor", "in_view"): {"name": "Someone in view", "state_topic": values["in_view"],
-                                       "payload_on": "ON", "payload_off": "OFF", "device_class": "occupancy"},
-        ("sensor", "fps"): {"name": "Frames per second", "state_topic": f"{base}/state",
-                            "value_template": "{{ value_json.fps }}", "unit_of_measurement": "fps",
-                            "state_class": "measurement", "icon": "mdi:speedometer"},
+        ("binary_sensor", "in_view"): {
+            "name": "Someone in view",
+            "state_topic": values["in_view"],
+            "payload_on": "ON",
+            "payload_off": "OFF",
+            "device_class": "occupancy",
+        },
+        ("sensor", "fps"): {
+            "name": "Frames per second",
+            "state_topic": f"{base}/state",
+            "value_template": "{{ value_json.fps }}",
+            "unit_of_measurement": "fps",
+            "state_class": "measurement",
+            "icon": "mdi:speedometer",
+        },
     }
-    return {f"{discovery_prefix}/{component}/{node}/{object_id}/config":
-            {**entity, **shared, "unique_id": f"edgecam_{node}_{object_id}", "object_id": f"edgecam_{node}_{object_id}"}
-            for (component, object_id), entity in entities.items()}
+    return {
+        f"{discovery_prefix}/{component}/{node}/{object_id}/config": {
+            **entity,
+            **shared,
+            "unique_id": f"edgecam_{node}_{object_id}",
+            "object_id": f"edgecam_{node}_{object_id}",
+        }
+        for (component, object_id), entity in entities.items()
+    }
 
 
 def payloads(discovery_prefix: str, prefix: str, device: str) -> dict[str, str]:
@@ -74,10 +98,11 @@ class SensorValues:
         if kind == "digits_changed":
             out["digits"] = change.get("text", "")
         before = bool(self.visits)
+        track = int(change.get("track", 0))
         if kind == "face_appeared":
-            self.visits.add(change.get("track"))
+            self.visits.add(track)
         elif kind == "face_left":
-            self.visits.discard(change.get("track"))
+            self.visits.discard(track)
         if kind in ("face_appeared", "face_left") and bool(self.visits) != before:
             out["in_view"] = "ON" if self.visits else "OFF"
         return out

@@ -52,8 +52,9 @@ class MqttLink:
         self._told_outage = False
         self._last_info = None
         # Home Assistant discovery: the entities' configs, and the retained values they read.
-        self.discovery = ha_discovery.payloads(settings.discovery_prefix, settings.prefix, self.device) \
-            if settings.discovery else {}
+        self.discovery = (
+            ha_discovery.payloads(settings.discovery_prefix, settings.prefix, self.device) if settings.discovery else {}
+        )
         self._sensors = ha_discovery.SensorValues()
         self._value_topics = ha_discovery.value_topics(settings.prefix, self.device)
         self._values: dict[str, str] = {}  # topic -> newest value not yet handed to paho
@@ -111,8 +112,9 @@ class MqttLink:
         self.client.disconnect()
         self.client.loop_stop()
         if self.dropped:
-            self.log(f"MQTT: {self.dropped} events were dropped while the broker was away "
-                     f"(queue of {self.settings.queue}).")
+            self.log(
+                f"MQTT: {self.dropped} events were dropped while the broker was away (queue of {self.settings.queue})."
+            )
         if self._queue:
             self.log(f"MQTT: {len(self._queue)} queued events were never delivered: the broker was away at the end.")
 
@@ -158,8 +160,10 @@ class MqttLink:
         next_state = time.monotonic() + self.settings.state_every
         while True:
             with self._condition:
-                self._condition.wait_for(lambda: self._stopping or (self.connected and (self._queue or self._values)),
-                                         timeout=max(0.0, next_state - time.monotonic()))
+                self._condition.wait_for(
+                    lambda: self._stopping or (self.connected and (self._queue or self._values)),
+                    timeout=max(0.0, next_state - time.monotonic()),
+                )
                 values, self._values = (self._values, {}) if self.connected else ({}, self._values)
                 if self._stopping and (not self.connected or not self._queue) and not values:
                     return
@@ -184,16 +188,22 @@ class MqttLink:
     def _publish_state(self, **overrides) -> None:
         with self._condition:
             queued, dropped = len(self._queue), self.dropped
-        state = {"device": self.device, **self.telemetry.state(), "mqtt_queued": queued, "mqtt_dropped": dropped,
-                 **overrides}
+        state = {
+            "device": self.device,
+            **self.telemetry.state(),
+            "mqtt_queued": queued,
+            "mqtt_dropped": dropped,
+            **overrides,
+        }
         self.client.publish(self.topics["state"], json.dumps(state), qos=1, retain=True)
 
     # --- /metrics -----------------------------------------------------------------------------
     def collect(self):
         yield GaugeMetricFamily("edgecam_mqtt_connected", "1 while the broker is connected", value=int(self.connected))
         yield GaugeMetricFamily("edgecam_mqtt_queued", "Events waiting for the broker", value=len(self._queue))
-        yield CounterMetricFamily("edgecam_mqtt_dropped", "Events dropped because the queue was full",
-                                  value=self.dropped)
+        yield CounterMetricFamily(
+            "edgecam_mqtt_dropped", "Events dropped because the queue was full", value=self.dropped
+        )
         yield CounterMetricFamily("edgecam_mqtt_acknowledged", "Messages the broker acknowledged", value=self.sent)
 
 

@@ -39,7 +39,7 @@ class RecordSink:
     def write(self, frame: np.ndarray, event: dict) -> None:
         if self.writer is None:
             height, width = frame.shape[:2]
-            self.writer = cv2.VideoWriter(str(self.tmp), cv2.VideoWriter_fourcc(*"mp4v"), self.fps, (width, height))
+            self.writer = cv2.VideoWriter(str(self.tmp), cv2.VideoWriter.fourcc(*"mp4v"), self.fps, (width, height))
             if not self.writer.isOpened():
                 raise EdgecamError(f"Cannot write a video at {self.path}.", 73)
         self.writer.write(frame)
@@ -60,9 +60,9 @@ class EventsSink:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.handle = open(self.path, "a", encoding="utf-8")
+        self.handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - open for the sink's life, closed by close()
 
-    def write(self, frame: np.ndarray, event: dict) -> None:
+    def write(self, frame: np.ndarray | None, event: dict) -> None:
         self.handle.write(json.dumps(event, ensure_ascii=False) + "\n")
         self.handle.flush()
 
@@ -102,8 +102,11 @@ class DisplaySink:
 
             return TkWindow(self.TITLE)
         except ImportError as error:
-            raise EdgecamError("Cannot open a window: this OpenCV has no GUI and Python has no Tk "
-                               "(on Debian: sudo apt install python3-tk); use --headless.", 69) from error
+            raise EdgecamError(
+                "Cannot open a window: this OpenCV has no GUI and Python has no Tk "
+                "(on Debian: sudo apt install python3-tk); use --headless.",
+                69,
+            ) from error
         except Exception as error:  # tkinter.TclError: no display
             raise EdgecamError("Cannot open a window (no display?); use --headless, or set DISPLAY.", 69) from error
 

@@ -75,7 +75,7 @@ class SnapshotSink:
             face = None
             if "box" in change:
                 x, y, w, h = (int(v) for v in change["box"])
-                face = frame[max(0, y):max(0, y + h), max(0, x):max(0, x + w)].copy()
+                face = frame[max(0, y) : max(0, y + h), max(0, x) : max(0, x + w)].copy()
             try:
                 self._queue.put_nowait((change, frame.copy(), face))
             except queue.Full:
@@ -103,9 +103,11 @@ class SnapshotSink:
     def collect(self):
         """For /metrics (prometheus_client's custom collector protocol)."""
         yield CounterMetricFamily("edgecam_snapshots_written", "Snapshots written", value=self.written)
-        yield CounterMetricFamily("edgecam_snapshots_dropped",
-                                  "Snapshots dropped: the writer's queue was full, the disk low or failing",
-                                  value=self.dropped)
+        yield CounterMetricFamily(
+            "edgecam_snapshots_dropped",
+            "Snapshots dropped: the writer's queue was full, the disk low or failing",
+            value=self.dropped,
+        )
 
     # --- the writer thread ---
     def _work(self) -> None:
@@ -122,8 +124,11 @@ class SnapshotSink:
             return
         moment = change.get("time", time.time())
         self._sequence += 1
-        stem = time.strftime("%Y%m%d-%H%M%S", time.localtime(moment)) + f"-{int(moment * 1000) % 1000:03d}" \
+        stem = (
+            time.strftime("%Y%m%d-%H%M%S", time.localtime(moment))
+            + f"-{int(moment * 1000) % 1000:03d}"
             + f"-{change['event']}-{self._sequence}"
+        )
         files = [self._jpeg(f"{stem}.jpg", frame)]
         if face is not None and face.size:
             files.append(self._jpeg(f"{stem}-face.jpg", face))
@@ -156,8 +161,12 @@ class SnapshotSink:
         enough = free_mb >= self.settings.min_free_mb
         if enough == self.paused_for_space:  # the state changed: say so once
             self.paused_for_space = not enough
-            self.log(f"Snapshots paused: {free_mb:.0f} MB free in {self.folder}, below the "
-                     f"{self.settings.min_free_mb} MB kept free." if not enough else "Snapshots resumed: disk space is back.")
+            self.log(
+                f"Snapshots paused: {free_mb:.0f} MB free in {self.folder}, below the "
+                f"{self.settings.min_free_mb} MB kept free."
+                if not enough
+                else "Snapshots resumed: disk space is back."
+            )
         return enough
 
     # --- the index and the files agree, and stay within bounds ---
@@ -170,13 +179,20 @@ class SnapshotSink:
                     entry = json.loads(line)
                 except json.JSONDecodeError:
                     continue  # a line cut short by a crash
-                if isinstance(entry, dict) and entry.get("files") and all(
-                        (self.folder / f).is_file() for f in entry["files"]):
+                if (
+                    isinstance(entry, dict)
+                    and entry.get("files")
+                    and all((self.folder / f).is_file() for f in entry["files"])
+                ):
                     entries.append(entry)
         known = {f for entry in entries for f in entry["files"]}
         for path in self.folder.iterdir():
-            if path.name != INDEX and path.is_file() and path.name not in known and (
-                    FILE_NAME.match(path.name) or path.name.startswith(".")):
+            if (
+                path.name != INDEX
+                and path.is_file()
+                and path.name not in known
+                and (FILE_NAME.match(path.name) or path.name.startswith("."))
+            ):
                 path.unlink(missing_ok=True)  # written but never indexed, or a temporary file
         self._rewrite_index(entries)
         return entries

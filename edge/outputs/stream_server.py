@@ -10,6 +10,8 @@ wait (see frame_hub).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hmac
 import ipaddress
 import json
@@ -39,8 +41,16 @@ class StreamServer:
 
     name = "stream"
 
-    def __init__(self, listen: str, hub: FrameHub, telemetry: Telemetry, token: str = "", max_viewers: int = 8,
-                 snapshots=None, history: int = 12):
+    def __init__(
+        self,
+        listen: str,
+        hub: FrameHub,
+        telemetry: Telemetry,
+        token: str = "",
+        max_viewers: int = 8,
+        snapshots=None,
+        history: int = 12,
+    ):
         host, port = parse_listen(listen)
         self.hub, self.telemetry, self.token, self.max_viewers = hub, telemetry, token, max_viewers
         self.snapshots, self.history = snapshots, history  # a SnapshotSink, or None
@@ -60,8 +70,9 @@ class StreamServer:
 
     def collect(self):
         yield GaugeMetricFamily("edgecam_stream_viewers", "Viewers of /stream.mjpg now", value=self.viewers)
-        yield CounterMetricFamily("edgecam_stream_jpegs_encoded", "Frames encoded to JPEG for viewers",
-                                  value=self.hub.encoded)
+        yield CounterMetricFamily(
+            "edgecam_stream_jpegs_encoded", "Frames encoded to JPEG for viewers", value=self.hub.encoded
+        )
 
     @property
     def url(self) -> str:
@@ -113,21 +124,30 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         url = urlsplit(self.path)
         if not self.stream.authorised(self.headers.get("Authorization", ""), parse_qs(url.query)):
-            self._send(401, "text/plain", b"A token is needed: Authorization: Bearer TOKEN, or ?token=TOKEN.\n",
-                       {"WWW-Authenticate": 'Bearer realm="edgecam"'})
+            self._send(
+                401,
+                "text/plain",
+                b"A token is needed: Authorization: Bearer TOKEN, or ?token=TOKEN.\n",
+                {"WWW-Authenticate": 'Bearer realm="edgecam"'},
+            )
             return
-        route = {"/": self._page, "/index.html": self._page, "/stream.mjpg": self._mjpeg,
-                 "/snapshot.jpg": self._snapshot, "/state.json": self._state, "/healthz": self._health,
-                 "/metrics": self._metrics, "/snapshots.json": self._history}.get(url.path)
+        route = {
+            "/": self._page,
+            "/index.html": self._page,
+            "/stream.mjpg": self._mjpeg,
+            "/snapshot.jpg": self._snapshot,
+            "/state.json": self._state,
+            "/healthz": self._health,
+            "/metrics": self._metrics,
+            "/snapshots.json": self._history,
+        }.get(url.path)
         if route is None and url.path.startswith("/snapshots/"):
-            route = lambda: self._snapshot_file(unquote(url.path[len("/snapshots/"):]))  # noqa: E731
+            route = functools.partial(self._snapshot_file, unquote(url.path[len("/snapshots/") :]))
         if route is None:
             self._send(404, "text/plain", b"Not here. Try /, /stream.mjpg, /snapshot.jpg, /healthz or /metrics.\n")
             return
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError, TimeoutError):  # the viewer went away
             route()
-        except (BrokenPipeError, ConnectionResetError, TimeoutError):
-            pass  # the viewer went away or stopped reading
 
     def _page(self):
         html = resources.files(__package__).joinpath("stream_page.html").read_text(encoding="utf-8")
@@ -185,8 +205,10 @@ class _Handler(BaseHTTPRequestHandler):
                 index, jpeg = self.stream.hub.next_jpeg(index, timeout=1.0)
                 if jpeg is None:
                     continue  # no new frame (camera lost?): keep the viewer and wait
-                head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n" \
-                       f"X-Frame-Index: {index}\r\n\r\n"
+                head = (
+                    f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n"
+                    f"X-Frame-Index: {index}\r\n\r\n"
+                )
                 self.wfile.write(head.encode() + jpeg + b"\r\n")
                 self.wfile.flush()
         finally:

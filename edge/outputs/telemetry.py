@@ -36,21 +36,26 @@ class Telemetry:
         Gauge("edgecam_build_info", "edgecam version", ["version"], registry=r).labels(__version__).set(1)
         self.frames = Counter("edgecam_frames_processed", "Frames run through the whole pipeline", registry=r)
         self.fps_gauge = Gauge("edgecam_fps", "Frames per second over the last 30 frames", registry=r)
-        self.stage_latency = Histogram("edgecam_stage_latency_seconds", "Time one frame spent in each stage",
-                                       ["stage"], buckets=LATENCY_BUCKETS, registry=r)
-        self.frame_latency = Histogram("edgecam_frame_latency_seconds", "Time one frame spent in all stages",
-                                       buckets=LATENCY_BUCKETS, registry=r)
-        self.faces_seen = Counter("edgecam_faces_seen", "Faces that came into view or changed name, by name",
-                                  ["name"], registry=r)
+        self.stage_latency = Histogram(
+            "edgecam_stage_latency_seconds",
+            "Time one frame spent in each stage",
+            ["stage"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.frame_latency = Histogram(
+            "edgecam_frame_latency_seconds", "Time one frame spent in all stages", buckets=LATENCY_BUCKETS, registry=r
+        )
+        self.faces_seen = Counter(
+            "edgecam_faces_seen", "Faces that came into view or changed name, by name", ["name"], registry=r
+        )
         self.faces_in_view = Gauge("edgecam_faces_in_view", "Faces in the current frame", registry=r)
-        self.digits_read = Counter("edgecam_digits_read", "New digit readings in the ROI (after the vote)",
-                                   registry=r)
-        self.reconnects = Counter("edgecam_camera_reconnects", "Times the camera was lost and came back",
-                                  registry=r)
-        self.camera_up = Gauge("edgecam_camera_up", "1 while the camera delivers frames, 0 while it is lost",
-                               registry=r)
-        self.last_frame_time = Gauge("edgecam_last_frame_timestamp_seconds", "Unix time of the last frame",
-                                     registry=r)
+        self.digits_read = Counter("edgecam_digits_read", "New digit readings in the ROI (after the vote)", registry=r)
+        self.reconnects = Counter("edgecam_camera_reconnects", "Times the camera was lost and came back", registry=r)
+        self.camera_up = Gauge(
+            "edgecam_camera_up", "1 while the camera delivers frames, 0 while it is lost", registry=r
+        )
+        self.last_frame_time = Gauge("edgecam_last_frame_timestamp_seconds", "Unix time of the last frame", registry=r)
         self.camera_up.set(1)  # the loop is built after the source opened
         self.fps = 0.0
         self.frame_count = 0

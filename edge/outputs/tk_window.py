@@ -6,6 +6,7 @@ Raspberry Pi OS Lite image; on a desktop, Python's own Tk shows the frames inste
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import numpy as np
@@ -36,7 +37,7 @@ class TkWindow:
         ppm = b"P6 %d %d 255\n" % (width, height) + np.ascontiguousarray(rgb).tobytes()
         image = self._tk.PhotoImage(data=ppm, format="PPM")
         self.label.configure(image=image)
-        self.label.image = image  # Tk keeps no reference of its own: without this the picture vanishes
+        self._image = image  # Tk keeps no reference of its own: without this the picture vanishes
 
     def key(self, wait_ms: int = 1) -> str | None:
         """Handle the window's events for about ``wait_ms`` (as cv2.waitKey does), then the key."""
@@ -50,7 +51,5 @@ class TkWindow:
         return self.keys.pop(0) if self.keys else None
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(self._tk.TclError):
             self.root.destroy()
-        except self._tk.TclError:
-            pass

@@ -20,8 +20,13 @@ class Card:
     boxes: list[tuple[int, int, int, int]]
 
 
-def make_card(images: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
-              size: tuple[int, int] = (320, 160), count: int | None = None) -> Card:
+def make_card(
+    images: np.ndarray,
+    labels: np.ndarray,
+    rng: np.random.Generator,
+    size: tuple[int, int] = (320, 160),
+    count: int | None = None,
+) -> Card:
     """A card of ``size`` (w, h) with ``count`` (default 1-4) random MNIST digits written on it."""
     width, height = size
     count = count or int(rng.integers(1, 5))
@@ -40,8 +45,8 @@ def make_card(images: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
         x = int(i * slot + rng.uniform(0.05, 0.95) * max(1, slot - w))
         y = int((height - digit_height) / 2 + rng.uniform(-0.12, 0.12) * height)
         y = min(max(y, 2), height - digit_height - 2)
-        region = ink_layer[y:y + digit_height, x:x + w]
-        np.maximum(region, resized[:, :region.shape[1]], out=region)
+        region = ink_layer[y : y + digit_height, x : x + w]
+        np.maximum(region, resized[:, : region.shape[1]], out=region)
         boxes.append((x, y, w, digit_height))
     ink_darkness = rng.uniform(0.55, 0.85)
     grey = paper * (1 - ink_darkness * np.clip(ink_layer, 0, 1))
@@ -58,7 +63,7 @@ def _tight(digit: np.ndarray) -> np.ndarray:
     rows, cols = np.flatnonzero(digit.max(1) > 30), np.flatnonzero(digit.max(0) > 30)
     if len(rows) == 0:
         return digit
-    return digit[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    return digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
 def _paper(width: int, height: int, rng: np.random.Generator) -> np.ndarray:

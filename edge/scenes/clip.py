@@ -37,8 +37,16 @@ def desk(rng: np.random.Generator) -> np.ndarray:
     return np.clip(wood * light, 0, 255).astype(np.uint8)
 
 
-def make_clip(path: str | os.PathLike, images: np.ndarray, labels: np.ndarray, seed: int = 0, frames: int = 150,
-              fps: float = 15.0, frames_per_card: int = 30, people: dict[str, list[np.ndarray]] | None = None) -> Clip:
+def make_clip(
+    path: str | os.PathLike,
+    images: np.ndarray,
+    labels: np.ndarray,
+    seed: int = 0,
+    frames: int = 150,
+    fps: float = 15.0,
+    frames_per_card: int = 30,
+    people: dict[str, list[np.ndarray]] | None = None,
+) -> Clip:
     """Write the clip to ``path`` (MP4, atomically) and return what is in it."""
     rng = np.random.default_rng(seed)
     background = desk(rng)
@@ -46,18 +54,20 @@ def make_clip(path: str | os.PathLike, images: np.ndarray, labels: np.ndarray, s
     cx, cy, cw, ch = CARD_RECT
     walkers = sorted(people.items()) if people else []
     with atomic.atomic_path(path) as tmp:
-        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, FRAME_SIZE)
+        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter.fourcc(*"mp4v"), fps, FRAME_SIZE)
         card = None
         for index in range(frames):
-            if index % frames_per_card == 0:
+            if card is None or index % frames_per_card == 0:
                 card = make_card(images, labels, rng, size=(cw, ch))
             frame = background.copy()
             dx, dy = rng.integers(-2, 3, 2)  # the card shakes a little in a hand
-            frame[cy + dy:cy + dy + ch, cx + dx:cx + dx + cw] = card.image
+            frame[cy + dy : cy + dy + ch, cx + dx : cx + dx + cw] = card.image
             clip.texts.append(card.text)
             clip.faces.append(_walk(frame, walkers, index, frames, rng) if walkers else None)
             frame = cv2.GaussianBlur(frame, (0, 0), 0.6)
-            frame = np.clip(frame.astype(np.int16) + rng.normal(0, 3, frame.shape).astype(np.int16), 0, 255).astype(np.uint8)
+            frame = np.clip(frame.astype(np.int16) + rng.normal(0, 3, frame.shape).astype(np.int16), 0, 255).astype(
+                np.uint8
+            )
             writer.write(frame)
         writer.release()
     return clip
@@ -73,7 +83,7 @@ def _walk(frame: np.ndarray, walkers, index: int, frames: int, rng) -> tuple[str
     progress = (index % share) / share
     x = int(20 + progress * (FRAME_SIZE[0] - w - 40))
     y = 20
-    frame[y:y + h, x:x + w] = face if face.ndim == 3 else cv2.cvtColor(face, cv2.COLOR_GRAY2BGR)
+    frame[y : y + h, x : x + w] = face if face.ndim == 3 else cv2.cvtColor(face, cv2.COLOR_GRAY2BGR)
     return name, (x, y, w, h)
 
 

@@ -11,6 +11,7 @@ import glob
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -31,6 +32,7 @@ class VideoFileSource:
         self.capture = cv2.VideoCapture(str(path))
         if not self.capture.isOpened():
             raise DataError(f"{path} is not a video OpenCV can read.")
+        assert self.capture is not None  # _start opened it
         self.fps = self.capture.get(cv2.CAP_PROP_FPS) or 30.0
         self.frame_count = int(self.capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
 
@@ -89,11 +91,14 @@ class LiveSource:
         self._condition = threading.Condition()
         self._frame, self._sequence, self._handed = None, 0, 0
         self._thread: threading.Thread | None = None
-        self.capture = None
+        self._stop = threading.Event()
+        self.capture: Any  # what open_capture returns (a cv2.VideoCapture or a stand-in); set by _start
         if not self._start(first_frame_timeout):
-            raise Unavailable(f"Cannot open {description}: no such camera or stream, it is busy, "
-                              f"or it sent no frame within {first_frame_timeout:.0f} s.")
-        self.fps = self.capture.get(cv2.CAP_PROP_FPS) or 30.0
+            raise Unavailable(
+                f"Cannot open {description}: no such camera or stream, it is busy, "
+                f"or it sent no frame within {first_frame_timeout:.0f} s."
+            )
+        self.fps = float(self.capture.get(cv2.CAP_PROP_FPS)) or 30.0
         if not 1 <= self.fps <= 240:
             self.fps = 30.0
 
@@ -107,8 +112,9 @@ class LiveSource:
         # Each reader thread has its own stop signal: one blocked on a stalled camera may outlive
         # the reconnect that replaced it, and must not take the new one's "keep going" for its own.
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._pump, args=(self.capture, self._stop), name="edgecam-capture",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._pump, args=(self.capture, self._stop), name="edgecam-capture", daemon=True
+        )
         self._thread.start()
         with self._condition:
             return self._condition.wait_for(lambda: self._sequence > self._handed, first_frame_timeout)
@@ -167,8 +173,9 @@ def open_source(spec: str, loop: bool = False, size: tuple[int, int] = (640, 480
     rpicam or picamera2 (the Pi camera, at ``size`` and ``fps``)."""
     spec = str(spec).strip()
     if spec.isdigit():
-        return LiveSource(lambda: cv2.VideoCapture(int(spec), cv2.CAP_V4L2 if _linux() else cv2.CAP_ANY),
-                          f"camera {spec}")
+        return LiveSource(
+            lambda: cv2.VideoCapture(int(spec), cv2.CAP_V4L2 if _linux() else cv2.CAP_ANY), f"camera {spec}"
+        )
     if spec.startswith("/dev/video"):
         if not Path(spec).exists():
             raise Unavailable(f"There is no camera at {spec}.")

@@ -19,9 +19,11 @@ def numpy_mismatch_sentence(error: BaseException) -> str:
 
     detail = str(error).splitlines()[0] if str(error) else type(error).__name__
     if numpy.__version__.split(".")[0] != "1":
-        return (f"picamera2 could not load ({detail}): Raspberry Pi OS builds it against NumPy 1.x, and this "
-                f"environment has NumPy {numpy.__version__}; use --source rpicam instead (no picamera2 needed), "
-                "or install edgecam with 'numpy<2' as the README's Pi section shows.")
+        return (
+            f"picamera2 could not load ({detail}): Raspberry Pi OS builds it against NumPy 1.x, and this "
+            f"environment has NumPy {numpy.__version__}; use --source rpicam instead (no picamera2 needed), "
+            "or install edgecam with 'numpy<2' as the README's Pi section shows."
+        )
     return f"picamera2 could not load ({detail}); use --source rpicam instead (no picamera2 needed)."
 
 
@@ -34,8 +36,10 @@ class PicameraSource:
         try:
             from picamera2 import Picamera2
         except ModuleNotFoundError as error:
-            raise Unavailable("picamera2 is not installed: use --source rpicam (it needs only rpicam-vid, which "
-                              "Raspberry Pi OS ships), or see the README's Pi section for picamera2.") from error
+            raise Unavailable(
+                "picamera2 is not installed: use --source rpicam (it needs only rpicam-vid, which "
+                "Raspberry Pi OS ships), or see the README's Pi section for picamera2."
+            ) from error
         except (ImportError, ValueError, AttributeError) as error:
             raise Unavailable(numpy_mismatch_sentence(error)) from error
         try:

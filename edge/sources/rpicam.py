@@ -27,8 +27,10 @@ def find_program() -> str:
         path = shutil.which(name)
         if path:
             return path
-    raise Unavailable("Neither rpicam-vid nor libcamera-vid is on PATH; on Raspberry Pi OS run "
-                      "'sudo apt install rpicam-apps' (Lite images: 'rpicam-apps-lite').")
+    raise Unavailable(
+        "Neither rpicam-vid nor libcamera-vid is on PATH; on Raspberry Pi OS run "
+        "'sudo apt install rpicam-apps' (Lite images: 'rpicam-apps-lite')."
+    )
 
 
 class RpicamCapture:
@@ -40,22 +42,40 @@ class RpicamCapture:
         self.width, self.height, self.fps = width, height, fps
         self.stride = -(-width // STRIDE_ALIGN) * STRIDE_ALIGN
         self.frame_bytes = self.stride * height * 3 // 2
-        command = [program or find_program(), "--timeout", "0", "--nopreview", "--codec", "yuv420",
-                   "--width", str(width), "--height", str(height), "--framerate", f"{fps:g}", "--output", "-"]
+        command = [
+            program or find_program(),
+            "--timeout",
+            "0",
+            "--nopreview",
+            "--codec",
+            "yuv420",
+            "--width",
+            str(width),
+            "--height",
+            str(height),
+            "--framerate",
+            f"{fps:g}",
+            "--output",
+            "-",
+        ]
         try:
-            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                            stdin=subprocess.DEVNULL, bufsize=0)
+            self.process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, bufsize=0
+            )
         except OSError as error:
             raise Unavailable(f"Could not start {command[0]} ({error}).") from error
         self.stderr_tail: list[str] = []
+        # Both pipes were asked for above, so Popen made them.
+        assert self.process.stdout is not None and self.process.stderr is not None
+        self.stdout, self.stderr = self.process.stdout, self.process.stderr
         # libcamera logs to stderr; drain it so a chatty camera cannot block the child, keep the end for errors.
         threading.Thread(target=self._drain_stderr, name="edgecam-rpicam-log", daemon=True).start()
 
     def _drain_stderr(self) -> None:
-        for line in iter(self.process.stderr.readline, b""):
-            self.stderr_tail = (self.stderr_tail + [line.decode(errors="replace").rstrip()])[-5:]
+        for line in iter(self.stderr.readline, b""):
+            self.stderr_tail = ([*self.stderr_tail, line.decode(errors="replace").rstrip()])[-5:]
 
-    def isOpened(self) -> bool:  # noqa: N802 - the cv2.VideoCapture interface LiveSource uses
+    def isOpened(self) -> bool:
         return self.process.poll() is None
 
     def get(self, prop: int) -> float:
@@ -67,9 +87,9 @@ class RpicamCapture:
             return False, None
         planes = np.frombuffer(data, np.uint8)
         h, w, s = self.height, self.width, self.stride
-        y = planes[:s * h].reshape(h, s)[:, :w]
-        u = planes[s * h:s * h * 5 // 4].reshape(h // 2, s // 2)[:, :w // 2]
-        v = planes[s * h * 5 // 4:].reshape(h // 2, s // 2)[:, :w // 2]
+        y = planes[: s * h].reshape(h, s)[:, :w]
+        u = planes[s * h : s * h * 5 // 4].reshape(h // 2, s // 2)[:, : w // 2]
+        v = planes[s * h * 5 // 4 :].reshape(h // 2, s // 2)[:, : w // 2]
         i420 = np.concatenate([y.reshape(-1), u.reshape(-1), v.reshape(-1)]).reshape(h * 3 // 2, w)
         return True, cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420)
 
@@ -77,7 +97,7 @@ class RpicamCapture:
         chunks, missing = [], count
         while missing:
             try:
-                chunk = self.process.stdout.read(missing)
+                chunk = self.stdout.read(missing)
             except (OSError, ValueError):  # closed by release() while this thread waited
                 return None
             if not chunk:  # the child exited (or was killed): a torn last frame is dropped
@@ -94,7 +114,7 @@ class RpicamCapture:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self.process.stdout.close()
+        self.stdout.close()
 
 
 def open_rpicam(width: int = 640, height: int = 480, fps: float = 30.0):

@@ -32,8 +32,8 @@ def load_intrinsics(path: str | Path) -> tuple[np.ndarray, np.ndarray, tuple[int
 class Undistorter:
     def __init__(self, path: str | Path):
         self.camera, self.dist, self.size = load_intrinsics(path)
-        self.maps = None
-        self.frame_size = None
+        self.maps: tuple[np.ndarray, np.ndarray] | None = None
+        self.frame_size: tuple[int, int] | None = None
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         size = (frame.shape[1], frame.shape[0])
@@ -42,6 +42,6 @@ class Undistorter:
             if size != self.size and self.size[0] > 0:  # same camera at another resolution: scale the intrinsics
                 camera[0] *= size[0] / self.size[0]
                 camera[1] *= size[1] / self.size[1]
-            self.maps = cv2.initUndistortRectifyMap(camera, self.dist, None, camera, size, cv2.CV_16SC2)
-            self.frame_size = size
-        return cv2.remap(frame, *self.maps, interpolation=cv2.INTER_LINEAR)
+            map1, map2 = cv2.initUndistortRectifyMap(camera, self.dist, None, camera, size, cv2.CV_16SC2)
+            self.maps, self.frame_size = (np.asarray(map1), np.asarray(map2)), size
+        return np.asarray(cv2.remap(frame, self.maps[0], self.maps[1], interpolation=cv2.INTER_LINEAR))

@@ -12,7 +12,8 @@ import cv2
 import numpy as np
 import torch
 
-from edgecam.edge.digits.reader import digit_boxes, ink_map, ink_mask, mnist_crop, ReaderSettings
+from edgecam.edge.digits.reader import ReaderSettings, digit_boxes, ink_map, ink_mask, mnist_crop
+from edgecam.edge.faces.detect import HAAR_FOLDER
 from edgecam.edge.faces.recognizer import MODEL_FILE, UNKNOWN, load_lbph, read_metadata
 from edgecam.train.digits import nets as digit_nets
 from edgecam.train.digits.training import load_checkpoint
@@ -21,8 +22,9 @@ from edgecam.train.digits.training import load_checkpoint
 class TutorialLoop:
     def __init__(self, faces_dir: Path | None, checkpoint: Path | None, roi: list[int] | None, threads: int = 1):
         torch.set_num_threads(threads)
-        self.cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
-        self.lbph = self.names = None
+        self.cascade = cv2.CascadeClassifier(str(Path(HAAR_FOLDER) / "haarcascade_frontalface_default.xml"))
+        self.lbph = None
+        self.names: dict[int, str] = {}
         if faces_dir:
             meta = read_metadata(faces_dir)
             self.lbph = load_lbph(Path(faces_dir) / MODEL_FILE)
@@ -39,17 +41,17 @@ class TutorialLoop:
     def process(self, frame: np.ndarray, index: int) -> dict:
         grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         faces = []
-        for (x, y, w, h) in self.cascade.detectMultiScale(grey, 1.2, 5):
+        for x, y, w, h in self.cascade.detectMultiScale(grey, 1.2, 5):
             name = UNKNOWN
             if self.lbph is not None:
-                label, distance = self.lbph.predict(cv2.resize(grey[y:y + h, x:x + w], (64, 64)))
+                label, distance = self.lbph.predict(cv2.resize(grey[y : y + h, x : x + w], (64, 64)))
                 name = self.names.get(label, UNKNOWN) if distance <= self.threshold else UNKNOWN
             faces.append({"name": name, "box": [int(x), int(y), int(w), int(h)]})
             cv2.rectangle(frame, (x, y), (x + w, y + h), (0, 255, 0), 2)
         event = {"frame": index, "faces": faces}
         if self.model is not None:
             x, y, w, h = self.roi or (0, 0, frame.shape[1], frame.shape[0])
-            roi = grey[y:y + h, x:x + w]
+            roi = grey[y : y + h, x : x + w]
             ink = ink_map(roi)
             text = ""
             for box in digit_boxes(ink_mask(ink), roi.shape, ReaderSettings()):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -21,12 +20,17 @@ DEMO_EPOCHS = 3  # about 2.5 minutes on 2 cores, ~99.2 % on MNIST: plenty for th
 
 def demo(
     out: Path = typer.Option(Path("runs/demo"), "--out", help="Where the clip, the annotated video and the events go."),
-    models: Path = typer.Option(Path("models"), "--models", help="Model folder: reused if it holds them, filled if not."),
-    faces_dataset: Optional[Path] = typer.Option(None, "--faces-dataset", help="A face dataset (DATASET/NAME/*.jpg): "
-                                                 "its people walk through the clip and are named."),
+    models: Path = typer.Option(
+        Path("models"), "--models", help="Model folder: reused if it holds them, filled if not."
+    ),
+    faces_dataset: Path | None = typer.Option(
+        None,
+        "--faces-dataset",
+        help="A face dataset (DATASET/NAME/*.jpg): its people walk through the clip and are named.",
+    ),
     frames: int = typer.Option(150, "--frames", min=10, help="Length of the generated clip."),
     threads: int = typer.Option(1, "--threads", min=1, help="Threads for the loop (1 = a Pi core)."),
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="MNIST folder (default ~/.cache/edgecam/mnist)."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help="MNIST folder (default ~/.cache/edgecam/mnist)."),
 ) -> None:
     """Train or reuse the models, generate a clip, run the live loop on it headless, print the FPS.
 
@@ -61,8 +65,10 @@ def demo(
 
     events = [json.loads(line) for line in (out / "demo_events.jsonl").read_text().splitlines() if '"frame"' in line]
     right = sum(e["digits"]["text"] == clip.texts[e["frame"]] for e in events)
-    console.print(f"Cards read right in {right}/{len(events)} frames; annotated video {out / 'demo_annotated.mp4'}, "
-                  f"events {out / 'demo_events.jsonl'}")
+    console.print(
+        f"Cards read right in {right}/{len(events)} frames; annotated video {out / 'demo_annotated.mp4'}, "
+        f"events {out / 'demo_events.jsonl'}"
+    )
     if faces_dataset:
         named = sum(any(f["name"] == clip.faces[e["frame"]][0] for f in e["faces"]) for e in events)
         console.print(f"The walking person named right in {named}/{len(events)} frames")
@@ -90,8 +96,8 @@ def _ensure_faces(models: Path, dataset: Path, console: Console) -> None:
     if (models / "faces.yml").is_file() and (models / "faces.json").is_file():
         console.print(f"Reusing {models / 'faces.yml'}")
         return
+    from edgecam.train.faces.job import train_faces
     from edgecam.train.faces.options import crop_settings, detector_settings
     from edgecam.train.faces.training import LbphParams
-    from edgecam.train.faces.job import train_faces
 
     train_faces(dataset, models, detector_settings(), crop_settings(), LbphParams(), 40, None, console)

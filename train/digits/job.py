@@ -14,15 +14,24 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from edgecam.edge import atomic
 from edgecam.edge.errors import EdgecamError
-from edgecam.train.digits import nets as digit_nets, plots as digit_plots
-from edgecam.train.digits.training import EpochReport, Recipe, Trainer, load_checkpoint, resolve_device
+from edgecam.train.digits import nets as digit_nets
+from edgecam.train.digits import plots as digit_plots
 from edgecam.train.digits.mnist import ensure_mnist, load_mnist
+from edgecam.train.digits.training import EpochReport, Recipe, Trainer, load_checkpoint, resolve_device
 
 CHECKPOINT, REPORT, CURVE, PREDICTIONS = "digits.pt", "digits.json", "digits_curve.png", "digits_predictions.png"
 
 
-def train_digits(out: Path, data_dir: Path, arch: str | None, resume: bool, device: str,
-                 threads: int | None, console: Console, **overrides) -> dict:
+def train_digits(
+    out: Path,
+    data_dir: Path,
+    arch: str | None,
+    resume: bool,
+    device: str,
+    threads: int | None,
+    console: Console,
+    **overrides,
+) -> dict:
     """Train (or resume) and write the checkpoint, report and plots into ``out``; return the report."""
     if threads:
         torch.set_num_threads(threads)
@@ -40,7 +49,10 @@ def train_digits(out: Path, data_dir: Path, arch: str | None, resume: bool, devi
         trainer.restore(state)
         if trainer.epoch >= recipe.epochs:
             raise EdgecamError(
-                f"{checkpoint_path} has already trained {trainer.epoch} epochs; pass --epochs above {trainer.epoch} to go on.", 2)
+                f"{checkpoint_path} has already trained {trainer.epoch} epochs; "
+                f"pass --epochs above {trainer.epoch} to go on.",
+                2,
+            )
         console.print(f"Resuming {recipe.arch} from epoch {trainer.epoch} of {recipe.epochs}")
 
     console.print(
@@ -53,11 +65,17 @@ def train_digits(out: Path, data_dir: Path, arch: str | None, resume: bool, devi
     test_loss, accuracy, predicted = trainer.evaluate()
     report = _report(trainer, test_loss, accuracy, device_, time.perf_counter() - started)
     atomic.write_text(Path(out) / REPORT, json.dumps(report, indent=2) + "\n")
-    digit_plots.save_curve(Path(out) / CURVE, trainer.history.train, trainer.history.test,
-                           f"{recipe.arch}: {accuracy:.2%} test accuracy after {trainer.epoch} epochs")
+    digit_plots.save_curve(
+        Path(out) / CURVE,
+        trainer.history.train,
+        trainer.history.test,
+        f"{recipe.arch}: {accuracy:.2%} test accuracy after {trainer.epoch} epochs",
+    )
     digit_plots.save_predictions(Path(out) / PREDICTIONS, data.test_images, data.test_labels, predicted)
-    console.print(f"[green]Test accuracy {accuracy:.2%}[/] (loss {test_loss:.4f}); wrote {checkpoint_path}, "
-                  f"{REPORT}, {CURVE} and {PREDICTIONS} in {out}")
+    console.print(
+        f"[green]Test accuracy {accuracy:.2%}[/] (loss {test_loss:.4f}); wrote {checkpoint_path}, "
+        f"{REPORT}, {CURVE} and {PREDICTIONS} in {out}"
+    )
     return report
 
 
@@ -72,16 +90,26 @@ def _resume_state(path: Path, arch: str | None, overrides: dict) -> dict:
 
 
 def _run_with_progress(trainer: Trainer, checkpoint_path: Path, console: Console) -> None:
-    columns = (TextColumn("epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("loss {task.fields[loss]:.4f}"), TimeElapsedColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("epoch {task.fields[epoch]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]:.4f}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as progress:
         task = None
 
         def on_batch(step: int, running_loss: float) -> None:
             nonlocal task
             if task is None:
-                task = progress.add_task("train", total=trainer.steps_per_epoch,
-                                         epoch=f"{trainer.epoch + 1}/{trainer.recipe.epochs}", loss=running_loss)
+                task = progress.add_task(
+                    "train",
+                    total=trainer.steps_per_epoch,
+                    epoch=f"{trainer.epoch + 1}/{trainer.recipe.epochs}",
+                    loss=running_loss,
+                )
             progress.update(task, completed=step, loss=running_loss)
 
         def on_epoch(report: EpochReport) -> None:
@@ -89,16 +117,20 @@ def _run_with_progress(trainer: Trainer, checkpoint_path: Path, console: Console
             if task is not None:
                 progress.remove_task(task)
                 task = None
-            console.print(f"epoch {report.epoch}/{report.epochs}  train loss {report.train_loss:.4f}  "
-                          f"test loss {report.test_loss:.4f}  accuracy {report.test_accuracy:.2%}  "
-                          f"({report.seconds:.0f} s)")
+            console.print(
+                f"epoch {report.epoch}/{report.epochs}  train loss {report.train_loss:.4f}  "
+                f"test loss {report.test_loss:.4f}  accuracy {report.test_accuracy:.2%}  "
+                f"({report.seconds:.0f} s)"
+            )
 
         try:
             trainer.run(on_batch=on_batch, on_epoch=on_epoch, checkpoint=checkpoint_path)
         except KeyboardInterrupt:
             progress.stop()
-            console.print(f"[yellow]Interrupted; {checkpoint_path} holds epoch {trainer.epoch}. "
-                          "Run again with --resume to go on.[/]")
+            console.print(
+                f"[yellow]Interrupted; {checkpoint_path} holds epoch {trainer.epoch}. "
+                "Run again with --resume to go on.[/]"
+            )
             raise
 
 
@@ -115,8 +147,10 @@ def _report(trainer: Trainer, test_loss: float, accuracy: float, device: torch.d
         "train_images": len(trainer.train_x),
         "recipe": asdict(trainer.recipe),
         "normalization": {"mean": [digit_nets.MNIST_MEAN], "std": [digit_nets.MNIST_STD]},
-        "per_epoch": [{"epoch": i + 1, "test_loss": loss, "test_accuracy": acc}
-                      for i, (_, loss, acc) in enumerate(trainer.history.test)],
+        "per_epoch": [
+            {"epoch": i + 1, "test_loss": loss, "test_accuracy": acc}
+            for i, (_, loss, acc) in enumerate(trainer.history.test)
+        ],
         "device": device.type,
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,

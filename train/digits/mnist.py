@@ -7,12 +7,13 @@ before use; a file that fails is reported, fetched again, and never used.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from rich.console import Console
@@ -91,8 +92,11 @@ def ensure_mnist(
         failures.append(f"{source.name}: {last_error}")
 
     raise Unavailable(
-        "Could not fetch MNIST (" + "; ".join(failures) + "); put the four files "
-        + ", ".join(RAW_MD5) + f" (or their .gz) into {raw_dir} and run again."
+        "Could not fetch MNIST ("
+        + "; ".join(failures)
+        + "); put the four files "
+        + ", ".join(RAW_MD5)
+        + f" (or their .gz) into {raw_dir} and run again."
     )
 
 
@@ -105,8 +109,10 @@ def load_mnist(raw_dir: Path) -> Mnist:
         except ValueError as error:
             raise DataError(f"{raw_dir / name} is not a valid IDX file: {error}.") from error
     return Mnist(
-        arrays["train-images-idx3-ubyte"], arrays["train-labels-idx1-ubyte"],
-        arrays["t10k-images-idx3-ubyte"], arrays["t10k-labels-idx1-ubyte"],
+        arrays["train-images-idx3-ubyte"],
+        arrays["train-labels-idx1-ubyte"],
+        arrays["t10k-images-idx3-ubyte"],
+        arrays["t10k-labels-idx1-ubyte"],
     )
 
 
@@ -129,7 +135,6 @@ def _unpack_gz_files(raw_dir: Path) -> None:
     for name in RAW_MD5:
         packed, plain = raw_dir / f"{name}.gz", raw_dir / name
         if packed.exists() and not plain.exists():
-            try:
+            # A broken .gz leaves the file missing; the fetch below replaces it.
+            with contextlib.suppress(OSError, EOFError):
                 plain.write_bytes(gzip.decompress(packed.read_bytes()))
-            except (OSError, EOFError):
-                pass  # a broken .gz leaves the file missing; the fetch below replaces it

@@ -24,6 +24,7 @@ def decode(data: bytes) -> np.ndarray:
     if len(data) < 8:
         raise ValueError("too short to be an IDX file")
     magic, count = struct.unpack(">II", data[:8])
+    shape: tuple[int, ...]
     if magic == LABELS_MAGIC:
         shape, offset = (count,), 8
     elif magic == IMAGES_MAGIC:

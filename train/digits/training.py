@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -48,11 +48,20 @@ class Recipe:
     schedule_epochs: int | None = None
 
     @classmethod
-    def for_arch(cls, arch: str, **overrides) -> "Recipe":
+    def for_arch(cls, arch: str, **overrides) -> Recipe:
         if arch == "seed":
             # The tutorial, exactly: SGD lr 0.01 momentum 0.5, batch 64/1000, 3 epochs, no augmentation.
-            base = cls(arch="seed", epochs=3, batch_size=64, lr=0.01, optimizer="sgd", weight_decay=0.0,
-                       schedule="constant", label_smoothing=0.0, augment=False)
+            base = cls(
+                arch="seed",
+                epochs=3,
+                batch_size=64,
+                lr=0.01,
+                optimizer="sgd",
+                weight_decay=0.0,
+                schedule="constant",
+                label_smoothing=0.0,
+                augment=False,
+            )
         elif arch == "edge":
             base = cls()
         else:
@@ -122,15 +131,18 @@ class Trainer:
         seen_before = self.epoch * len(self.train_x)
         running, total_loss = None, 0.0
         for step, start in enumerate(range(0, len(order), r.batch_size)):
-            index = order[start:start + r.batch_size]
+            index = order[start : start + r.batch_size]
             images = self.train_x[index]
             if r.augment:
                 images = augment(images, self.generator)
             images = _normalise(images).to(self.device)
             labels = self.train_y[index].to(self.device)
             self.optimizer.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(self.model(images), labels, label_smoothing=r.label_smoothing) \
-                if r.arch != "seed" else F.nll_loss(self.model(images), labels)
+            loss = (
+                F.cross_entropy(self.model(images), labels, label_smoothing=r.label_smoothing)
+                if r.arch != "seed"
+                else F.nll_loss(self.model(images), labels)
+            )
             loss.backward()
             self.optimizer.step()
             self.scheduler.step()
@@ -150,8 +162,8 @@ class Trainer:
         self.model.eval()
         loss, predictions = 0.0, []
         for start in range(0, len(self.test_x), self.recipe.test_batch_size):
-            images = _normalise(self.test_x[start:start + self.recipe.test_batch_size]).to(self.device)
-            labels = self.test_y[start:start + self.recipe.test_batch_size].to(self.device)
+            images = _normalise(self.test_x[start : start + self.recipe.test_batch_size]).to(self.device)
+            labels = self.test_y[start : start + self.recipe.test_batch_size].to(self.device)
             log_probs = F.log_softmax(self.model(images), dim=1)
             loss += F.nll_loss(log_probs, labels, reduction="sum").item()
             predictions.append(log_probs.argmax(1).cpu())
@@ -159,8 +171,12 @@ class Trainer:
         accuracy = float((predicted == self.test_y.numpy()).mean())
         return loss / len(self.test_x), accuracy, predicted
 
-    def run(self, on_batch=None, on_epoch: Callable[[EpochReport], bool | None] | None = None,
-            checkpoint: Path | None = None) -> EpochReport | None:
+    def run(
+        self,
+        on_batch=None,
+        on_epoch: Callable[[EpochReport], bool | None] | None = None,
+        checkpoint: Path | None = None,
+    ) -> EpochReport | None:
         """Train until ``recipe.epochs``; ``on_epoch`` returning False stops early (as Ctrl-C would)."""
         report = None
         while self.epoch < self.recipe.epochs:
@@ -169,8 +185,9 @@ class Trainer:
             test_loss, accuracy, _ = self.evaluate()
             self.history.seconds += time.perf_counter() - started
             self.history.test.append([self.epoch * len(self.train_x), test_loss, accuracy])
-            report = EpochReport(self.epoch, self.recipe.epochs, train_loss, test_loss, accuracy,
-                                 time.perf_counter() - started)
+            report = EpochReport(
+                self.epoch, self.recipe.epochs, train_loss, test_loss, accuracy, time.perf_counter() - started
+            )
             if checkpoint is not None:
                 self.save(checkpoint)
             if on_epoch and on_epoch(report) is False:

@@ -24,12 +24,12 @@ def chi_square_alt(rows: np.ndarray, others: np.ndarray) -> np.ndarray:
     out = np.empty((len(rows), len(others)))
     chunk = max(1, int(2e7 // max(1, others.size)))  # keeps the temporary arrays near 160 MB
     for start in range(0, len(rows), chunk):
-        a = rows[start:start + chunk, None, :]
+        a = rows[start : start + chunk, None, :]
         b = others[None, :, :]
         total = a + b
         diff = (a - b) ** 2
         with np.errstate(divide="ignore", invalid="ignore"):
-            out[start:start + chunk] = 2 * np.where(total > 0, diff / total, 0).sum(axis=2)
+            out[start : start + chunk] = 2 * np.where(total > 0, diff / total, 0).sum(axis=2)
     return out
 
 
@@ -54,8 +54,13 @@ def most_distinct(distances: np.ndarray, count: int) -> list[int]:
     return sorted(chosen)
 
 
-def genuine_and_impostor(distances: np.ndarray, query_labels: np.ndarray, query_sources: np.ndarray,
-                         gallery_labels: np.ndarray, gallery_sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def genuine_and_impostor(
+    distances: np.ndarray,
+    query_labels: np.ndarray,
+    query_sources: np.ndarray,
+    gallery_labels: np.ndarray,
+    gallery_sources: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """For each query crop (rows of ``distances``, gallery crops in columns): the distance to
     its own person's nearest crop from another image (as a known face would see it), and to
     the nearest crop of anyone else (as it would look if its person were a stranger).
@@ -79,19 +84,30 @@ def choose_threshold(genuine: np.ndarray, impostor: np.ndarray, reject_target: f
         "calibration_strangers_rejected": float((impostor > threshold).mean()),
         "genuine_percentiles": {p: float(np.percentile(genuine, p)) for p in (10, 50, 90)},
         "impostor_percentiles": {p: float(np.percentile(impostor, p)) for p in (10, 50, 90)},
-        "pairs": {"genuine": int(len(genuine)), "impostor": int(len(impostor))},
+        "pairs": {"genuine": len(genuine), "impostor": len(impostor)},
     }
 
 
-def relative_genuine_and_impostor(distances: np.ndarray, query_labels: np.ndarray, query_sources: np.ndarray,
-                                  gallery_labels: np.ndarray, gallery_sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def relative_genuine_and_impostor(
+    distances: np.ndarray,
+    query_labels: np.ndarray,
+    query_sources: np.ndarray,
+    gallery_labels: np.ndarray,
+    gallery_sources: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """As ``genuine_and_impostor``, for the score the recogniser decides on: the nearest person's
     distance over the runners-up's (edgecam.edge.faces.decision). A query as a stranger is scored against
     everyone but its own person."""
     people = np.unique(gallery_labels)
     same_image = query_sources[:, None] == gallery_sources[None, :]
-    minima = np.column_stack([np.where(same_image[:, gallery_labels == person], np.inf,
-                                       distances[:, gallery_labels == person]).min(axis=1) for person in people])
+    minima = np.column_stack(
+        [
+            np.where(same_image[:, gallery_labels == person], np.inf, distances[:, gallery_labels == person]).min(
+                axis=1
+            )
+            for person in people
+        ]
+    )
     own_column = query_labels[:, None] == people[None, :]
     own = np.where(own_column, minima, np.inf).min(axis=1)
     others = np.sort(np.where(own_column, np.inf, minima), axis=1)[:, :-1]  # own column sorted last, dropped

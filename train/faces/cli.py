@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -15,43 +14,58 @@ eval_app = typer.Typer(help="Measure models on your own data.", no_args_is_help=
 
 def enroll(
     name: str = typer.Argument(..., help="The person's name (any Unicode); becomes DATASET/NAME/."),
-    source: str = typer.Option(..., "--source", help="Camera index, /dev/videoN, a video file, a URL, an image folder, rpicam, or picamera2."),
+    source: str = typer.Option(
+        ..., "--source", help="Camera index, /dev/videoN, a video file, a URL, an image folder, rpicam, or picamera2."
+    ),
     dataset: Path = typer.Option(..., "--dataset", help="The face dataset to add the crops to."),
     count: int = typer.Option(20, "--count", min=1, help="How many distinct, sharp face images to keep."),
-    faces: Optional[Path] = typer.Option(None, "--faces", help="Also update this trained model in place (LBPH update)."),
-    yunet: Optional[Path] = typer.Option(None, "--yunet", help="Detect with this YuNet .onnx instead of Haar."),
+    faces: Path | None = typer.Option(None, "--faces", help="Also update this trained model in place (LBPH update)."),
+    yunet: Path | None = typer.Option(None, "--yunet", help="Detect with this YuNet .onnx instead of Haar."),
     haar: bool = typer.Option(False, "--haar", help="Detect with Haar even if YuNet was fetched."),
 ) -> None:
     """Capture a new person from a camera or video: only sharp, large, distinct frames are kept.
 
     Example: `edgecam enroll "Zoë" --source 0 --dataset photos --faces models`
     """
-    from edgecam.edge.faces.recognizer import read_metadata
     from edgecam.edge.faces.detect import DetectorSettings
+    from edgecam.edge.faces.recognizer import read_metadata
     from edgecam.edge.sources.capture import open_source
     from edgecam.train.faces.enroll import EnrollSettings, capture, update_model
     from edgecam.train.faces.options import detector_settings
 
     console = Console(stderr=True)
-    detector = DetectorSettings(**read_metadata(faces)["detector"]) if faces and not yunet else detector_settings(yunet, haar)
+    detector = (
+        DetectorSettings(**read_metadata(faces)["detector"]) if faces and not yunet else detector_settings(yunet, haar)
+    )
     stream = open_source(source)
     try:
         with Progress(TextColumn(f"enrolling {name}"), BarColumn(), MofNCompleteColumn(), console=console) as bar:
             task = bar.add_task("enroll", total=count)
-            result = capture(name, stream, dataset, EnrollSettings(count=count), detector,
-                             on_saved=lambda n: bar.update(task, completed=n))
+            result = capture(
+                name,
+                stream,
+                dataset,
+                EnrollSettings(count=count),
+                detector,
+                on_saved=lambda n: bar.update(task, completed=n),
+            )
     finally:
         stream.close()
     skipped = ", ".join(f"{n} {why}" for why, n in result.rejected.items() if n)
-    console.print(f"Kept {len(result.saved)} of {result.frames} frames in {Path(dataset) / name}"
-                  + (f" (skipped: {skipped})" if skipped else ""))
+    console.print(
+        f"Kept {len(result.saved)} of {result.frames} frames in {Path(dataset) / name}"
+        + (f" (skipped: {skipped})" if skipped else "")
+    )
     if len(result.saved) < count:
-        console.print(f"[yellow]Only {len(result.saved)} usable frames; move a little, face the light, and run again "
-                      "for more.[/]")
+        console.print(
+            f"[yellow]Only {len(result.saved)} usable frames; move a little, face the light, and run again for more.[/]"
+        )
     if faces and result.saved:
         meta = update_model(faces, name, result.saved)
-        console.print(f"[green]Updated {faces}[/]: {len(meta['names'])} people, unknown beyond "
-                      f"{meta['threshold']['distance']:.1f}")
+        console.print(
+            f"[green]Updated {faces}[/]: {len(meta['names'])} people, unknown beyond "
+            f"{meta['threshold']['distance']:.1f}"
+        )
 
 
 @eval_app.command("faces")
@@ -59,7 +73,7 @@ def eval_faces(
     dataset: Path = typer.Argument(..., help="Folder of person folders, as for 'edgecam train faces'."),
     holdout: int = typer.Option(3, "--holdout", min=1, help="People left out of each fold to play strangers."),
     max_per_person: int = typer.Option(40, "--max-per-person", min=1, help="Gallery cap per person, as in training."),
-    yunet: Optional[Path] = typer.Option(None, "--yunet", help="Detect with this YuNet .onnx instead of Haar."),
+    yunet: Path | None = typer.Option(None, "--yunet", help="Detect with this YuNet .onnx instead of Haar."),
     haar: bool = typer.Option(False, "--haar", help="Detect with Haar even if YuNet was fetched."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
@@ -69,9 +83,9 @@ def eval_faces(
     Example: `edgecam eval faces photos/ --holdout 3 --json`
     """
     from edgecam.train.faces.eval import evaluate, predict_time_by_gallery
+    from edgecam.train.faces.job import load_with_progress
     from edgecam.train.faces.options import crop_settings, detector_settings
     from edgecam.train.faces.training import LbphParams
-    from edgecam.train.faces.job import load_with_progress
 
     console = Console(stderr=True)
     loaded = load_with_progress(dataset, detector_settings(yunet, haar), crop_settings(), console)
@@ -85,6 +99,9 @@ def eval_faces(
     console.print(
         f"{report['people']} people, {report['folds']} folds of {report['holdout']} strangers: closed-set accuracy "
         f"{report['closed_set_accuracy']:.1%}; known named right {report['known_named_right']:.1%}, falsely rejected "
-        f"{report['known_falsely_rejected']:.1%}; strangers rejected {report['strangers_rejected']:.1%}")
+        f"{report['known_falsely_rejected']:.1%}; strangers rejected {report['strangers_rejected']:.1%}"
+    )
     for row in report["predict_time"]:
-        console.print(f"  gallery {row['gallery']:5d} ({row['per_person']} per person): {row['predict_ms']:.2f} ms per face")
+        console.print(
+            f"  gallery {row['gallery']:5d} ({row['per_person']} per person): {row['predict_ms']:.2f} ms per face"
+        )

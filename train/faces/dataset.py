@@ -15,7 +15,7 @@ import numpy as np
 from edgecam.edge.faces.crop import FaceCropper
 from edgecam.edge.faces.detect import Detection
 from edgecam.edge.faces.people import person_folders
-from edgecam.train.faces.camera import camera_query
+from edgecam.train.faces.camera import camera_probes, camera_query
 
 # An image no larger than this that holds no detectable face is taken to be a face crop already (like ORL).
 CROP_MAX_SIDE = 200
@@ -70,8 +70,7 @@ def load_crops(dataset: Path, detector, cropper: FaceCropper, on_image=None) -> 
             # blurred and noisy, and matches such a view more closely than the clean photo.
             views = [camera_query(grey, detection, detector, cropper, rng) for _ in range(CAMERA_VIEWS)]
             faces.crops.setdefault(person, []).append(cropper.variants(grey, detection) + views)
-            faces.queries.setdefault(person, []).append(
-                camera_query(grey, detection, detector, cropper, rng, variants=True))
+            faces.queries.setdefault(person, []).append(camera_probes(grey, detection, detector, cropper, rng))
             faces.sources.setdefault(person, []).append(str(path))
     return faces
 

@@ -20,8 +20,8 @@ from edgecam.edge.faces.crop import CropSettings, FaceCropper
 from edgecam.edge.faces.detect import DetectorSettings, make_detector
 from edgecam.edge.faces.recognizer import MODEL_FILE, load_lbph, read_metadata
 from edgecam.train.faces.dataset import find_face
-from edgecam.train.faces.training import recalibrate
 from edgecam.train.faces.job import PRIVATE, save
+from edgecam.train.faces.training import recalibrate
 
 
 @dataclass
@@ -41,15 +41,17 @@ class Enrolment:
     rejected: dict[str, int]
 
 
-def capture(name: str, source, dataset: Path, settings: EnrollSettings, detector: DetectorSettings,
-            on_saved=None) -> Enrolment:
+def capture(
+    name: str, source, dataset: Path, settings: EnrollSettings, detector: DetectorSettings, on_saved=None
+) -> Enrolment:
     folder = Path(dataset) / unicodedata.normalize("NFC", name)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     start = len(list(folder.glob("*.png")))
     detect = make_detector(detector)
     kept_thumbs: list[np.ndarray] = []
     rejected = {"no face": 0, "several faces": 0, "too small": 0, "blurred": 0, "too similar": 0}
-    saved, frames = [], 0
+    saved: list[Path] = []
+    frames = 0
     while len(saved) < settings.count and frames < settings.max_frames:
         frame = source.read()
         if frame is None:
@@ -62,12 +64,12 @@ def capture(name: str, source, dataset: Path, settings: EnrollSettings, detector
             rejected[reason] += 1
             continue
         x, y, w, h = detections[0].box
-        kept_thumbs.append(_thumb(grey[y:y + h, x:x + w]))
+        kept_thumbs.append(_thumb(grey[y : y + h, x : x + w]))
         m = settings.margin
         x0, y0 = max(0, round(x - m * w)), max(0, round(y - m * h))
         path = folder / f"{start + len(saved) + 1:04d}.png"
         # Through a private temporary file: a face photo is never readable by others, not even briefly.
-        png = cv2.imencode(".png", frame[y0:round(y + h + m * h), x0:round(x + w + m * w)])[1]
+        png = cv2.imencode(".png", frame[y0 : round(y + h + m * h), x0 : round(x + w + m * w)])[1]
         atomic.write_bytes(path, png.tobytes(), PRIVATE)
         saved.append(path)
         if on_saved:
@@ -83,7 +85,7 @@ def _reject_reason(grey, detections, kept_thumbs, settings: EnrollSettings) -> s
     x, y, w, h = detections[0].box
     if min(w, h) < settings.min_face:
         return "too small"
-    face = grey[max(0, y):y + h, max(0, x):x + w]
+    face = grey[max(0, y) : y + h, max(0, x) : x + w]
     if cv2.Laplacian(face, cv2.CV_64F).var() < settings.min_sharpness:
         return "blurred"
     thumb = _thumb(face)
@@ -119,9 +121,12 @@ def update_model(model_dir: Path, name: str, images: list[Path]) -> dict:
     meta["names"] = {str(k): v for k, v in sorted(names.items())}
     override = meta["threshold"].get("calibrated_distance") is not None
     relative = meta["threshold"].get("relative")
-    threshold = recalibrate(lbph, camera_factor=meta["threshold"].get("camera_factor", 1.0),
-                            relative_factor=relative.get("camera_factor", 1.0) if relative else None,
-                            still=relative.get("still") if relative else None)
+    threshold = recalibrate(
+        lbph,
+        camera_factor=meta["threshold"].get("camera_factor", 1.0),
+        relative_factor=relative.get("camera_factor", 1.0) if relative else None,
+        still=relative.get("still") if relative else None,
+    )
     if override:  # a user-chosen threshold stays; the calibration beside it is refreshed
         threshold["calibrated_distance"], threshold["distance"] = threshold["distance"], meta["threshold"]["distance"]
     meta["threshold"] = threshold

@@ -16,16 +16,28 @@ from edgecam.edge.faces.recognizer import UNKNOWN
 from edgecam.train.faces.training import LbphParams, fit
 
 
-def evaluate(crops: dict[str, list[list[np.ndarray]]], params: LbphParams, max_per_person: int, holdout: int,
-             probe_share: float = 0.2, folds: int = 5) -> dict:
+def evaluate(
+    crops: dict[str, list[list[np.ndarray]]],
+    params: LbphParams,
+    max_per_person: int,
+    holdout: int,
+    probe_share: float = 0.2,
+    folds: int = 5,
+) -> dict:
     names = sorted(crops)
     holdout = max(1, min(holdout, len(names) - 2))
     folds = max(1, min(folds, len(names) // holdout))
-    totals = {"known": 0, "named_right_closed": 0, "named_right_open": 0, "falsely_rejected": 0,
-              "strangers": 0, "strangers_rejected": 0}
+    totals = {
+        "known": 0,
+        "named_right_closed": 0,
+        "named_right_open": 0,
+        "falsely_rejected": 0,
+        "strangers": 0,
+        "strangers_rejected": 0,
+    }
     per_fold = []
     for fold in range(folds):
-        strangers = names[fold * holdout:(fold + 1) * holdout]
+        strangers = names[fold * holdout : (fold + 1) * holdout]
         gallery, probes = {}, []
         for name in names:
             if name in strangers:
@@ -70,13 +82,17 @@ def evaluate(crops: dict[str, list[list[np.ndarray]]], params: LbphParams, max_p
     }
 
 
-def predict_time_by_gallery(samples: dict[str, list[list[np.ndarray]]], params: LbphParams,
-                            sizes: tuple[int, ...] = (2, 5, 10, 20, 40, 80), probes: int = 50) -> list[dict]:
+def predict_time_by_gallery(
+    samples: dict[str, list[list[np.ndarray]]],
+    params: LbphParams,
+    sizes: tuple[int, ...] = (2, 5, 10, 20, 40, 80),
+    probes: int = 50,
+) -> list[dict]:
     """LBPH predict scans every stored histogram: milliseconds per face against gallery size."""
     crops = {name: [c for variants in items for c in variants] for name, items in samples.items()}
     names = sorted(crops)
     sample = [c for name in names for c in crops[name]][:probes]
-    rows = []
+    rows: list[dict] = []
     for size in sizes:
         gallery = {name: crops[name][:size] for name in names}
         if max(len(v) for v in gallery.values()) < size and rows:
@@ -88,6 +104,11 @@ def predict_time_by_gallery(samples: dict[str, list[list[np.ndarray]]], params: 
         started = time.perf_counter()
         for crop in sample:
             lbph.predict(crop)
-        rows.append({"per_person": size, "gallery": len(images),
-                     "predict_ms": round((time.perf_counter() - started) * 1000 / len(sample), 3)})
+        rows.append(
+            {
+                "per_person": size,
+                "gallery": len(images),
+                "predict_ms": round((time.perf_counter() - started) * 1000 / len(sample), 3),
+            }
+        )
     return rows

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import cv2
@@ -21,8 +21,16 @@ from edgecam.train.faces.training import FittedFaces, LbphParams, fit
 PRIVATE = 0o600  # face models identify people: readable by their owner only
 
 
-def train_faces(dataset: Path, out: Path, detector: DetectorSettings, crop: CropSettings, params: LbphParams,
-                max_per_person: int, threshold: float | None, console: Console) -> dict:
+def train_faces(
+    dataset: Path,
+    out: Path,
+    detector: DetectorSettings,
+    crop: CropSettings,
+    params: LbphParams,
+    max_per_person: int,
+    threshold: float | None,
+    console: Console,
+) -> dict:
     started = time.perf_counter()
     faces = load_with_progress(dataset, detector, crop, console)
     fitted = fit(faces.crops, params, max_per_person, queries=faces.queries)
@@ -30,22 +38,31 @@ def train_faces(dataset: Path, out: Path, detector: DetectorSettings, crop: Crop
     meta["seconds"] = round(time.perf_counter() - started, 2)
     save(out, fitted.lbph, meta)
     t = meta["threshold"]
-    console.print(f"[green]Trained {len(fitted.names)} people[/] from {sum(fitted.kept.values())} crops "
-                  f"(skipped {len(faces.skipped)}); {_rule(t)}. Wrote {out / MODEL_FILE}.")
+    console.print(
+        f"[green]Trained {len(fitted.names)} people[/] from {sum(fitted.kept.values())} crops "
+        f"(skipped {len(faces.skipped)}); {_rule(t)}. Wrote {out / MODEL_FILE}."
+    )
     return meta
 
 
 def load_with_progress(dataset: Path, detector: DetectorSettings, crop: CropSettings, console: Console) -> FaceSet:
     total = sum(len(images) for images in person_folders(dataset).values())
-    with Progress(TextColumn("finding faces"), BarColumn(), MofNCompleteColumn(), console=console,
-                  transient=True) as progress:
+    with Progress(
+        TextColumn("finding faces"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+    ) as progress:
         task = progress.add_task("faces", total=total)
-        return load_crops(dataset, make_detector(detector), FaceCropper(crop),
-                          on_image=lambda: progress.advance(task))
+        return load_crops(dataset, make_detector(detector), FaceCropper(crop), on_image=lambda: progress.advance(task))
 
 
-def metadata(fitted: FittedFaces, faces: FaceSet, detector: DetectorSettings, crop: CropSettings,
-             params: LbphParams, max_per_person: int, threshold: float | None) -> dict:
+def metadata(
+    fitted: FittedFaces,
+    faces: FaceSet,
+    detector: DetectorSettings,
+    crop: CropSettings,
+    params: LbphParams,
+    max_per_person: int,
+    threshold: float | None,
+) -> dict:
     calibrated = dict(fitted.threshold)
     if threshold is not None:
         calibrated["calibrated_distance"], calibrated["distance"] = calibrated["distance"], float(threshold)
@@ -61,7 +78,7 @@ def metadata(fitted: FittedFaces, faces: FaceSet, detector: DetectorSettings, cr
         "skipped": faces.skipped,
         "whole_image_crops": faces.whole_image_crops,
         "opencv": cv2.__version__,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 
@@ -80,6 +97,8 @@ def _rule(threshold: dict) -> str:
     relative = threshold["relative"]
     still = relative.get("still")
     stills = f"; {still['value']:.3f} for stills, seen through {still['probes']} crops" if still else ""
-    return (f"unknown when the nearest person is not clearly nearer than the next {relative['rivals']} "
-            f"(ratio above {relative['value']:.3f}; calibration: {relative['calibration_known_accepted']:.0%} "
-            f"known accepted, {relative['calibration_strangers_rejected']:.0%} strangers rejected{stills})")
+    return (
+        f"unknown when the nearest person is not clearly nearer than the next {relative['rivals']} "
+        f"(ratio above {relative['value']:.3f}; calibration: {relative['calibration_known_accepted']:.0%} "
+        f"known accepted, {relative['calibration_strangers_rejected']:.0%} strangers rejected{stills})"
+    )

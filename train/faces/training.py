@@ -25,7 +25,9 @@ class LbphParams:
     grid_y: int = 4
 
     def create(self):
-        return cv2.face.LBPHFaceRecognizer_create(self.radius, self.neighbors, self.grid_x, self.grid_y)
+        return cv2.face.LBPHFaceRecognizer_create(  # type: ignore[attr-defined]  # cv2.face: not in OpenCV's stubs
+            self.radius, self.neighbors, self.grid_x, self.grid_y
+        )
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -39,36 +41,49 @@ class FittedFaces:
     threshold: dict
 
 
-def fit(samples: dict[str, list[list[np.ndarray]]], params: LbphParams, max_per_person: int,
-        reject_target: float = 0.9, queries: dict[str, list[np.ndarray]] | None = None) -> FittedFaces:
+def fit(
+    samples: dict[str, list[list[np.ndarray]]],
+    params: LbphParams,
+    max_per_person: int,
+    reject_target: float = 0.9,
+    queries: dict[str, list[list[np.ndarray]]] | None = None,
+) -> FittedFaces:
     """``samples``: person -> one list of crop variants per image, the plain crop first.
     ``queries``: person -> one camera-like face per image, same order, as a list of crop variants;
     the threshold is calibrated on them when given, else on the plain crops. Queries seen through
     the still's probes (FaceCropper.probes) calibrate the loop on their first PROBE_VARIANTS crops and
     stills on all of them (``threshold["relative"]["still"]``)."""
     if len(samples) < 2:
-        raise DataError(f"Face training needs at least two people to learn what a stranger looks like; "
-                        f"found {len(samples)} ({', '.join(samples) or 'none'}).")
+        raise DataError(
+            f"Face training needs at least two people to learn what a stranger looks like; "
+            f"found {len(samples)} ({', '.join(samples) or 'none'})."
+        )
     names = sorted(samples)
-    crops, labels, sources, plain = [], [], [], []
+    crops: list[np.ndarray] = []
+    crop_labels: list[int] = []
+    crop_sources: list[int] = []
+    first_crops: list[int] = []
     for label, name in enumerate(names):
         for variants in samples[name]:
-            plain.append(len(crops))
+            first_crops.append(len(crops))
             crops += variants
-            labels += [label] * len(variants)
-            sources += [len(plain)] * len(variants)
-    labels, sources, plain = np.array(labels, dtype=np.int32), np.array(sources), np.array(plain)
+            crop_labels += [label] * len(variants)
+            crop_sources += [len(first_crops)] * len(variants)
+    labels, sources = np.array(crop_labels, dtype=np.int32), np.array(crop_sources)
+    plain = np.array(first_crops)
 
     everything = params.create()
     everything.train(crops, labels)
     hist = face_calibration.histograms(everything)
-    keep = []
+    kept_crops: list[int] = []
     for label in range(len(names)):
         members = np.flatnonzero(labels == label)
         member_hist = hist[members]
-        chosen = face_calibration.most_distinct(face_calibration.chi_square_alt(member_hist, member_hist), max_per_person)
-        keep.extend(members[chosen])
-    keep = np.array(sorted(keep))
+        chosen = face_calibration.most_distinct(
+            face_calibration.chi_square_alt(member_hist, member_hist), max_per_person
+        )
+        kept_crops.extend(members[chosen])
+    keep = np.array(sorted(kept_crops))
 
     if len(keep) == len(crops):
         gallery = everything
@@ -81,22 +96,26 @@ def fit(samples: dict[str, list[list[np.ndarray]]], params: LbphParams, max_per_
         pairs = (distances, labels[plain], sources[plain], labels[keep], sources[keep])
         genuine, impostor = face_calibration.genuine_and_impostor(*pairs)
         if len(genuine) == 0:
-            raise DataError("Every person has a single usable image; at least two per person are needed "
-                            "to calibrate the unknown threshold.")
+            raise DataError(
+                "Every person has a single usable image; at least two per person are needed "
+                "to calibrate the unknown threshold."
+            )
         threshold = face_calibration.choose_threshold(genuine, impostor, reject_target)
         threshold["relative"] = face_calibration.choose_relative_threshold(
-            *face_calibration.relative_genuine_and_impostor(*pairs), reject_target)
+            *face_calibration.relative_genuine_and_impostor(*pairs), reject_target
+        )
         threshold["relative"]["distance_cap"] = threshold["impostor_percentiles"][50]
         return threshold
 
     threshold = photos = calibrate(face_calibration.predicted_distances(gallery, [crops[i] for i in plain]))
     if queries:
-        views = {len(variants) for name in names for variants in queries[name]}
-        if len(views) != 1:
+        counts = {len(variants) for name in names for variants in queries[name]}
+        if len(counts) != 1:
             raise ValueError("every calibration query needs the same number of variants")
-        views = views.pop()
+        views = counts.pop()
         distances = face_calibration.predicted_distances(
-            gallery, [crop for name in names for variants in queries[name] for crop in variants])
+            gallery, [crop for name in names for variants in queries[name] for crop in variants]
+        )
         # A query seen through several variants is as near a gallery crop as its nearest variant.
         distances = distances.reshape(len(plain), views, -1)
         threshold = calibrate(distances[:, :PROBE_VARIANTS].min(axis=1))
@@ -121,8 +140,13 @@ def still_rule(still: dict, photos: dict, loop: dict, probes: int) -> dict:
     return rule
 
 
-def recalibrate(lbph, reject_target: float = 0.9, camera_factor: float = 1.0,
-                relative_factor: float | None = None, still: dict | None = None) -> dict:
+def recalibrate(
+    lbph,
+    reject_target: float = 0.9,
+    camera_factor: float = 1.0,
+    relative_factor: float | None = None,
+    still: dict | None = None,
+) -> dict:
     """Calibrate from a trained model alone (its histograms and labels), e.g. after update().
 
     The model does not know which crops came from the same image, so the genuine figures
@@ -141,13 +165,19 @@ def recalibrate(lbph, reject_target: float = 0.9, camera_factor: float = 1.0,
     if relative_factor:
         genuine, impostor = face_calibration.relative_genuine_and_impostor(*pairs)
         threshold["relative"] = face_calibration.choose_relative_threshold(
-            genuine * relative_factor, impostor * relative_factor, reject_target)
+            genuine * relative_factor, impostor * relative_factor, reject_target
+        )
         threshold["relative"]["camera_factor"] = relative_factor
         threshold["relative"]["distance_cap"] = threshold["impostor_percentiles"][50]
         if still:
             rule = face_calibration.choose_relative_threshold(
-                genuine * still["camera_factor"], impostor * still["camera_factor"], reject_target)
-            rule.update(probes=still["probes"], camera_factor=still["camera_factor"], cap_factor=still["cap_factor"],
-                        distance_cap=threshold["relative"]["distance_cap"] * still["cap_factor"])
+                genuine * still["camera_factor"], impostor * still["camera_factor"], reject_target
+            )
+            rule.update(
+                probes=still["probes"],
+                camera_factor=still["camera_factor"],
+                cap_factor=still["cap_factor"],
+                distance_cap=threshold["relative"]["distance_cap"] * still["cap_factor"],
+            )
             threshold["relative"]["still"] = rule
     return threshold
