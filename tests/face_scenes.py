@@ -15,7 +15,7 @@ tuning never saw:
   package that played no part in tuning.
 
 ``python -m tests.face_scenes MODEL_DIR [--split heldout] [--json]`` prints the
-per-condition table the README quotes.
+per-condition table docs/benchmarks.md quotes.
 """
 
 from __future__ import annotations

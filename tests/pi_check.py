@@ -1,4 +1,4 @@
-"""An emulated Raspberry Pi: the runtime installed as the README tells a Pi user, answers compared with x86.
+"""An emulated Raspberry Pi: the runtime installed as docs/raspberry-pi.md tells a Pi user, answers compared with x86.
 
     sudo python -m tests.pi_check [--rows ROW,...] [--keep]
 
@@ -292,7 +292,7 @@ def run_row(row: Row, work: Path, roi: str) -> list[str]:
     root = ensure_root(row)
     venv = "/opt/edgecam/venv"
     out = f"/work/out/{row.name}"
-    # The README's Pi install: a venv, the checkout installed with pip, nothing else.
+    # docs/raspberry-pi.md's install: a venv, the checkout installed with pip, nothing else.
     script = [
         f"rm -rf {venv} /tmp/src && cp -r /work/src /tmp/src",
         f"python3 -m venv {'--system-site-packages ' if row.desktop else ''}{venv}",
