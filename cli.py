@@ -53,7 +53,6 @@ def _register_sub_apps() -> None:
     # Each area's module imports only typer at the top, so --help stays fast and
     # works on a device that has no torch installed.
     from edgecam.calibration.cli import app as calibrate_app
-    from edgecam.edge.commands.bench import bench
     from edgecam.edge.commands.models import app as models_app
     from edgecam.edge.commands.mqtt import app as mqtt_app
     from edgecam.edge.commands.recognize import recognize
@@ -61,6 +60,7 @@ def _register_sub_apps() -> None:
     from edgecam.edge.commands.service import app as service_app
     from edgecam.export.cli import app as export_app
     from edgecam.train.cli import app as train_app
+    from edgecam.train.demo.bench import bench
     from edgecam.train.demo.command import demo
     from edgecam.train.faces.cli import enroll, eval_app
 

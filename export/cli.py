@@ -37,8 +37,8 @@ def onnx(
     """
     require("torch", "train", "Exporting")
     require("onnxscript", "train", "Exporting")
+    from edgecam.edge.scenes.mnist import default_data_dir
     from edgecam.export.job import export_onnx
-    from edgecam.train.digits.mnist import default_data_dir
 
     console = Console(stderr=True)
     report = export_onnx(checkpoint, out, int8, opset, data_dir or default_data_dir(), console, calibration_images)

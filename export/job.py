@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from edgecam.edge.errors import VerificationFailed
+from edgecam.edge.scenes.mnist import ensure_mnist, load_mnist
 from edgecam.export import int8 as int8_quantizer
 from edgecam.export.onnx_export import INPUT_NAME, check, export_fp32, metadata_for, model_from_checkpoint, set_metadata
 from edgecam.export.verify import compare, latency_ms
-from edgecam.train.digits.mnist import ensure_mnist, load_mnist
 
 INT8_MAX_DROP_POINTS = 0.3
 

@@ -31,7 +31,7 @@ def pytest_unconfigure(config):
 def mnist_data_dir() -> Path:
     """MNIST in the per-user cache (fetched and verified on first use, reused after)."""
     pytest.importorskip("torch")
-    from edgecam.train.digits.mnist import default_data_dir, ensure_mnist
+    from edgecam.edge.scenes.mnist import default_data_dir, ensure_mnist
 
     data_dir = Path(os.environ.get("EDGECAM_TEST_MNIST", default_data_dir()))
     ensure_mnist(data_dir)
@@ -40,7 +40,7 @@ def mnist_data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def mnist(mnist_data_dir):
-    from edgecam.train.digits.mnist import load_mnist, raw_dir_of
+    from edgecam.edge.scenes.mnist import load_mnist, raw_dir_of
 
     return load_mnist(raw_dir_of(mnist_data_dir))
 

@@ -172,7 +172,7 @@ def make_inputs(work: Path) -> dict:
 
     from edgecam.edge.scenes.cards import make_card
     from edgecam.edge.scenes.clip import make_clip
-    from edgecam.train.digits.mnist import default_data_dir, ensure_mnist, load_mnist, raw_dir_of
+    from edgecam.edge.scenes.mnist import default_data_dir, ensure_mnist, load_mnist, raw_dir_of
     from edgecam.train.digits.training import Recipe, Trainer
     from tests.orl_scenes import ORL, orl_image, place_in_frame, write_orl_dataset
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 
@@ -92,3 +93,37 @@ def test_mqtt_without_paho_says_how_to_install_it(tmp_path):
     )
     assert result.returncode == 69, result.stderr
     assert "pip install '.[mqtt]'" in result.stderr and "Traceback" not in result.stderr
+
+
+def _imported_modules(path, package: str) -> set[str]:
+    """Every module ``path`` imports, at its top or inside a function, relative imports resolved."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{parent}.{base}" if base else parent
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_no_edge_module_imports_training_or_export_code():
+    """The device runtime is edge/: it may not reach into train/ or export/, even lazily."""
+    offenders = {}
+    for path in sorted((ROOT / "edge").rglob("*.py")):
+        package = "edgecam." + ".".join(path.relative_to(ROOT).parent.parts)
+        reached = {
+            name
+            for name in _imported_modules(path, package)
+            if name.split(".")[:2] in (["edgecam", "train"], ["edgecam", "export"])
+            or name.split(".")[0] in ("torch", "torchvision", "onnx", "onnxscript")
+        }
+        if reached:
+            offenders[str(path.relative_to(ROOT))] = sorted(reached)
+    assert (ROOT / "edge" / "loop.py").is_file(), "the walk found no edge/ folder to check"
+    assert offenders == {}, f"edge/ modules reaching training, export or torch: {offenders}"

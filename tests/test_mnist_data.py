@@ -9,9 +9,9 @@ import pytest
 from rich.console import Console
 
 from edgecam.edge.errors import Unavailable
-from edgecam.train.digits import mnist_idx
-from edgecam.train.digits.mnist import ensure_mnist, file_status, load_mnist, raw_dir_of
-from edgecam.train.digits.mnist_sources import RAW_MD5, PackageIndexWheel, TorchvisionMirrors
+from edgecam.edge.scenes import mnist_idx
+from edgecam.edge.scenes.mnist import ensure_mnist, file_status, load_mnist, raw_dir_of
+from edgecam.edge.scenes.mnist_sources import RAW_MD5, PackageIndexWheel, TorchvisionMirrors
 
 
 def test_fetched_mnist_is_the_canonical_set(mnist, mnist_data_dir):

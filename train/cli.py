@@ -48,8 +48,8 @@ def digits(
     Ctrl-C keeps the last finished epoch in digits.pt; --resume goes on from there.
     """
     require("torch", "train", "Training")
+    from edgecam.edge.scenes.mnist import default_data_dir
     from edgecam.train.digits.job import train_digits
-    from edgecam.train.digits.mnist import default_data_dir
 
     train_digits(
         out,

@@ -40,7 +40,7 @@ def demo(
     from edgecam.edge.config import Config
     from edgecam.edge.loop import run
     from edgecam.edge.scenes.clip import make_clip, people_photos
-    from edgecam.train.digits.mnist import default_data_dir, ensure_mnist, load_mnist
+    from edgecam.edge.scenes.mnist import default_data_dir, ensure_mnist, load_mnist
 
     console = Console(stderr=True)
     data_dir = data_dir or default_data_dir()

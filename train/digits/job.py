@@ -14,9 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from edgecam.edge import atomic
 from edgecam.edge.errors import EdgecamError
+from edgecam.edge.scenes.mnist import ensure_mnist, load_mnist
 from edgecam.train.digits import nets as digit_nets
 from edgecam.train.digits import plots as digit_plots
-from edgecam.train.digits.mnist import ensure_mnist, load_mnist
 from edgecam.train.digits.training import EpochReport, Recipe, Trainer, load_checkpoint, resolve_device
 
 CHECKPOINT, REPORT, CURVE, PREDICTIONS = "digits.pt", "digits.json", "digits_curve.png", "digits_predictions.png"

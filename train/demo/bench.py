@@ -1,4 +1,9 @@
-"""``edgecam bench``: how fast the loop runs on this machine, stage by stage, against the tutorial."""
+"""``edgecam bench``: how fast the loop runs on this machine, stage by stage, against the tutorial.
+
+The command lives beside the tutorial-style loop it compares against (``--baseline``, which
+needs torch); the measuring itself is ``edgecam.edge.bench``, so a device without torch runs
+the bench all the same.
+"""
 
 from __future__ import annotations
 
@@ -103,7 +108,7 @@ def bench(
 
 def _generated_clip(path: Path, frames: int, faces_dataset: Path | None, console: Console):
     from edgecam.edge.scenes.clip import make_clip, people_photos
-    from edgecam.train.digits.mnist import default_data_dir, ensure_mnist, load_mnist
+    from edgecam.edge.scenes.mnist import default_data_dir, ensure_mnist, load_mnist
 
     mnist = load_mnist(ensure_mnist(default_data_dir(), console))
     people = people_photos(faces_dataset) if faces_dataset else None

@@ -19,8 +19,8 @@ import numpy as np
 from rich.console import Console
 
 from edgecam.edge.errors import EX_CANTCREAT, DataError, EdgecamError, Unavailable
-from edgecam.train.digits import mnist_idx
-from edgecam.train.digits.mnist_sources import RAW_MD5, FetchError, default_sources, md5_of
+from edgecam.edge.scenes import mnist_idx
+from edgecam.edge.scenes.mnist_sources import RAW_MD5, FetchError, default_sources, md5_of
 
 
 def default_data_dir() -> Path:
