@@ -78,13 +78,16 @@ def test_a_dead_server_or_a_missing_file_is_one_sentence(tmp_path):
 
 @needs_yunet
 @pytest.mark.skipif(not ORL.is_dir(), reason="ORL faces not present")
-def test_a_fetched_yunet_becomes_the_default_detector(tmp_path):
+def test_a_fetched_yunet_is_used_when_asked_and_haar_stays_the_default(tmp_path):
     data_home = tmp_path / "data"
-    with serving(YUNET.parent) as base:
-        assert _fetch(data_home, f"{base}/{YUNET.name}").returncode == 0
     dataset = write_orl_dataset(tmp_path / "ds", range(1, 4), range(1, 5))
     env = {"XDG_DATA_HOME": str(data_home)}
-    for extra, expected in (((), "yunet"), (("--haar",), "haar")):
+    not_yet = run_cli("train", "faces", str(dataset), "--out", str(tmp_path / "none"), "--yunet", "fetched", env=env)
+    assert not_yet.returncode == 66 and "edgecam models fetch yunet" in not_yet.stderr
+    with serving(YUNET.parent) as base:
+        assert _fetch(data_home, f"{base}/{YUNET.name}").returncode == 0
+    # Haar by default, fetched YuNet or not: it named more known faces on the held-out scenes.
+    for extra, expected in (((), "haar"), (("--yunet", "fetched"), "yunet"), (("--haar",), "haar")):
         out = tmp_path / f"model-{expected}"
         result = run_cli("train", "faces", str(dataset), "--out", str(out), *extra, env=env)
         assert result.returncode == 0, result.stderr

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from edgecam.edge.extras import require
+from edgecam.train.faces.cli import DETECTOR_HELP
 
 app = typer.Typer(
     help="Train the digit CNN (needs the 'train' extra) and the face model (OpenCV only).", no_args_is_help=True
@@ -85,17 +86,15 @@ def faces(
     threshold: float | None = typer.Option(
         None, "--threshold", min=0.0, help="Unknown beyond this LBPH distance (default: calibrated from the data)."
     ),
-    yunet: Path | None = typer.Option(
-        None,
-        "--yunet",
-        help="Detect with this YuNet .onnx (default: the one 'edgecam models fetch yunet' stored, if any).",
+    yunet: str | None = typer.Option(None, "--yunet", metavar="PATH|fetched", help=DETECTOR_HELP),
+    haar: bool = typer.Option(
+        False, "--haar", help="Detect with Haar (the default; kept for scripts from when a fetched YuNet was)."
     ),
-    haar: bool = typer.Option(False, "--haar", help="Detect with OpenCV's Haar cascade even if YuNet was fetched."),
 ) -> None:
     """Learn who is who from photos, and calibrate when a face is a stranger ("unknown").
 
-    Faces are found with YuNet once `edgecam models fetch yunet` has stored it, else with OpenCV's
-    Haar cascade; images that are already face crops (like ORL) are padded so the detector frames
+    Faces are found with OpenCV's Haar cascade (chosen by measurement: see --yunet), or with YuNet
+    when asked; images that are already face crops (like ORL) are padded so the detector frames
     them as in a camera frame. The unknown threshold is calibrated on camera-like views of the
     photos. Nothing is dropped silently: faces.json lists every skipped image and why.
 

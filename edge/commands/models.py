@@ -24,9 +24,9 @@ def fetch(
 ) -> None:
     """Download a model into your data folder (~/.local/share/edgecam/models), verified by SHA-256.
 
-    Once YuNet is there, `edgecam train faces` and `enroll` detect faces with it instead of the
-    Haar cascade (pass `--haar` to keep Haar); models already trained keep the detector they
-    were trained with.
+    Train with it by `edgecam train faces DATASET --yunet fetched` (Haar stays the default: it
+    named more known faces on the held-out scenes); a model keeps the detector it was trained
+    with, and one trained with YuNet elsewhere finds the copy fetched on this machine.
 
     Example: `edgecam models fetch yunet`
     """
