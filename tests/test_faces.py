@@ -105,7 +105,7 @@ def test_a_still_is_recognised_through_more_crops_than_the_loop(orl_model, probe
 
     loop, still = FaceRecognizer(orl_model), FaceRecognizer(orl_model, still=True)
     rules = json.loads((orl_model / "faces.json").read_text())["threshold"]["relative"]
-    assert (loop.limit, still.limit) == (rules["value"], rules["still"]["value"])
+    assert (loop.rule.limit, still.rule.limit) == (rules["value"], rules["still"]["value"])
     compared = 0
     for path in list(probe_frames)[:20]:
         grey = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
@@ -124,7 +124,7 @@ def test_a_still_is_recognised_through_more_crops_than_the_loop(orl_model, probe
     meta = json.loads((old / "faces.json").read_text())
     del meta["threshold"]["relative"]["still"]
     (old / "faces.json").write_text(json.dumps(meta))
-    assert FaceRecognizer(old, still=True).limit == rules["value"]
+    assert FaceRecognizer(old, still=True).rule.limit == rules["value"]
 
 
 @needs_orl

@@ -38,10 +38,11 @@ class CropSettings:
 JITTERS = ((0.04, 0.0, 1.0), (-0.04, 0.0, 1.0), (0.0, 0.04, 0.94), (0.0, -0.03, 1.06))
 
 
-# A face is recognised through the first four variants (the crop, its mirror, shifted left and right):
-# on the face benchmark's tuning scenes they named 97.2-97.5 % of known faces against 96.7-97.2 % for
-# all six and 95.1-95.7 % for the crop alone, averaged over 90 % and 95 % of strangers rejected.
-PROBE_VARIANTS = 4
+# A face is recognised through the crop, its mirror and these two jitters (shifted left and right):
+# on the face benchmark's tuning scenes those four named 97.2-97.5 % of known faces against
+# 96.7-97.2 % for all six variants and 95.1-95.7 % for the crop alone (docs/benchmarks.md).
+PROBE_JITTERS = JITTERS[:2]
+PROBE_VARIANTS = 2 + len(PROBE_JITTERS)  # what training calibrates the loop's limit through
 
 # A still has one look at a face where the loop votes over several, and no frame rate to keep, so it
 # is also recognised through these boxes (dx, dy, scale, mirrored), where the detector's box may have
@@ -78,7 +79,7 @@ class FaceCropper:
     def probes(self, grey: np.ndarray, detection: Detection, still: bool = False) -> list[np.ndarray]:
         """The crops one face is recognised through: PROBE_VARIANTS of them, STILL_PROBES for a still.
         The still's set begins with the loop's, so one calibration serves both."""
-        crops = self.variants(grey, detection, JITTERS[: PROBE_VARIANTS - 2])  # not the two jitters it would drop
+        crops = self.variants(grey, detection, PROBE_JITTERS)
         if still:
             for dx, dy, scale, mirrored in STILL_SHIFTS:
                 crop = self.shifted(grey, detection, dx, dy, scale)

@@ -7,25 +7,19 @@ detector found them, and the distance beyond which a face is a stranger.
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from edgecam.edge.errors import DataError, MissingInput
 from edgecam.edge.faces.crop import CropSettings, FaceCropper
 from edgecam.edge.faces.decision import nearest_per_person, relative_distance
 from edgecam.edge.faces.detect import Detection, DetectorSettings, make_detector
 from edgecam.edge.faces.model_fetch import installed
+from edgecam.edge.faces.model_file import MODEL_FILE, StrangerRule, load_lbph, read_metadata
 
 UNKNOWN = "unknown"
-MODEL_FILE, META_FILE = "faces.yml", "faces.json"
-# 2: alt2 cascade without equalisation, LBPH radius 2, shrunk crops, camera-calibrated threshold.
-# A /1 model's gallery was framed by another detector: mixing the two would misname people.
-FORMAT = "edgecam-faces/2"
 
 
 @dataclass
@@ -45,42 +39,6 @@ class Face:
         }
 
 
-def read_metadata(model_dir: Path) -> dict:
-    model_dir = Path(model_dir)
-    meta_path, model_path = model_dir / META_FILE, model_dir / MODEL_FILE
-    if not model_path.is_file():
-        raise MissingInput(
-            f"No face model at {model_path}; train one with 'edgecam train faces DATASET --out {model_dir}'."
-        )
-    if not meta_path.is_file():
-        raise MissingInput(
-            f"{model_path} has no {META_FILE} beside it, so its names are unknown; retrain with 'edgecam train faces'."
-        )
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise DataError(f"{meta_path} is not valid JSON ({error}).") from error
-    if meta.get("format") == "edgecam-faces/1":
-        raise DataError(
-            f"{model_dir} was trained by an older edgecam that framed faces differently; retrain it "
-            f"with 'edgecam train faces DATASET --out {model_dir}'."
-        )
-    if meta.get("format") != FORMAT:
-        raise DataError(f"{meta_path} is not an edgecam faces file (format {meta.get('format')!r}).")
-    return meta
-
-
-def load_lbph(model_path: Path):
-    recognizer = cv2.face.LBPHFaceRecognizer_create()  # type: ignore[attr-defined]  # cv2.face (contrib) is absent from OpenCV's stubs
-    try:
-        recognizer.read(str(model_path))
-    except cv2.error as error:
-        raise DataError(f"{model_path} is not an LBPH model OpenCV can read.") from error
-    if recognizer.empty():
-        raise DataError(f"{model_path} holds an empty LBPH model.")
-    return recognizer
-
-
 class FaceRecognizer:
     """``recognizer(grey_or_bgr_frame)`` -> the faces in it, each named or "unknown"."""
 
@@ -93,45 +51,25 @@ class FaceRecognizer:
         self.model_dir = Path(model_dir)
         self.meta = read_metadata(self.model_dir)
         self.lbph = load_lbph(self.model_dir / MODEL_FILE)
-        self.names = {int(label): name for label, name in self.meta["names"].items()}
-        calibrated = self.meta["threshold"]
-        # The calibrated rule compares the nearest person with the runners-up (faces.decision);
-        # a distance the user chose, or a model from before that rule, uses the raw distance.
-        chosen_by_user = threshold is not None or calibrated.get("calibrated_distance") is not None
-        relative = None if chosen_by_user else calibrated.get("relative")
-        self.still = bool(still and relative and relative.get("still"))
-        if self.still and relative:
-            relative = relative["still"]
-        self.relative = relative
-        self.threshold = float(threshold if threshold is not None else calibrated["distance"])
-        if self.relative:
-            self.limit, self.spread = float(self.relative["value"]), float(self.relative["spread"]) or 0.01
-            # A face farther from everyone than half the calibration strangers were is no one we
-            # know, however its runners-up happen to fall (on the tuning scenes this cap cost 0.2-0.3 %
-            # of known faces).
-            self.cap = float(self.relative.get("distance_cap", math.inf))
-        else:
-            self.limit, self.cap = self.threshold, math.inf
-            self.spread = float(calibrated.get("spread", self.threshold * 0.1)) or 1.0
-        detector = DetectorSettings(**self.meta["detector"])
+        self.names = self.meta.names
+        self.rule = StrangerRule.of(self.meta.threshold, threshold, still)
+        self.still = self.rule.still
+        detector = DetectorSettings(**self.meta.detector)
         if yunet_model:
             detector.detector, detector.yunet_model = "yunet", yunet_model
         elif detector.detector == "yunet" and not Path(detector.yunet_model or "").is_file() and installed():
             detector.yunet_model = str(installed())  # trained elsewhere: the copy fetched on this machine
         self.detect = make_detector(detector)
-        self.crop = FaceCropper(CropSettings(**self.meta["crop"]))
-        self.probe_variants = bool(self.relative)  # calibrated that way (edgecam.train.faces.calibration)
+        self.crop = FaceCropper(CropSettings(**self.meta.crop))
+        self.probe_variants = self.rule.relative  # calibrated that way (edgecam.train.faces.calibration)
 
     def identify(self, *crops: np.ndarray) -> tuple[str, float, float]:
         """Name, confidence and distance for one face, given one or more prepared crops of it."""
         labels, distances = nearest_per_person(self.lbph, *crops)
         label, distance = int(labels[0]), float(distances[0])
-        score = relative_distance(distances) if self.relative else distance
-        known = score <= self.limit and distance <= self.cap
-        # Confidence grows with the score's distance from the limit, scaled by how far apart
-        # genuine and stranger scores lay when the model was calibrated.
-        confidence = 1 / (1 + math.exp(-abs(self.limit - score) / self.spread))
-        return (self.names.get(label, UNKNOWN) if known else UNKNOWN), confidence, distance
+        score = relative_distance(distances) if self.rule.relative else distance
+        name = self.names.get(label, UNKNOWN) if self.rule.known(score, distance) else UNKNOWN
+        return name, self.rule.confidence(score), distance
 
     def recognize(self, grey: np.ndarray, detections: list[Detection]) -> list[Face]:
         faces = []

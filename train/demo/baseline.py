@@ -14,7 +14,8 @@ import torch
 
 from edgecam.edge.digits.reader import ReaderSettings, digit_boxes, ink_map, ink_mask, mnist_crop
 from edgecam.edge.faces.detect import HAAR_FOLDER
-from edgecam.edge.faces.recognizer import MODEL_FILE, UNKNOWN, load_lbph, read_metadata
+from edgecam.edge.faces.model_file import MODEL_FILE, load_lbph, read_metadata
+from edgecam.edge.faces.recognizer import UNKNOWN
 from edgecam.train.digits import nets as digit_nets
 from edgecam.train.digits.training import load_checkpoint
 
@@ -28,8 +29,8 @@ class TutorialLoop:
         if faces_dir:
             meta = read_metadata(faces_dir)
             self.lbph = load_lbph(Path(faces_dir) / MODEL_FILE)
-            self.names = {int(k): v for k, v in meta["names"].items()}
-            self.threshold = meta["threshold"]["distance"]
+            self.names = meta.names
+            self.threshold = meta.threshold.distance
         self.model = None
         if checkpoint:
             state = load_checkpoint(checkpoint)

@@ -39,14 +39,14 @@ def enroll(
     Example: `edgecam enroll "Zoë" --source 0 --dataset photos --faces models`
     """
     from edgecam.edge.faces.detect import DetectorSettings
-    from edgecam.edge.faces.recognizer import read_metadata
+    from edgecam.edge.faces.model_file import read_metadata
     from edgecam.edge.sources.capture import open_source
     from edgecam.train.faces.enroll import EnrollSettings, capture, update_model
     from edgecam.train.faces.options import detector_settings
 
     console = Console(stderr=True)
     detector = (
-        DetectorSettings(**read_metadata(faces)["detector"]) if faces and not yunet else detector_settings(yunet, haar)
+        DetectorSettings(**read_metadata(faces).detector) if faces and not yunet else detector_settings(yunet, haar)
     )
     stream = open_source(source)
     try:
@@ -74,8 +74,7 @@ def enroll(
     if faces and result.saved:
         meta = update_model(faces, name, result.saved)
         console.print(
-            f"[green]Updated {faces}[/]: {len(meta['names'])} people, unknown beyond "
-            f"{meta['threshold']['distance']:.1f}"
+            f"[green]Updated {faces}[/]: {len(meta.names)} people, unknown beyond {meta.threshold.distance:.1f}"
         )
 
 

@@ -18,9 +18,16 @@ from edgecam.edge import atomic
 from edgecam.edge.errors import DataError
 from edgecam.edge.faces.crop import CropSettings, FaceCropper
 from edgecam.edge.faces.detect import DetectorSettings, make_detector
-from edgecam.edge.faces.recognizer import MODEL_FILE, load_lbph, read_metadata
+from edgecam.edge.faces.model_file import (
+    MODEL_FILE,
+    PRIVATE,
+    FaceModelMeta,
+    PersonCount,
+    load_lbph,
+    read_metadata,
+    save,
+)
 from edgecam.train.faces.dataset import find_face
-from edgecam.train.faces.job import PRIVATE, save
 from edgecam.train.faces.training import recalibrate
 
 
@@ -98,15 +105,13 @@ def _thumb(face: np.ndarray) -> np.ndarray:
     return cv2.equalizeHist(cv2.resize(face, (32, 32), interpolation=cv2.INTER_AREA)).astype(np.float32)
 
 
-def update_model(model_dir: Path, name: str, images: list[Path]) -> dict:
+def update_model(model_dir: Path, name: str, images: list[Path]) -> FaceModelMeta:
     """Add ``images`` of ``name`` to an existing model with LBPH's incremental update, then recalibrate."""
     meta = read_metadata(model_dir)
     lbph = load_lbph(Path(model_dir) / MODEL_FILE)
-    names = {int(k): v for k, v in meta["names"].items()}
-    label = next((k for k, v in names.items() if v == name), max(names, default=-1) + 1)
-    names[label] = name
-    detect = make_detector(DetectorSettings(**meta["detector"]))
-    crop = FaceCropper(CropSettings(**meta["crop"]))
+    label = next((k for k, v in meta.names.items() if v == name), max(meta.names, default=-1) + 1)
+    detect = make_detector(DetectorSettings(**meta.detector))
+    crop = FaceCropper(CropSettings(**meta.crop))
     crops = []
     for path in images:
         grey = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
@@ -118,20 +123,10 @@ def update_model(model_dir: Path, name: str, images: list[Path]) -> dict:
     if not crops:
         raise DataError(f"No face could be found again in the {len(images)} image(s) captured for {name}.")
     lbph.update(crops, np.full(len(crops), label, dtype=np.int32))
-    meta["names"] = {str(k): v for k, v in sorted(names.items())}
-    override = meta["threshold"].get("calibrated_distance") is not None
-    relative = meta["threshold"].get("relative")
-    threshold = recalibrate(
-        lbph,
-        camera_factor=meta["threshold"].get("camera_factor", 1.0),
-        relative_factor=relative.get("camera_factor", 1.0) if relative else None,
-        still=relative.get("still") if relative else None,
-    )
-    if override:  # a user-chosen threshold stays; the calibration beside it is refreshed
-        threshold["calibrated_distance"], threshold["distance"] = threshold["distance"], meta["threshold"]["distance"]
-    meta["threshold"] = threshold
-    person = meta["people"].setdefault(name, {"images": 0, "kept": 0})
-    person["images"] += len(images)
-    person["kept"] += len(crops)
+    meta.names = dict(sorted({**meta.names, label: name}.items()))
+    meta.threshold = recalibrate(lbph, meta.threshold)
+    person = meta.people.setdefault(name, PersonCount())
+    person.images += len(images)
+    person.kept += len(crops)
     save(Path(model_dir), lbph, meta)
     return meta

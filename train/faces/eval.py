@@ -48,7 +48,8 @@ def evaluate(
             gallery[name] = [c for i, c in enumerate(items) if i not in probe_index]
             probes += [(name, items[i][0]) for i in sorted(probe_index)]  # the plain crop, as a camera gives
         fitted = fit(gallery, params, max_per_person)
-        threshold = fitted.threshold["relative"]["value"]
+        assert fitted.threshold.relative is not None  # fit calibrates the ratio rule
+        threshold = fitted.threshold.relative.value
         fold_counts = dict.fromkeys(totals, 0)
         for name, crop in probes:
             labels, distances = nearest_per_person(fitted.lbph, crop)
@@ -67,15 +68,15 @@ def evaluate(
             totals[key] += fold_counts[key]
         per_fold.append({"strangers": strangers, "threshold": round(threshold, 3), **fold_counts})
 
-    known, unknown = max(1, totals["known"]), max(1, totals["strangers"])
+    known_probes, stranger_probes = max(1, totals["known"]), max(1, totals["strangers"])
     return {
         "people": len(names),
         "folds": folds,
         "holdout": holdout,
-        "closed_set_accuracy": totals["named_right_closed"] / known,
-        "known_named_right": totals["named_right_open"] / known,
-        "known_falsely_rejected": totals["falsely_rejected"] / known,
-        "strangers_rejected": totals["strangers_rejected"] / unknown,
+        "closed_set_accuracy": totals["named_right_closed"] / known_probes,
+        "known_named_right": totals["named_right_open"] / known_probes,
+        "known_falsely_rejected": totals["falsely_rejected"] / known_probes,
+        "strangers_rejected": totals["strangers_rejected"] / stranger_probes,
         "probes": {"known": totals["known"], "strangers": totals["strangers"]},
         "per_fold": per_fold,
         "unknown_name": UNKNOWN,

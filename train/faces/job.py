@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,14 +10,11 @@ import cv2
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from edgecam.edge import atomic
 from edgecam.edge.faces.crop import CropSettings, FaceCropper
 from edgecam.edge.faces.detect import DetectorSettings, make_detector
-from edgecam.edge.faces.recognizer import FORMAT, META_FILE, MODEL_FILE
+from edgecam.edge.faces.model_file import FORMAT, MODEL_FILE, FaceModelMeta, PersonCount, Threshold, save
 from edgecam.train.faces.dataset import FaceSet, load_crops, person_folders
 from edgecam.train.faces.training import FittedFaces, LbphParams, fit
-
-PRIVATE = 0o600  # face models identify people: readable by their owner only
 
 
 def train_faces(
@@ -30,14 +26,14 @@ def train_faces(
     max_per_person: int,
     threshold: float | None,
     console: Console,
-) -> dict:
+) -> FaceModelMeta:
     started = time.perf_counter()
     faces = load_with_progress(dataset, detector, crop, console)
     fitted = fit(faces.crops, params, max_per_person, queries=faces.queries)
     meta = metadata(fitted, faces, detector, crop, params, max_per_person, threshold)
-    meta["seconds"] = round(time.perf_counter() - started, 2)
+    meta.seconds = round(time.perf_counter() - started, 2)
     save(out, fitted.lbph, meta)
-    t = meta["threshold"]
+    t = meta.threshold
     console.print(
         f"[green]Trained {len(fitted.names)} people[/] from {sum(fitted.kept.values())} crops "
         f"(skipped {len(faces.skipped)}); {_rule(t)}. Wrote {out / MODEL_FILE}."
@@ -62,43 +58,35 @@ def metadata(
     params: LbphParams,
     max_per_person: int,
     threshold: float | None,
-) -> dict:
-    calibrated = dict(fitted.threshold)
+) -> FaceModelMeta:
+    calibrated = fitted.threshold.model_copy(deep=True)
     if threshold is not None:
-        calibrated["calibrated_distance"], calibrated["distance"] = calibrated["distance"], float(threshold)
-    return {
-        "format": FORMAT,
-        "names": {str(label): name for label, name in enumerate(fitted.names)},
-        "crop": crop.to_dict(),
-        "lbph": params.to_dict(),
-        "detector": detector.to_dict(),
-        "threshold": calibrated,
-        "max_per_person": max_per_person,
-        "people": {name: {"images": len(faces.crops[name]), "kept": fitted.kept[name]} for name in fitted.names},
-        "skipped": faces.skipped,
-        "whole_image_crops": faces.whole_image_crops,
-        "opencv": cv2.__version__,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+        calibrated.calibrated_distance, calibrated.distance = calibrated.distance, float(threshold)
+    return FaceModelMeta(
+        format=FORMAT,
+        names=dict(enumerate(fitted.names)),
+        crop=crop.to_dict(),
+        lbph=params.to_dict(),
+        detector=detector.to_dict(),
+        threshold=calibrated,
+        max_per_person=max_per_person,
+        people={name: PersonCount(images=len(faces.crops[name]), kept=fitted.kept[name]) for name in fitted.names},
+        skipped=faces.skipped,
+        whole_image_crops=faces.whole_image_crops,
+        opencv=cv2.__version__,
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
 
 
-def save(out: Path, lbph, meta: dict) -> None:
-    """The model first, then its companion file, each atomically and private to the owner."""
-    out.mkdir(parents=True, exist_ok=True)
-    with atomic.atomic_path(out / MODEL_FILE, PRIVATE) as tmp:
-        lbph.write(str(tmp))
-    atomic.write_text(out / META_FILE, json.dumps(meta, indent=2, ensure_ascii=False) + "\n", PRIVATE)
-
-
-def _rule(threshold: dict) -> str:
+def _rule(threshold: Threshold) -> str:
     """The stranger rule the recogniser will apply, as a sentence."""
-    if threshold.get("calibrated_distance") is not None:
-        return f"unknown beyond distance {threshold['distance']:.1f} (your choice)"
-    relative = threshold["relative"]
-    still = relative.get("still")
-    stills = f"; {still['value']:.3f} for stills, seen through {still['probes']} crops" if still else ""
+    relative = threshold.relative
+    if threshold.calibrated_distance is not None or relative is None:
+        return f"unknown beyond distance {threshold.distance:.1f} (your choice)"
+    still = relative.still
+    stills = f"; {still.value:.3f} for stills, seen through {still.probes} crops" if still else ""
     return (
-        f"unknown when the nearest person is not clearly nearer than the next {relative['rivals']} "
-        f"(ratio above {relative['value']:.3f}; calibration: {relative['calibration_known_accepted']:.0%} "
-        f"known accepted, {relative['calibration_strangers_rejected']:.0%} strangers rejected{stills})"
+        f"unknown when the nearest person is not clearly nearer than the next {relative.rivals} "
+        f"(ratio above {relative.value:.3f}; calibration: {relative.calibration_known_accepted:.0%} "
+        f"known accepted, {relative.calibration_strangers_rejected:.0%} strangers rejected{stills})"
     )

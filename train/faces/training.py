@@ -9,6 +9,7 @@ import numpy as np
 
 from edgecam.edge.errors import DataError
 from edgecam.edge.faces.crop import PROBE_VARIANTS
+from edgecam.edge.faces.model_file import RelativeRule, Threshold
 from edgecam.train.faces import calibration as face_calibration
 
 
@@ -38,7 +39,7 @@ class FittedFaces:
     lbph: object
     names: list[str]  # label -> name
     kept: dict[str, int]  # person -> crops kept in the gallery
-    threshold: dict
+    threshold: Threshold
 
 
 def fit(
@@ -91,7 +92,7 @@ def fit(
         gallery = params.create()
         gallery.train([crops[i] for i in keep], labels[keep])
 
-    def calibrate(distances):
+    def calibrate(distances: np.ndarray) -> Threshold:
         # ``distances``: from each image's query to every gallery crop, in the gallery's order.
         pairs = (distances, labels[plain], sources[plain], labels[keep], sources[keep])
         genuine, impostor = face_calibration.genuine_and_impostor(*pairs)
@@ -100,11 +101,11 @@ def fit(
                 "Every person has a single usable image; at least two per person are needed "
                 "to calibrate the unknown threshold."
             )
-        threshold = face_calibration.choose_threshold(genuine, impostor, reject_target)
-        threshold["relative"] = face_calibration.choose_relative_threshold(
+        threshold = Threshold(**face_calibration.choose_threshold(genuine, impostor, reject_target))
+        relative = face_calibration.choose_relative_threshold(
             *face_calibration.relative_genuine_and_impostor(*pairs), reject_target
         )
-        threshold["relative"]["distance_cap"] = threshold["impostor_percentiles"][50]
+        threshold.relative = RelativeRule(**relative, distance_cap=threshold.impostor_percentiles[50])
         return threshold
 
     threshold = photos = calibrate(face_calibration.predicted_distances(gallery, [crops[i] for i in plain]))
@@ -119,65 +120,69 @@ def fit(
         # A query seen through several variants is as near a gallery crop as its nearest variant.
         distances = distances.reshape(len(plain), views, -1)
         threshold = calibrate(distances[:, :PROBE_VARIANTS].min(axis=1))
+        loop, photo_rule = _relative(threshold), _relative(photos)
         # Kept so that recalibrating from the model alone (after enrolment) lands on the camera's scale.
-        threshold["camera_factor"] = threshold["distance"] / photos["distance"]
-        threshold["relative"]["camera_factor"] = threshold["relative"]["value"] / photos["relative"]["value"]
-        threshold["relative"]["probes"] = min(views, PROBE_VARIANTS)
+        threshold.camera_factor = threshold.distance / photos.distance
+        loop.camera_factor = loop.value / photo_rule.value
+        loop.probes = min(views, PROBE_VARIANTS)
         if views > PROBE_VARIANTS:
-            still = calibrate(distances.min(axis=1))
-            threshold["relative"]["still"] = still_rule(still, photos, threshold, views)
+            loop.still = still_rule(calibrate(distances.min(axis=1)), photos, threshold, views)
     kept = {name: int((labels[keep] == label).sum()) for label, name in enumerate(names)}
     return FittedFaces(gallery, names, kept, threshold)
 
 
-def still_rule(still: dict, photos: dict, loop: dict, probes: int) -> dict:
+def still_rule(still: Threshold, photos: Threshold, loop: Threshold, probes: int) -> RelativeRule:
     """The relative rule for stills, calibrated through their ``probes`` crops, with the factors
     that carry it over to a recalibration from the model alone."""
-    rule = dict(still["relative"], probes=probes)
-    rule["camera_factor"] = rule["value"] / photos["relative"]["value"]
-    rule["distance_cap"] = still["impostor_percentiles"][50]
-    rule["cap_factor"] = rule["distance_cap"] / loop["relative"]["distance_cap"]
+    rule = _relative(still).model_copy(update={"probes": probes})
+    rule.camera_factor = rule.value / _relative(photos).value
+    rule.distance_cap = still.impostor_percentiles[50]
+    rule.cap_factor = rule.distance_cap / (_relative(loop).distance_cap or rule.distance_cap)
     return rule
 
 
-def recalibrate(
-    lbph,
-    reject_target: float = 0.9,
-    camera_factor: float = 1.0,
-    relative_factor: float | None = None,
-    still: dict | None = None,
-) -> dict:
-    """Calibrate from a trained model alone (its histograms and labels), e.g. after update().
+def recalibrate(lbph, previous: Threshold, reject_target: float = 0.9) -> Threshold:
+    """Calibrate from a trained model alone (its histograms and labels), e.g. after update(),
+    on the scale ``previous`` (the model's rule before) was calibrated on.
 
     The model does not know which crops came from the same image, so the genuine figures
     are optimistic; the threshold itself depends on strangers' distances only. Photos sit
-    closer together than camera frames, so the distance is scaled by ``camera_factor``,
-    the ratio the model's training measured between the two; ``relative_factor`` does the same
-    for the relative rule, which is only recalibrated for models that were trained with it, and
-    ``still`` (the model's old still rule) for the stills' rule."""
+    closer together than camera frames, so the distance is scaled by the camera factor the
+    model's training measured between the two; the relative rule likewise, and only for models
+    trained with it; the stills' rule by its own factor. A distance the user chose stays, with
+    the fresh calibration kept beside it."""
     hist = face_calibration.histograms(lbph)
     labels = np.asarray(lbph.getLabels()).ravel()
     sources = np.arange(len(labels))
     pairs = (face_calibration.chi_square_alt(hist, hist), labels, sources, labels, sources)
     genuine, impostor = face_calibration.genuine_and_impostor(*pairs)
-    threshold = face_calibration.choose_threshold(genuine * camera_factor, impostor * camera_factor, reject_target)
-    threshold["camera_factor"] = camera_factor
-    if relative_factor:
+    factor = previous.camera_factor
+    threshold = Threshold(**face_calibration.choose_threshold(genuine * factor, impostor * factor, reject_target))
+    threshold.camera_factor = factor
+    old = previous.relative
+    if old is not None:
         genuine, impostor = face_calibration.relative_genuine_and_impostor(*pairs)
-        threshold["relative"] = face_calibration.choose_relative_threshold(
-            genuine * relative_factor, impostor * relative_factor, reject_target
-        )
-        threshold["relative"]["camera_factor"] = relative_factor
-        threshold["relative"]["distance_cap"] = threshold["impostor_percentiles"][50]
-        if still:
-            rule = face_calibration.choose_relative_threshold(
-                genuine * still["camera_factor"], impostor * still["camera_factor"], reject_target
+
+        def rule_at(scale: float) -> RelativeRule:
+            return RelativeRule(
+                **face_calibration.choose_relative_threshold(genuine * scale, impostor * scale, reject_target)
             )
-            rule.update(
-                probes=still["probes"],
-                camera_factor=still["camera_factor"],
-                cap_factor=still["cap_factor"],
-                distance_cap=threshold["relative"]["distance_cap"] * still["cap_factor"],
-            )
-            threshold["relative"]["still"] = rule
+
+        relative = rule_at(old.camera_factor)
+        relative.camera_factor = old.camera_factor
+        relative.distance_cap = threshold.impostor_percentiles[50]
+        if old.still is not None:
+            still = rule_at(old.still.camera_factor)
+            cap_factor = old.still.cap_factor or 1.0
+            still.probes, still.camera_factor, still.cap_factor = old.still.probes, old.still.camera_factor, cap_factor
+            still.distance_cap = relative.distance_cap * cap_factor
+            relative.still = still
+        threshold.relative = relative
+    if previous.calibrated_distance is not None:
+        threshold.calibrated_distance, threshold.distance = threshold.distance, previous.distance
     return threshold
+
+
+def _relative(threshold: Threshold) -> RelativeRule:
+    assert threshold.relative is not None  # every rule this module calibrates has one
+    return threshold.relative

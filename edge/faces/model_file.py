@@ -1,0 +1,177 @@
+"""The face model on disk: ``faces.yml`` (OpenCV's LBPH file) and ``faces.json``, its typed metadata.
+
+``faces.json`` holds what the LBPH file alone cannot say: the names, how crops were made,
+which detector found them, and the calibrated rule that turns a distance into "unknown".
+This module is the one place that reads and writes the pair; ``StrangerRule`` is the one
+place that decides, from the stored rule, whether a face is someone we know.
+
+Older models load as they are: a model from before the ratio rule has no ``relative``, one
+from before stills had their own limit has no ``relative.still``, one from before the
+distance cap has no ``distance_cap``. Each is a field with a default, not a special case.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import cv2
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from edgecam.edge import atomic
+from edgecam.edge.errors import DataError, MissingInput
+
+MODEL_FILE, META_FILE = "faces.yml", "faces.json"
+# 2: alt2 cascade without equalisation, LBPH radius 2, shrunk crops, camera-calibrated threshold.
+# A /1 model's gallery was framed by another detector: mixing the two would misname people.
+FORMAT = "edgecam-faces/2"
+PRIVATE = 0o600  # face models identify people: readable by their owner only
+
+
+class _Stored(BaseModel):
+    # Keys a later edgecam adds are kept when an older one rewrites the file (enrolment).
+    model_config = ConfigDict(extra="allow")
+
+
+class RelativeRule(_Stored):
+    """Known when the nearest person's distance over the next ``rivals`` people's is at most
+    ``value`` and the distance itself at most ``distance_cap`` (faces.decision)."""
+
+    value: float
+    rule: str = ""
+    rivals: int = 5
+    spread: float = 0.01
+    calibration_known_accepted: float | None = None
+    calibration_strangers_rejected: float | None = None
+    distance_cap: float | None = None  # None: no cap (models from before it)
+    camera_factor: float = 1.0  # camera-like over photo-only calibration, kept for recalibration
+    probes: int | None = None  # the crops a face is seen through when this rule was calibrated
+    cap_factor: float | None = None  # stills: their cap over the loop's
+    still: RelativeRule | None = None  # stills' own rule, calibrated through their twelve crops
+
+
+class Threshold(_Stored):
+    """The raw LBPH distance rule, and the ratio rule beside it when the model was calibrated for it."""
+
+    distance: float
+    rule: str = ""
+    spread: float | None = None
+    calibration_known_accepted: float | None = None
+    calibration_strangers_rejected: float | None = None
+    genuine_percentiles: dict[int, float] = {}
+    impostor_percentiles: dict[int, float] = {}
+    pairs: dict[str, int] = {}
+    camera_factor: float = 1.0
+    relative: RelativeRule | None = None
+    # Set when the user chose ``distance`` at training: the calibrated one it replaced.
+    calibrated_distance: float | None = None
+
+
+class PersonCount(_Stored):
+    images: int = 0
+    kept: int = 0
+
+
+class FaceModelMeta(_Stored):
+    format: Literal["edgecam-faces/2"]
+    names: dict[int, str]  # LBPH label -> person
+    crop: dict[str, Any]  # CropSettings
+    lbph: dict[str, Any] = {}
+    detector: dict[str, Any]  # DetectorSettings
+    threshold: Threshold
+    max_per_person: int | None = None
+    people: dict[str, PersonCount] = {}
+    skipped: list[dict[str, Any]] = []
+    whole_image_crops: int = 0
+    opencv: str = ""
+    created: str = ""
+    seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class StrangerRule:
+    """The decision a recogniser applies: known or "unknown", and how sure."""
+
+    relative: bool  # the ratio rule (faces.decision); False: the raw distance alone
+    limit: float
+    spread: float
+    cap: float = math.inf
+    still: bool = False  # the stills' own rule, calibrated through their crops
+
+    @classmethod
+    def of(cls, threshold: Threshold, user_distance: float | None = None, still: bool = False) -> StrangerRule:
+        """The rule to apply: a distance the user chose (now, or at training) decides alone;
+        else the ratio rule (the stills' own for a still, when the model has one)."""
+        chosen = user_distance if user_distance is not None else threshold.distance
+        relative = (
+            None if user_distance is not None or threshold.calibrated_distance is not None else threshold.relative
+        )
+        if relative is None:
+            spread = threshold.spread if threshold.spread is not None else chosen * 0.1
+            return cls(False, float(chosen), float(spread) or 1.0)
+        use_still = bool(still and relative.still)
+        rule = relative.still if use_still and relative.still else relative
+        cap = math.inf if rule.distance_cap is None else float(rule.distance_cap)
+        return cls(True, float(rule.value), float(rule.spread) or 0.01, cap, use_still)
+
+    def known(self, score: float, distance: float) -> bool:
+        return score <= self.limit and distance <= self.cap
+
+    def confidence(self, score: float) -> float:
+        """Grows with the score's distance from the limit, scaled by how far apart genuine and
+        stranger scores lay when the model was calibrated; 0.5 at the limit."""
+        return 1 / (1 + math.exp(-abs(self.limit - score) / self.spread))
+
+
+def read_metadata(model_dir: Path) -> FaceModelMeta:
+    model_dir = Path(model_dir)
+    meta_path, model_path = model_dir / META_FILE, model_dir / MODEL_FILE
+    if not model_path.is_file():
+        raise MissingInput(
+            f"No face model at {model_path}; train one with 'edgecam train faces DATASET --out {model_dir}'."
+        )
+    if not meta_path.is_file():
+        raise MissingInput(
+            f"{model_path} has no {META_FILE} beside it, so its names are unknown; retrain with 'edgecam train faces'."
+        )
+    try:
+        raw = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataError(f"{meta_path} is not valid JSON ({error}).") from error
+    found = raw.get("format") if isinstance(raw, dict) else None
+    if found == "edgecam-faces/1":
+        raise DataError(
+            f"{model_dir} was trained by an older edgecam that framed faces differently; retrain it "
+            f"with 'edgecam train faces DATASET --out {model_dir}'."
+        )
+    if found != FORMAT:
+        raise DataError(f"{meta_path} is not an edgecam faces file (format {found!r}).")
+    try:
+        return FaceModelMeta.model_validate(raw)
+    except ValidationError as error:
+        where = ".".join(str(part) for part in error.errors()[0]["loc"])
+        raise DataError(f"{meta_path} is damaged: '{where}' {error.errors()[0]['msg'].lower()}.") from None
+
+
+def load_lbph(model_path: Path):
+    recognizer = cv2.face.LBPHFaceRecognizer_create()  # type: ignore[attr-defined]  # cv2.face: not in the stubs
+    try:
+        recognizer.read(str(model_path))
+    except cv2.error as error:
+        raise DataError(f"{model_path} is not an LBPH model OpenCV can read.") from error
+    if recognizer.empty():
+        raise DataError(f"{model_path} holds an empty LBPH model.")
+    return recognizer
+
+
+def save(out: Path, lbph, meta: FaceModelMeta) -> None:
+    """The model first, then its companion file, each atomically and private to the owner."""
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic.atomic_path(out / MODEL_FILE, PRIVATE) as tmp:
+        lbph.write(str(tmp))
+    # Unset optional rules (no still rule, no user distance) are left out, as older files left them out.
+    text = json.dumps(meta.model_dump(mode="json", exclude_none=True), indent=2, ensure_ascii=False) + "\n"
+    atomic.write_text(out / META_FILE, text, PRIVATE)
