@@ -10,6 +10,7 @@ import numpy as np
 from edgecam.edge.digits.model import DigitModel
 from edgecam.edge.digits.reader import DigitReader, ReaderSettings, Reading
 from edgecam.edge.errors import ConfigError
+from edgecam.edge.faces.detect import Box
 
 
 class Stabilizer:
@@ -71,7 +72,7 @@ class DigitStage:
     ):
         self.reader = DigitReader(DigitModel(model_path, threads), ReaderSettings(min_probability=min_probability))
         self.warp = CardWarp(corners) if corners else None
-        self.roi = self.warp.bounds if self.warp else (tuple(roi) if roi else None)
+        self.roi: Box | None = self.warp.bounds if self.warp else ((roi[0], roi[1], roi[2], roi[3]) if roi else None)
         self.stabilize = Stabilizer(stable_frames)
         self._checked = False
         self._thumb: np.ndarray | None = None

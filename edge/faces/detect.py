@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -20,9 +21,12 @@ from edgecam.edge.errors import DataError, MissingInput
 HAAR_FOLDER: str = cv2.data.haarcascades  # type: ignore[attr-defined]  # cv2.data: absent from OpenCV's stubs
 
 
+Box = tuple[int, int, int, int]  # x, y, w, h in frame pixels
+
+
 @dataclass
 class Detection:
-    box: tuple[int, int, int, int]  # x, y, w, h in frame pixels
+    box: Box
     score: float = 1.0
     eyes: tuple[tuple[float, float], tuple[float, float]] | None = None  # (right eye, left eye), YuNet only
 
@@ -63,10 +67,36 @@ class DetectorSettings:
         return dict(self.__dict__)
 
 
+class FaceDetector(Protocol):
+    """What the recogniser, the tracker and training ask of a detector."""
+
+    # A coarse hit becomes a face only if the precise search around it finds one too.
+    verifies: bool
+    # The coarse search can run on a window of the frame cheaply: worth watching for cuts.
+    searches_windows: bool
+
+    def __call__(self, grey: np.ndarray) -> list[Detection]:
+        """The precise search over the whole frame: boxes framed as at training time."""
+        ...
+
+    def coarse(self, grey: np.ndarray) -> list[Detection]:
+        """The fast search over the whole frame: where the faces are, loosely framed."""
+        ...
+
+    def coarse_in(self, grey: np.ndarray, area: Box) -> tuple[list[Detection], Box]:
+        """The fast search in and around ``area``: its detections and the window it searched."""
+        ...
+
+    def around(self, grey: np.ndarray, box: Box) -> Detection | None:
+        """The precise search near a loose box; None when it finds no face there."""
+        ...
+
+
 class HaarDetector:
     """The frontal-face cascade that ships inside opencv-python: nothing to download."""
 
-    verifies = True  # a coarse hit becomes a face only if the precise search finds it too
+    verifies = True  # the cascade's coarse search can fire on texture: the precise one confirms
+    searches_windows = True
 
     def __init__(self, settings: DetectorSettings):
         self.settings = settings
@@ -116,7 +146,7 @@ class HaarDetector:
             ]
         )
 
-    def coarse_in(self, grey: np.ndarray, area) -> tuple[list[Detection], tuple[int, int, int, int]]:
+    def coarse_in(self, grey: np.ndarray, area: Box) -> tuple[list[Detection], Box]:
         """The fast search in ``area`` widened by half its size, at most 64 px (a face only partly
         inside is found whole), past the frame's edge too (see ``window``): its detections and the
         window searched, both in frame pixels."""
@@ -128,7 +158,7 @@ class HaarDetector:
         moved = [Detection((x0 + bx, y0 + by, bw, bh)) for bx, by, bw, bh in (d.box for d in found)]
         return moved, (x0, y0, x1 - x0, y1 - y0)
 
-    def around(self, grey: np.ndarray, box) -> Detection | None:
+    def around(self, grey: np.ndarray, box: Box) -> Detection | None:
         """The precise search, run only in a window around a loose box and over face sizes near
         it: the same boxes as a whole-frame precise search, for a fraction of the work."""
         x, y, w, h = box
@@ -189,11 +219,16 @@ class YuNetDetector:
             detections.append(Detection(_scale_box(row[:4], scale), float(row[14]), eyes))
         return detections
 
-    coarse = __call__
-    coarse_in = None  # one pass over the whole frame is all YuNet has
     verifies = False  # YuNet's coarse search is its precise one: there is no second opinion to ask
+    searches_windows = False  # one pass over the whole frame is all YuNet has
 
-    def around(self, grey: np.ndarray, box) -> Detection | None:
+    def coarse(self, grey: np.ndarray) -> list[Detection]:
+        return self(grey)
+
+    def coarse_in(self, grey: np.ndarray, area: Box) -> tuple[list[Detection], Box]:
+        return self(grey), (0, 0, grey.shape[1], grey.shape[0])
+
+    def around(self, grey: np.ndarray, box: Box) -> Detection | None:
         return None  # the tracking box is already YuNet's own
 
 
@@ -245,7 +280,7 @@ def window(grey: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
     return grey[np.ix_(rows, columns)]
 
 
-def make_detector(settings: DetectorSettings):
+def make_detector(settings: DetectorSettings) -> FaceDetector:
     if settings.detector == "yunet":
         return YuNetDetector(settings)
     if settings.detector == "haar":

@@ -23,28 +23,31 @@ by the precise search: recognised now, as it may be someone else).
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from edgecam.edge.faces.change_watch import ChangeWatch
-from edgecam.edge.faces.detect import Detection, centre_inside, overlap_area
+from edgecam.edge.faces.detect import Box, Detection, centre_inside, overlap_area
 from edgecam.edge.faces.recognizer import UNKNOWN, Face, FaceRecognizer
 
+VOTES = 7  # a track's name is the majority of its last this many recognitions
+FIRST_LOOKS = 3  # a track is recognised on each of its first this many detections; its name settles then
+UNSURE = 0.5  # the confidence of a track with no votes yet: as likely named as not
 
-def iou(a, b) -> float:
+
+def iou(a: Box, b: Box) -> float:
     inter = overlap_area(a, b)
     union = a[2] * a[3] + b[2] * b[3] - inter
     return inter / union if union else 0.0
 
 
-VOTES = 7  # a track's name is the majority of its last this many recognitions
-
-
 @dataclass
 class Track:
     id: int
-    box: tuple[int, int, int, int]
+    box: Box
     votes: deque = field(default_factory=lambda: deque(maxlen=VOTES))  # the last recognitions (Face)
     missed: int = 0
     seen: int = 0
@@ -58,13 +61,13 @@ class Track:
         return [vote.name for vote in self.votes]
 
     def settled(self) -> str | None:
-        """The majority name once there are three votes."""
-        return Counter(self.names()).most_common(1)[0][0] if len(self.votes) >= 3 else None
+        """The majority name once the first looks are in."""
+        return Counter(self.names()).most_common(1)[0][0] if len(self.votes) >= FIRST_LOOKS else None
 
     def face(self) -> Face:
         """The majority name of the recent votes, as sure as the votes agree."""
         if not self.votes:
-            return Face(UNKNOWN, 0.5, float("inf"), self.box, self.id)
+            return Face(UNKNOWN, UNSURE, float("inf"), self.box, self.id)
         name, count = Counter(self.names()).most_common(1)[0]
         agreeing = [vote for vote in self.votes if vote.name == name]
         confidence = float(np.mean([vote.confidence for vote in agreeing])) * count / len(self.votes)
@@ -75,7 +78,7 @@ class Track:
 @dataclass
 class TrackerSettings:
     detect_every: int = 4
-    recognize_every: int = 6  # in detections, once a track has its first three votes
+    recognize_every: int = 6  # in detections, once a track has its first looks
     iou_match: float = 0.3
     # A track the coarse search misses is looked for once more by the precise search around its
     # box; if that fails too it is dropped at once, so a person who left is gone within one
@@ -86,85 +89,106 @@ class TrackerSettings:
     watch_changes: bool = True
 
 
+Timer = Callable[[str], Any]  # Timings.__call__: a context manager that times one stage
+
+
 class FaceTracker:
     """``tracker(grey)`` -> the faces of the current frame, named by their tracks' votes."""
 
-    def __init__(self, recognizer: FaceRecognizer, settings: TrackerSettings | None = None, quiet_area=None):
+    def __init__(
+        self, recognizer: FaceRecognizer, settings: TrackerSettings | None = None, quiet_area: Box | None = None
+    ):
         """``quiet_area``: a box where change is no sign of people (the digit card's ROI)."""
         self.recognizer = recognizer
+        self.detect = recognizer.detect
         self.settings = settings or TrackerSettings()
         self.tracks: list[Track] = []
         self.frame_index = 0
         self._next_id = 1
         # Only a detector that can search a window can afford to look at every cut.
-        watching = self.settings.watch_changes and getattr(recognizer.detect, "coarse_in", None)
+        watching = self.settings.watch_changes and self.detect.searches_windows
         self.watch = ChangeWatch(ignore=quiet_area) if watching else None
 
-    def __call__(self, grey: np.ndarray, timer=None) -> list[Face]:
+    def __call__(self, grey: np.ndarray, timer: Timer | None = None) -> list[Face]:
         if self.watch:
             self.watch.update(grey)
         if self.frame_index % self.settings.detect_every == 0:
-            detections = _timed(timer, "face_detect", lambda: self.recognizer.detect.coarse(grey))
+            detections = _timed(timer, "face_detect", lambda: self.detect.coarse(grey))
             _timed(timer, "recognize", lambda: self._update(grey, detections))
         elif self.watch and (changed := self.watch.news([t.box for t in self.tracks])) is not None:
             # A cut between detections: look where it happened now, not at the next scheduled detection.
-            detections, area = _timed(timer, "face_detect", lambda: self.recognizer.detect.coarse_in(grey, changed))
+            detections, area = _timed(timer, "face_detect", lambda: self.detect.coarse_in(grey, changed))
             _timed(timer, "recognize", lambda: self._update(grey, detections, area))
         self.frame_index += 1
         return [t.face() for t in self.tracks]
 
-    def _update(self, grey: np.ndarray, detections: list[Detection], area=None) -> None:
+    def _update(self, grey: np.ndarray, detections: list[Detection], area: Box | None = None) -> None:
         """Match, vote, drop and start tracks; with ``area``, only the tracks whose centre lies in it."""
         unmatched = list(range(len(detections)))
         for track in self.tracks:
             if area is not None and not centre_inside(track.box, area):
                 continue
-            # A fifth of the face changed at once (faces.change_watch): it may have left, or someone else
-            # may stand there now.
-            doubted = self.watch is not None and self.watch.doubted_at(track.box)
-            if self.watch and self.watch.replaced_at(track.box):
-                # Most of this face changed at once: whoever stands here now is judged afresh. On the
-                # loop's tuning scenes this took the frames showing exactly the people in view from
-                # 95.6 % to 97.0 % (a second look at the old votes kept the old name, and a wrong
-                # first look, for one more detection); asking on a scheduled detection's own frame
-                # too (a cut can land there), to 97.3 %.
-                track.restart(self._new_id())
-            best, best_iou = None, self.settings.iou_match
-            for i in unmatched:
-                overlap = iou(track.box, detections[i].box)
-                if overlap >= best_iou:
-                    best, best_iou = i, overlap
+            doubted = self._judge_change(track)
+            best = self._best_match(track, detections, unmatched)
             if best is None:
-                found = self.recognizer.detect.around(grey, track.box)
-                if found is None:
-                    track.missed += 1
-                else:
-                    track.box = found.box
-                    if doubted:
-                        # The coarse search's box did not match the track, only this search found a face,
-                        # and the face changed: it may be someone else, so look now, not at the track's
-                        # next scheduled look (someone who stepped into another's place was shown by
-                        # the old name for 6-10 frames). Loop scenes, exact frames: tuning 97.6 -> 98.1 %,
-                        # validation 96.3 -> 97.7 %. Looking at every changed face, also those the
-                        # coarse search matched (a walking face), was no better and cut the bench's
-                        # speed-up from 13-14x to 11-12x. A restarted track is always looked at here
-                        # (it showed "unknown" until the next detection).
-                        self._vote(track, grey, found, found)
+                self._look_around(grey, track, doubted)
                 continue
             unmatched.remove(best)
-            track.box, track.missed = detections[best].box, 0
-            track.seen += 1
-            if len(track.votes) < 3 or track.seen % self.settings.recognize_every == 0 or track.challenger:
-                self._vote(track, grey, detections[best])
+            self._follow(grey, track, detections[best])
         self.tracks = [t for t in self.tracks if t.missed <= self.settings.max_missed]
+        self._start_tracks(grey, [detections[i] for i in unmatched])
+
+    def _judge_change(self, track: Track) -> bool:
+        """Whether the face changed in part at once (it may have left, or someone else may stand
+        there: a reason to look now); a face that changed almost entirely is someone else, judged
+        afresh under a new id."""
+        if self.watch is None:
+            return False
+        doubted = self.watch.doubted_at(track.box)
+        if self.watch.replaced_at(track.box):
+            track.restart(self._new_id())
+        return doubted
+
+    def _best_match(self, track: Track, detections: list[Detection], unmatched: list[int]) -> int | None:
+        """The unmatched detection overlapping the track most, if any overlaps enough."""
+        best, best_iou = None, self.settings.iou_match
         for i in unmatched:
-            if any(centre_inside(detections[i].box, t.box) for t in self.tracks):
+            overlap = iou(track.box, detections[i].box)
+            if overlap >= best_iou:
+                best, best_iou = i, overlap
+        return best
+
+    def _look_around(self, grey: np.ndarray, track: Track, doubted: bool) -> None:
+        """The coarse search lost the track: the precise search around its box decides whether it
+        is still there. Found there after a change, it may be someone else, so it is recognised
+        now rather than at its next scheduled look."""
+        found = self.detect.around(grey, track.box)
+        if found is None:
+            track.missed += 1
+            return
+        track.box = found.box
+        if doubted:
+            self._vote(track, grey, found, found)
+
+    def _follow(self, grey: np.ndarray, track: Track, detection: Detection) -> None:
+        """The track matched a detection: move it there, and recognise it when it is due (its first
+        looks, every ``recognize_every`` detections, or a challenger awaiting a second look)."""
+        track.box, track.missed = detection.box, 0
+        track.seen += 1
+        due = len(track.votes) < FIRST_LOOKS or track.seen % self.settings.recognize_every == 0
+        if due or track.challenger:
+            self._vote(track, grey, detection)
+
+    def _start_tracks(self, grey: np.ndarray, detections: list[Detection]) -> None:
+        """New tracks for detections no track took, once the precise search confirms a face there."""
+        for detection in detections:
+            if any(centre_inside(detection.box, t.box) for t in self.tracks):
                 continue  # a second box on a face already tracked (its track was found by the precise search)
-            precise = self.recognizer.detect.around(grey, detections[i].box)
-            if precise is None and self.recognizer.detect.verifies:
+            precise = self.detect.around(grey, detection.box)
+            if precise is None and self.detect.verifies:
                 continue  # the coarse search's hit on texture: no face where the precise search looks
-            track = Track(self._new_id(), detections[i].box)
-            self._vote(track, grey, detections[i], precise)
+            track = Track(self._new_id(), detection.box)
+            self._vote(track, grey, detection, precise)
             self.tracks.append(track)
 
     def _new_id(self) -> int:
@@ -172,7 +196,7 @@ class FaceTracker:
         return self._next_id - 1
 
     def _vote(self, track: Track, grey: np.ndarray, detection: Detection, precise: Detection | None = None) -> None:
-        precise = precise or self.recognizer.detect.around(grey, detection.box) or detection
+        precise = precise or self.detect.around(grey, detection.box) or detection
         [face] = self.recognizer.recognize(grey, [precise])
         settled = track.settled()
         if face.name == track.challenger:
@@ -188,7 +212,7 @@ class FaceTracker:
         track.votes.append(face)
 
 
-def _timed(timer, name, work):
+def _timed(timer: Timer | None, name: str, work: Callable[[], Any]) -> Any:
     if timer is None:
         return work()
     with timer(name):
