@@ -53,10 +53,12 @@ def _register_sub_apps() -> None:
     # Each area's module imports only typer at the top, so --help stays fast and
     # works on a device that has no torch installed.
     from edgecam.calibration.cli import app as calibrate_app
+    from edgecam.edge.commands.config_show import config_app
     from edgecam.edge.commands.models import app as models_app
     from edgecam.edge.commands.mqtt import app as mqtt_app
+    from edgecam.edge.commands.read import read
     from edgecam.edge.commands.recognize import recognize
-    from edgecam.edge.commands.run import config_app, read, run
+    from edgecam.edge.commands.run import run
     from edgecam.edge.commands.service import app as service_app
     from edgecam.export.cli import app as export_app
     from edgecam.train.cli import app as train_app

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 import time
@@ -19,6 +18,7 @@ from edgecam.edge.outputs.sinks import DisplaySink, EventsSink, RecordSink, Stop
 from edgecam.edge.outputs.telemetry import Telemetry
 from edgecam.edge.overlay import Overlay
 from edgecam.edge.scene_changes import SceneChanges
+from edgecam.edge.settings import Secrets
 from edgecam.edge.sources.capture import open_source
 from edgecam.edge.sources.undistort import Undistorter
 from edgecam.edge.timing import RateMeter, StageTimes
@@ -99,7 +99,7 @@ class Pipeline:
         return event
 
 
-def run(config: Config, stop: threading.Event | None = None, log=print) -> RunResult:
+def run(config: Config, stop: threading.Event | None = None, log=print, secrets: Secrets | None = None) -> RunResult:
     stop = stop or threading.Event()
     pipeline = Pipeline(config)  # models first: a bad model fails before the camera is opened
     source = open_source(
@@ -112,7 +112,7 @@ def run(config: Config, stop: threading.Event | None = None, log=print) -> RunRe
     result = RunResult()
     sinks: list = []
     try:
-        _open_sinks(sinks, config, source, telemetry, log)
+        _open_sinks(sinks, config, source, telemetry, log, secrets or Secrets())
     except BaseException:
         _close_all(sinks, result, log)
         source.close()
@@ -165,7 +165,7 @@ def run(config: Config, stop: threading.Event | None = None, log=print) -> RunRe
     return result
 
 
-def _open_sinks(sinks: list, config: Config, source, telemetry: Telemetry, log) -> None:
+def _open_sinks(sinks: list, config: Config, source, telemetry: Telemetry, log, secrets: Secrets) -> None:
     """Opened one by one into ``sinks``, so that if one fails the ones already open can be closed."""
     if config.output.display:
         sinks.append(DisplaySink())
@@ -187,7 +187,7 @@ def _open_sinks(sinks: list, config: Config, source, telemetry: Telemetry, log) 
     if config.mqtt.broker:
         from edgecam.edge.outputs.mqtt_link import MqttLink
 
-        link = MqttLink(config.mqtt, telemetry, log)
+        link = MqttLink(config.mqtt, telemetry, log, secrets.mqtt_password)
         sinks.append(link)
         root = link.topics["events"].rsplit("/", 1)[0]
         log(f"MQTT: publishing to {config.mqtt.broker}:{config.mqtt.port} under {root}/")
@@ -197,7 +197,7 @@ def _stream(config: Config, telemetry: Telemetry, log, snapshots=None):
     from edgecam.edge.outputs.frame_hub import FrameHub
     from edgecam.edge.outputs.stream_server import StreamServer
 
-    token = os.environ.get("EDGECAM_STREAM_TOKEN") or config.stream.token
+    token = config.stream.token  # $EDGECAM_STREAM_TOKEN, when set, is already here (edge.settings)
     server = StreamServer(
         config.stream.listen,
         FrameHub(config.stream.quality),

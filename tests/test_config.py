@@ -68,9 +68,9 @@ def test_an_mqtt_url_fills_the_mqtt_section(tmp_path):
 
     config = tmp_path / "edgecam.toml"
     config.write_text('[mqtt]\ndevice = "door"\nstate_every = 30\n[stream]\nlisten = "0.0.0.0:8080"\n')
-    from edgecam.edge.commands.run import effective_config
+    from edgecam.edge.settings import Flags, settle
 
-    mqtt = effective_config(config, mqtt="mqtts://watcher@broker.lan/site/a").mqtt
+    mqtt = settle(config, Flags(mqtt="mqtts://watcher@broker.lan/site/a"))[0].mqtt
     assert (mqtt.broker, mqtt.port, mqtt.tls, mqtt.prefix, mqtt.username, mqtt.device, mqtt.state_every) == (
         "broker.lan",
         8883,
@@ -80,7 +80,7 @@ def test_an_mqtt_url_fills_the_mqtt_section(tmp_path):
         "door",
         30.0,
     )
-    assert effective_config(config, mqtt="mqtt://10.0.0.2").mqtt.port == 1883
+    assert settle(config, Flags(mqtt="mqtt://10.0.0.2"))[0].mqtt.port == 1883
     shown = tomllib.loads(run_cli("config", "show", "--config", str(config)).stdout)
     assert shown["stream"]["listen"] == "0.0.0.0:8080" and shown["mqtt"]["queue"] == 1000
 
@@ -101,3 +101,21 @@ def test_show_prints_every_key_with_its_default_and_help(tmp_path):
     assert line.startswith("detect_every = 2  # default 4; run the (fast) detector every N frames"), line
     every_key = [line for line in result.stdout.splitlines() if " = " in line]
     assert all("# default " in line for line in every_key)
+
+
+def test_flags_and_the_environment_meet_in_one_place_and_secrets_stay_out_of_the_config(tmp_path):
+    from edgecam.edge.settings import Flags, settle
+
+    config = tmp_path / "edgecam.toml"
+    config.write_text('[stream]\ntoken = "from-the-file"\n[mqtt]\nbroker = "broker.lan"\nusername = "file-user"\n')
+    environ = {"EDGECAM_STREAM_TOKEN": "from-env", "EDGECAM_MQTT_USERNAME": "env-user", "EDGECAM_MQTT_PASSWORD": "pw"}
+    flags = Flags(source="clip.mp4", roi="1,2,30,40", threads=2, stream_token="from-the-flag")
+    settled, secrets = settle(config, flags, environ)
+    assert (settled.source.spec, settled.digits.roi, settled.runtime.threads) == ("clip.mp4", [1, 2, 30, 40], 2)
+    # The environment wins for the token and the username (as documented), and the password never
+    # enters the config that 'config show' prints.
+    assert (settled.stream.token, settled.mqtt.username, secrets.mqtt_password) == ("from-env", "env-user", "pw")
+    assert "pw" not in settled.model_dump_json() and "pw" not in repr(secrets)
+    # Without an environment (config show), the flag lays over the file and nothing is secret.
+    shown, none = settle(config, flags)
+    assert (shown.stream.token, shown.mqtt.username, none.mqtt_password) == ("from-the-flag", "file-user", None)

@@ -26,13 +26,14 @@ def forget(
 
     Example: `edgecam mqtt forget --config /etc/edgecam/edgecam.toml`
     """
-    from edgecam.edge.commands.run import effective_config
     from edgecam.edge.errors import ConfigError, Unavailable
     from edgecam.edge.extras import require
     from edgecam.edge.outputs import ha_discovery
     from edgecam.edge.outputs.mqtt_link import secure
+    from edgecam.edge.settings import Flags, from_environment
 
-    settings = effective_config(config_file, mqtt=mqtt).mqtt
+    config, secrets = from_environment(config_file, Flags(mqtt=mqtt))
+    settings = config.mqtt
     if not settings.broker:
         raise ConfigError("No broker to forget the device on: give --mqtt mqtt://host:1883/prefix or [mqtt] broker.")
     client_module = require("paho.mqtt.client", "mqtt", "Talking to MQTT")
@@ -42,7 +43,7 @@ def forget(
     client = client_module.Client(
         client_module.CallbackAPIVersion.VERSION2, client_id=f"{settings.client_id or socket.gethostname()}-forget"
     )
-    secure(client, settings)
+    secure(client, settings, secrets.mqtt_password)
     try:
         client.connect(settings.broker, settings.port, keepalive=15)
     except OSError as error:

@@ -16,7 +16,6 @@ sent but the broker did not acknowledge is sent again after a reconnect.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 import time
@@ -37,7 +36,7 @@ CONNECT_GRACE = 3.0  # seconds a closing link waits for its first connection, if
 class MqttLink:
     name = "mqtt"
 
-    def __init__(self, settings: MqttConfig, telemetry: Telemetry, log=print):
+    def __init__(self, settings: MqttConfig, telemetry: Telemetry, log=print, password: str | None = None):
         mqtt = require("paho.mqtt.client", "mqtt", "Publishing to MQTT")
         self._mqtt, self.settings, self.telemetry, self.log = mqtt, settings, telemetry, log
         hostname = socket.gethostname()
@@ -61,7 +60,7 @@ class MqttLink:
 
         client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=settings.client_id or hostname)
         client.will_set(self.topics["available"], "offline", qos=1, retain=True)
-        secure(client, settings)
+        secure(client, settings, password)
         client.max_queued_messages_set(HANDED_LIMIT)
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         client.on_connect = self._on_connect
@@ -207,11 +206,10 @@ class MqttLink:
         yield CounterMetricFamily("edgecam_mqtt_acknowledged", "Messages the broker acknowledged", value=self.sent)
 
 
-def secure(client, settings: MqttConfig) -> None:
-    """Credentials (the password only from the environment) and TLS, as the config asks."""
-    username = os.environ.get("EDGECAM_MQTT_USERNAME") or settings.username
-    if username:
-        client.username_pw_set(username, os.environ.get("EDGECAM_MQTT_PASSWORD") or None)
+def secure(client, settings: MqttConfig, password: str | None = None) -> None:
+    """Credentials (the password from the environment: edge.settings) and TLS, as the config asks."""
+    if settings.username:
+        client.username_pw_set(settings.username, password)
     if settings.tls:
         client.tls_set(ca_certs=settings.ca_file or None)
 
