@@ -19,13 +19,13 @@ import json
 import socket
 import threading
 import time
-from collections import deque
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from edgecam.edge.config import MqttConfig
 from edgecam.edge.extras import require
 from edgecam.edge.outputs import ha_discovery
+from edgecam.edge.outputs.drop_oldest import DropOldestQueue
 from edgecam.edge.outputs.telemetry import Telemetry
 
 HANDED_LIMIT = 100  # messages paho may hold unacknowledged; more wait in our own queue
@@ -43,9 +43,11 @@ class MqttLink:
         self.device = settings.device or hostname
         base = f"{settings.prefix}/{self.device}"
         self.topics = {kind: f"{base}/{kind}" for kind in ("events", "state", "available")}
-        self.sent = self.dropped = self.seq = 0
+        self.sent = self.seq = 0
         self.connected = False
-        self._queue: deque = deque()
+        self._queue: DropOldestQueue[dict] = DropOldestQueue(settings.queue)
+        # Guards the link's state below and wakes whoever waits on it: the pump (for events,
+        # values, a connection or the stop) and close() (for a first connection).
         self._condition = threading.Condition()
         self._stopping = False
         self._told_outage = False
@@ -75,6 +77,11 @@ class MqttLink:
         self._thread = threading.Thread(target=self._pump, name="edgecam-mqtt", daemon=True)
         self._thread.start()
 
+    @property
+    def dropped(self) -> int:
+        """Events pushed out of the queue by newer ones while the broker was away."""
+        return self._queue.dropped
+
     # --- called by the loop: never blocks --------------------------------------------------
     def write(self, frame, event: dict) -> None:
         pass  # frames are not sent; the state is taken from the telemetry
@@ -86,10 +93,7 @@ class MqttLink:
     def change(self, happening: dict) -> None:
         with self._condition:
             self.seq += 1
-            if len(self._queue) >= self.settings.queue:
-                self._queue.popleft()
-                self.dropped += 1
-            self._queue.append({"device": self.device, "seq": self.seq, **happening})
+            self._queue.put({"device": self.device, "seq": self.seq, **happening})
             if self.discovery:
                 for key, value in self._sensors.update(happening).items():
                     self._values[self._value_topics[key]] = value  # only the newest matters
@@ -166,7 +170,7 @@ class MqttLink:
                 values, self._values = (self._values, {}) if self.connected else ({}, self._values)
                 if self._stopping and (not self.connected or not self._queue) and not values:
                     return
-                message = self._queue.popleft() if self.connected and self._queue else None
+                message = self._queue.take() if self.connected else None
             if message is not None:
                 self._hand_over(message)
             for topic, value in values.items():
@@ -181,12 +185,11 @@ class MqttLink:
         self._last_info = info
         if info.rc == self._mqtt.MQTT_ERR_QUEUE_SIZE:  # paho's window is full: wait our turn
             with self._condition:
-                self._queue.appendleft(event)
+                self._queue.give_back(event)
                 self._condition.wait(0.05)
 
     def _publish_state(self, **overrides) -> None:
-        with self._condition:
-            queued, dropped = len(self._queue), self.dropped
+        queued, dropped = len(self._queue), self.dropped
         state = {
             "device": self.device,
             **self.telemetry.state(),
