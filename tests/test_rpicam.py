@@ -125,3 +125,45 @@ def test_picamera2_built_for_another_numpy_is_one_sentence(tmp_path):
     assert "picamera2 could not load (numpy.dtype size changed" in result.stderr
     assert "use --source rpicam" in result.stderr and "Traceback" not in result.stderr
     assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1
+
+
+@pytest.fixture
+def fake_picamera2(tmp_path, clip):
+    """A ``picamera2`` on PYTHONPATH that plays the session's clip (tests/fake_picamera2.py)."""
+    package = tmp_path / "site" / "picamera2"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("from tests.fake_picamera2 import Picamera2\n")
+    env = {
+        "PYTHONPATH": f"{tmp_path / 'site'}{os.pathsep}{os.getcwd()}",
+        "FAKE_PICAMERA_CLIP": str(clip.path),
+        "FAKE_PICAMERA_LOG": str(tmp_path / "configurations.jsonl"),
+        "FAKE_PICAMERA_LAUNCHES": str(tmp_path / "launches"),
+    }
+    return env, tmp_path
+
+
+def test_picamera2_is_asked_for_the_configured_size_and_rate_and_comes_back_when_it_fails(fake_picamera2):
+    env, folder = fake_picamera2
+    config = folder / "edgecam.toml"
+    config.write_text('[source]\nspec = "picamera2"\nwidth = 320\nheight = 240\nfps = 20\n')
+    events = folder / "events.jsonl"
+    result = run_cli(
+        "run",
+        "--config",
+        str(config),
+        "--headless",
+        "--max-frames",
+        "60",
+        "--events",
+        str(events),
+        env={**env, "FAKE_PICAMERA_DIE_AT": "25"},
+    )
+    assert result.returncode == 0, result.stderr
+    asked = [json.loads(line) for line in (folder / "configurations.jsonl").read_text().splitlines()]
+    assert len(asked) == 2  # the first launch, and the one that replaced it after the failure
+    assert all(a["main"]["size"] == [320, 240] and a["controls"]["FrameRate"] == 20.0 for a in asked)
+    lines = [json.loads(line) for line in events.read_text().splitlines()]
+    frames = [line for line in lines if "frame" in line]
+    assert [e["event"] for e in lines if "event" in e] == ["camera_lost", "camera_restored"]
+    assert len(frames) == 60 and "the Pi camera (picamera2)" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -189,9 +189,9 @@ def open_source(spec: str, loop: bool = False, size: tuple[int, int] = (640, 480
 
         return open_rpicam(*size, fps)
     if spec == "picamera2":
-        from edgecam.edge.sources.picamera import PicameraSource
+        from edgecam.edge.sources.picamera import open_picamera
 
-        return PicameraSource(size)
+        return open_picamera(size, fps)
     path = Path(spec)
     if path.is_dir():
         return ImageSequenceSource(sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), loop)
