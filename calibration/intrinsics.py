@@ -11,12 +11,6 @@ import numpy as np
 from edgecam.edge import atomic
 from edgecam.edge.errors import DataError
 
-FLAG_NAMES = {
-    "fix_aspect_ratio": cv2.CALIB_FIX_ASPECT_RATIO,
-    "fix_principal_point": cv2.CALIB_FIX_PRINCIPAL_POINT,
-    "zero_tangent": cv2.CALIB_ZERO_TANGENT_DIST,
-}
-
 
 @dataclass
 class View:

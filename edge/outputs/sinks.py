@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edgecam.edge.errors import EdgecamError
+from edgecam.edge.errors import EX_CANTCREAT, EdgecamError, Unavailable
 
 
 class StopRequested(Exception):
@@ -41,7 +41,7 @@ class RecordSink:
             height, width = frame.shape[:2]
             self.writer = cv2.VideoWriter(str(self.tmp), cv2.VideoWriter.fourcc(*"mp4v"), self.fps, (width, height))
             if not self.writer.isOpened():
-                raise EdgecamError(f"Cannot write a video at {self.path}.", 73)
+                raise EdgecamError(f"Cannot write a video at {self.path}.", EX_CANTCREAT)
         self.writer.write(frame)
         self.frames += 1
 
@@ -102,13 +102,12 @@ class DisplaySink:
 
             return TkWindow(self.TITLE)
         except ImportError as error:
-            raise EdgecamError(
+            raise Unavailable(
                 "Cannot open a window: this OpenCV has no GUI and Python has no Tk "
-                "(on Debian: sudo apt install python3-tk); use --headless.",
-                69,
+                "(on Debian: sudo apt install python3-tk); use --headless."
             ) from error
         except Exception as error:  # tkinter.TclError: no display
-            raise EdgecamError("Cannot open a window (no display?); use --headless, or set DISPLAY.", 69) from error
+            raise Unavailable("Cannot open a window (no display?); use --headless, or set DISPLAY.") from error
 
     def write(self, frame: np.ndarray, event: dict) -> None:
         if self.tk is not None:

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from edgecam.edge import atomic
-from edgecam.edge.errors import EdgecamError
+from edgecam.edge.errors import EX_USAGE, EdgecamError
 from edgecam.edge.scenes.mnist import ensure_mnist, load_mnist
 from edgecam.train.digits import nets as digit_nets
 from edgecam.train.digits import plots as digit_plots
@@ -51,7 +51,7 @@ def train_digits(
             raise EdgecamError(
                 f"{checkpoint_path} has already trained {trainer.epoch} epochs; "
                 f"pass --epochs above {trainer.epoch} to go on.",
-                2,
+                EX_USAGE,
             )
         console.print(f"Resuming {recipe.arch} from epoch {trainer.epoch} of {recipe.epochs}")
 
@@ -82,10 +82,10 @@ def train_digits(
 def _resume_state(path: Path, arch: str | None, overrides: dict) -> dict:
     state = load_checkpoint(path)
     if arch is not None and arch != state["arch"]:
-        raise EdgecamError(f"--resume: {path} holds arch {state['arch']!r}, not {arch!r}.", 2)
+        raise EdgecamError(f"--resume: {path} holds arch {state['arch']!r}, not {arch!r}.", EX_USAGE)
     changed = [k for k, v in overrides.items() if v is not None and k != "epochs" and state["recipe"].get(k) != v]
     if changed:
-        raise EdgecamError(f"--resume continues the recipe in {path}; it cannot change {', '.join(changed)}.", 2)
+        raise EdgecamError(f"--resume continues the recipe in {path}; it cannot change {', '.join(changed)}.", EX_USAGE)
     return state
 
 

@@ -18,7 +18,7 @@ import torch
 from torch.nn import functional as F
 
 from edgecam.edge import atomic
-from edgecam.edge.errors import DataError, EdgecamError, Unavailable
+from edgecam.edge.errors import EX_USAGE, DataError, EdgecamError, MissingInput, Unavailable
 from edgecam.edge.scenes.mnist import Mnist
 from edgecam.train.digits import nets as digit_nets
 from edgecam.train.digits.augment import augment
@@ -65,7 +65,7 @@ class Recipe:
         elif arch == "edge":
             base = cls()
         else:
-            raise EdgecamError(f"Unknown --arch {arch!r}; choose one of: {', '.join(digit_nets.ARCHS)}.", 2)
+            raise EdgecamError(f"Unknown --arch {arch!r}; choose one of: {', '.join(digit_nets.ARCHS)}.", EX_USAGE)
         return cls(**{**asdict(base), **{k: v for k, v in overrides.items() if v is not None}})
 
 
@@ -227,7 +227,7 @@ class Trainer:
 def load_checkpoint(path: Path) -> dict:
     """Load one of our checkpoints safely (weights only), or say clearly why not."""
     if not Path(path).is_file():
-        raise EdgecamError(f"No checkpoint at {path}.", 66)
+        raise MissingInput(f"No checkpoint at {path}.")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
@@ -243,7 +243,7 @@ def resolve_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise Unavailable("--device cuda was asked for, but PyTorch sees no CUDA GPU here; use --device cpu.")
     if name not in ("cpu", "cuda"):
-        raise EdgecamError(f"Unknown --device {name!r}; choose auto, cpu or cuda.", 2)
+        raise EdgecamError(f"Unknown --device {name!r}; choose auto, cpu or cuda.", EX_USAGE)
     return torch.device(name)
 
 
