@@ -81,3 +81,23 @@ class NetworkCamera:
 
     def __exit__(self, *exc) -> None:
         self.process.kill()
+
+
+@contextlib.contextmanager
+def virtual_screen(size: str = "800x600x24"):
+    """An Xvfb screen on a display number it chose itself (``-displayfd``), yielded once it is ready:
+    no guessed number clashing with another screen, no sleep hoping it has started."""
+    read_end, write_end = os.pipe()
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", size, "-nolisten", "tcp"], pass_fds=(write_end,)
+    )
+    os.close(write_end)
+    try:
+        with os.fdopen(read_end) as pipe:
+            number = pipe.readline().strip()  # Xvfb writes it once it accepts clients
+        if not number:
+            raise RuntimeError(f"Xvfb did not start (exit {xvfb.poll()})")
+        yield f":{number}"
+    finally:
+        xvfb.kill()
+        xvfb.wait(timeout=10)

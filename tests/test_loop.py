@@ -14,7 +14,7 @@ import cv2
 import pytest
 
 from tests.conftest import run_cli
-from tests.processes import NetworkCamera, line_count, running, start, wait_for
+from tests.processes import NetworkCamera, line_count, running, virtual_screen, wait_for
 
 pytest.importorskip("torch")
 
@@ -130,7 +130,7 @@ def test_a_lost_network_camera_comes_back(tmp_path):
         camera.unplug()
         assert wait_for(lambda: "camera_lost" in events.read_text(), 30), "the loss was not noticed"
         assert loop.poll() is None, "the loop died with the camera"
-        time.sleep(2.0)
+        time.sleep(2.0)  # the scenario: the camera stays away a while, as an unplugged one does
         camera.plug_in()
         assert wait_for(lambda: "camera_restored" in events.read_text(), 60), "the camera never came back"
         after = line_count(events)
@@ -163,12 +163,17 @@ def test_missing_camera_and_bad_models_are_one_sentence(tmp_path, clip):
     reason="needs Xvfb and ImageMagick (installed by .ci/run)",
 )
 def test_the_window_shows_the_annotated_video(clip, fp32_export, tmp_path):
-    display = ":97"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "800x600x24", "-nolisten", "tcp"])
-    loop = None
-    try:
-        time.sleep(1.5)
-        loop = start(
+    shot = tmp_path / "screen.png"
+
+    def screen_shows_the_roi(display) -> bool:
+        subprocess.run(["import", "-display", display, "-window", "root", str(shot)], check=True, timeout=30)
+        screen = cv2.imread(str(shot))
+        yellow = (screen[:, :, 2] > 200) & (screen[:, :, 1] > 170) & (screen[:, :, 0] < 80)
+        return bool(yellow.sum() > 500 and screen.std() > 20)  # the ROI's box, on a window that is not blank
+
+    with (
+        virtual_screen() as display,
+        running(
             "run",
             "--source",
             str(clip.path),
@@ -179,22 +184,14 @@ def test_the_window_shows_the_annotated_video(clip, fp32_export, tmp_path):
             "--roi",
             ",".join(map(str, clip.roi)),
             env={"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"},
-        )
-        time.sleep(6)
+        ) as loop,
+    ):
+        shown = wait_for(lambda: loop.poll() is None and screen_shows_the_roi(display), 60)
         assert loop.poll() is None, loop.stderr.read()
-        shot = tmp_path / "screen.png"
-        subprocess.run(["import", "-display", display, "-window", "root", str(shot)], check=True, timeout=30)
-        screen = cv2.imread(str(shot))
-        yellow = (screen[:, :, 2] > 200) & (screen[:, :, 1] > 170) & (screen[:, :, 0] < 80)
-        assert yellow.sum() > 500, "no ROI box on the screen"
-        assert screen.std() > 20, "the window is blank"
+        assert shown, "no annotated video with its ROI box on the screen"
         loop.send_signal(signal.SIGTERM)
         loop.communicate(timeout=30)
         assert loop.returncode == 0
-    finally:
-        if loop is not None:
-            loop.kill()
-        xvfb.kill()
 
 
 @pytest.mark.skipif(
@@ -202,13 +199,9 @@ def test_the_window_shows_the_annotated_video(clip, fp32_export, tmp_path):
     reason="needs Xvfb and xdotool (installed by .ci/run)",
 )
 def test_the_window_pauses_and_quits_on_its_keys(clip, tmp_path):
-    display = ":96"
     events = tmp_path / "events.jsonl"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "800x600x24", "-nolisten", "tcp"])
-    env = {"DISPLAY": display}
-    loop = None
 
-    def press(key):
+    def press(env, key):
         window = subprocess.run(
             ["xdotool", "search", "--name", "^edgecam$"],
             capture_output=True,
@@ -220,21 +213,25 @@ def test_the_window_pauses_and_quits_on_its_keys(clip, tmp_path):
             ["xdotool", "windowfocus", "--sync", window, "key", key], check=True, timeout=10, env={**os.environ, **env}
         )
 
-    try:
-        time.sleep(1.5)
-        loop = start("run", "--source", str(clip.path), "--loop", "--display", "--events", str(events), env=env)
-        assert wait_for(lambda: line_count(events) >= 20, 60), loop.stderr.read() if loop.poll() is not None else ""
-        press("p")
-        time.sleep(0.5)
-        paused_at = line_count(events)
-        time.sleep(1.5)
-        assert line_count(events) == paused_at, "frames kept coming while paused"
-        press("p")
-        assert wait_for(lambda: line_count(events) >= paused_at + 20, 30), "no frames after resuming"
-        press("q")
-        _, stderr = loop.communicate(timeout=30)
-        assert loop.returncode == 0 and "window closed" in stderr, stderr
-    finally:
-        if loop is not None:
-            loop.kill()
-        xvfb.kill()
+    def settled() -> bool:
+        """The events file stopped growing (a pause taken effect)."""
+        before = line_count(events)
+        time.sleep(0.3)
+        return line_count(events) == before
+
+    with virtual_screen() as display:
+        env = {"DISPLAY": display}
+        with running(
+            "run", "--source", str(clip.path), "--loop", "--display", "--events", str(events), env=env
+        ) as loop:
+            assert wait_for(lambda: line_count(events) >= 20, 60), loop.stderr.read() if loop.poll() is not None else ""
+            press(env, "p")
+            assert wait_for(settled, 10), "frames kept coming after p"
+            paused_at = line_count(events)
+            time.sleep(1.5)  # the observation itself: a second and a half of pause, 45 frames at the clip's rate
+            assert line_count(events) == paused_at, "frames kept coming while paused"
+            press(env, "p")
+            assert wait_for(lambda: line_count(events) >= paused_at + 20, 30), "no frames after resuming"
+            press(env, "q")
+            _, stderr = loop.communicate(timeout=30)
+            assert loop.returncode == 0 and "window closed" in stderr, stderr

@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -58,13 +57,14 @@ class Inbox:
             self.client.tls_set(ca_certs=tls_ca)
         if login:
             self.client.username_pw_set(*login)
+        self.subscribed = threading.Event()
         self.client.on_connect = lambda c, *_: c.subscribe(topic, qos=1)
+        self.client.on_subscribe = lambda *_: self.subscribed.set()
         self.client.on_message = self._on_message
         self.client.reconnect_delay_set(0.2, 1)
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
-        assert wait_for(lambda: self.client.is_connected(), 10)
-        time.sleep(0.3)  # the SUBACK
+        assert self.subscribed.wait(10), "the broker never acknowledged the subscription"
 
     def _on_message(self, client, userdata, message):
         with self.lock:
@@ -209,7 +209,7 @@ def test_the_last_will_says_offline_when_the_process_is_killed(broker, clip, tmp
 
 
 def test_a_broker_outage_blocks_nothing_and_loses_only_what_overflows_the_queue(broker, clip, fp32_export, tmp_path):
-    inbox = Inbox(broker.port, "fleet/cam3/events", client_id="fleet-watcher")  # a session that survives
+    inbox = Inbox(broker.port, "fleet/cam3/#", client_id="fleet-watcher")  # a session that survives
     events_file = tmp_path / "events.jsonl"
     queue = 8
     with running(
@@ -246,7 +246,8 @@ def test_a_broker_outage_blocks_nothing_and_loses_only_what_overflows_the_queue(
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
-    time.sleep(1.0)
+    # The device's last word is "offline" after its queued events: once it is here, so are they.
+    assert wait_for(lambda: [p for p, _ in inbox.on("fleet/cam3/available")][-1:] == ["offline"], 30)
     inbox.close()
     received = {e["seq"] for e in inbox.events("fleet/cam3/events")}
     missing = set(range(1, max(received) + 1)) - received

@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import cv2
@@ -179,7 +178,7 @@ def test_several_viewers_share_one_encoding_and_none_when_unwatched(streaming, c
         assert indices == sorted(set(indices)), "a viewer got a frame twice or out of order"
         assert all(image.shape == (480, 640, 3) for _, image in parts)
         assert _has_roi_box(parts[-1][1], clip.roi)
-    time.sleep(1.0)
+    assert wait_for(lambda: _metrics(port)["edgecam_stream_viewers"] == 0, 30), "the viewers were never let go"
     after = _metrics(port)
     encoded = after["edgecam_stream_jpegs_encoded_total"] - before["edgecam_stream_jpegs_encoded_total"]
     processed = after["edgecam_frames_processed_total"] - before["edgecam_frames_processed_total"]
@@ -190,9 +189,9 @@ def test_several_viewers_share_one_encoding_and_none_when_unwatched(streaming, c
 
     # Nobody watching: frames go on, JPEG encoding stops.
     first = _metrics(port)
-    time.sleep(2.0)
+    frames_then = first["edgecam_frames_processed_total"]
+    assert wait_for(lambda: _metrics(port)["edgecam_frames_processed_total"] > frames_then + 20, 30)
     second = _metrics(port)
-    assert second["edgecam_frames_processed_total"] > first["edgecam_frames_processed_total"] + 20
     assert second["edgecam_stream_jpegs_encoded_total"] == first["edgecam_stream_jpegs_encoded_total"]
     assert second["edgecam_stream_viewers"] == 0
 
@@ -204,10 +203,12 @@ def test_a_viewer_that_stops_reading_does_not_stop_the_loop(streaming):
     stalled.connect(("127.0.0.1", port))
     stalled.sendall(b"GET /stream.mjpg HTTP/1.1\r\nHost: x\r\n\r\n")
     try:
-        time.sleep(2.0)  # by now its socket buffers are full and the server's writes to it block
+        # Held open while the loop runs on: enough JPEGs to fill its small socket buffers, after
+        # which the server's writes to it block.
+        assert wait_for(lambda: _metrics(port)["edgecam_stream_jpegs_encoded_total"] >= 40, 30)
         first = _metrics(port)["edgecam_frames_processed_total"]
         assert len(_read_mjpeg(port, 10)) == 10  # another viewer is served meanwhile
-        time.sleep(2.0)
+        assert wait_for(lambda: _metrics(port)["edgecam_frames_processed_total"] > first + 20, 30)
         after = _metrics(port)
         assert after["edgecam_frames_processed_total"] > first + 20
         assert after["edgecam_stream_viewers"] == 1  # the stalled one, still held
@@ -310,11 +311,16 @@ def test_the_page_plays_the_video_in_headless_chromium(clip, fp32_export, tmp_pa
     try:
         assert wait_for(lambda: _up(port, headers={"Authorization": "Bearer page-token"}), 60)
         shots = []
+        token = {"Authorization": "Bearer page-token"}
         for i in range(2):
             result = _chromium(url, tmp_path, f"--screenshot={tmp_path / f'page{i}.png'}")
             assert result.returncode == 0, result.stderr[-2000:]
             shots.append(cv2.imread(str(tmp_path / f"page{i}.png")))
-            time.sleep(1.0)
+            frames = _metrics(port, headers=token)["edgecam_frames_processed_total"]
+            # The next shot must see another frame: the loop moves on (its clip changes every frame).
+            assert wait_for(
+                lambda f=frames: _metrics(port, headers=token)["edgecam_frames_processed_total"] > f + 10, 30
+            )
         dom = _chromium(url, tmp_path, "--dump-dom").stdout.decode()
         panel = re.findall(r'<dd id="(\w+)"[^>]*>([^<]*)<', dom)
     finally:

@@ -20,7 +20,11 @@ def show(
     digits: Path | None = typer.Option(None, "--digits"),
     threads: int | None = typer.Option(None, "--threads", min=1),
 ) -> None:
-    """Print the effective config (file plus flags) as TOML; errors name the wrong key (exit 78)."""
+    """Print the effective config (file plus flags) as TOML, every key with its default and help;
+    errors name the wrong key (exit 78).
+
+    Example: `edgecam config show --source rpicam --faces models --digits models/digits.onnx > edgecam.toml`
+    """
     from edgecam.edge import config as configuration
     from edgecam.edge.settings import Flags, settle
 
