@@ -123,3 +123,9 @@ def orl_model(tmp_path_factory):
     result = run_cli("train", "faces", str(dataset), "--out", str(root / "model"))
     assert result.returncode == 0, result.stderr
     return root / "model"
+
+
+def reading_the_clip(clip, export) -> list[str]:
+    """``edgecam run`` flags for the session's clip with its card's ROI, read by the exported model
+    (``export``: the fp32_export fixture's (path, report))."""
+    return ["--source", str(clip.path), "--digits", str(export[0]), "--roi", ",".join(map(str, clip.roi))]

@@ -14,6 +14,8 @@ from edgecam.calibration.intrinsics import View, calibrate, flags_from
 from tests.conftest import SHARED_DATA, run_cli
 
 ACIRCLES = SHARED_DATA / "calibration" / "acircles_4x11"
+# The rendered chessboard views: 9x6 inner corners, 25 mm squares, no tangential distortion.
+CHESSBOARD_9X6 = ["--pattern", "chessboard", "--size", "9x6", "--square", "25", "--zero-tangent"]
 
 
 @pytest.mark.skipif(not ACIRCLES.is_dir(), reason="the acircles calibration set is not present")
@@ -100,13 +102,7 @@ def test_rendered_chessboard_recovers_known_intrinsics(tmp_path):
         "calibrate",
         "camera",
         *paths,
-        "--pattern",
-        "chessboard",
-        "--size",
-        "9x6",
-        "--square",
-        "25",
-        "--zero-tangent",
+        *CHESSBOARD_9X6,
         "--out",
         str(tmp_path / "cam.yml"),
         "--json",
@@ -233,13 +229,7 @@ def test_live_mode_captures_views_as_the_board_moves(tmp_path):
         "--headless",
         "--frames",
         "10",
-        "--pattern",
-        "chessboard",
-        "--size",
-        "9x6",
-        "--square",
-        "25",
-        "--zero-tangent",
+        *CHESSBOARD_9X6,
         "--out",
         str(tmp_path / "cam.yml"),
         "--json",

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import reading_the_clip, run_cli
 from tests.processes import wait_for
 from tests.test_mqtt import MOSQUITTO, Inbox, _config, broker  # noqa: F401 - broker is a fixture pytest finds by name
 
@@ -17,31 +16,17 @@ pytestmark = pytest.mark.skipif(MOSQUITTO is None, reason="needs Debian's mosqui
 def test_the_device_announces_its_entities_and_forgets_them(broker, clip, fp32_export, faces_model, tmp_path):  # noqa: F811 - the fixture imported above
     config = _config(tmp_path, "door", discovery="true")
     url = f"mqtt://127.0.0.1:{broker.port}/fleet"
-    result = subprocess.run(
-        [
-            "python",
-            "-m",
-            "edgecam",
-            "run",
-            "--config",
-            str(config),
-            "--source",
-            str(clip.path),
-            "--headless",
-            "--digits",
-            str(fp32_export[0]),
-            "--roi",
-            ",".join(map(str, clip.roi)),
-            "--faces",
-            str(faces_model),
-            "--mqtt",
-            url,
-        ],
-        capture_output=True,
-        text=True,
+    result = run_cli(
+        "run",
+        "--config",
+        str(config),
+        *reading_the_clip(clip, fp32_export),
+        "--headless",
+        "--faces",
+        str(faces_model),
+        "--mqtt",
+        url,
         timeout=300,
-        cwd=ROOT,
-        check=False,
     )
     assert result.returncode == 0, result.stderr
 

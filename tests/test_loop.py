@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import reading_the_clip, run_cli
 from tests.processes import NetworkCamera, line_count, running, virtual_screen, wait_for
 
 pytest.importorskip("torch")
@@ -94,14 +94,9 @@ def test_signal_mid_recording_leaves_a_playable_mp4_and_whole_jsonl(clip, fp32_e
     record, events = tmp_path / "out.mp4", tmp_path / "events.jsonl"
     with running(
         "run",
-        "--source",
-        str(clip.path),
+        *reading_the_clip(clip, fp32_export),
         "--loop",
         "--headless",
-        "--digits",
-        str(fp32_export[0]),
-        "--roi",
-        ",".join(map(str, clip.roi)),
         "--record",
         str(record),
         "--events",

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import reading_the_clip, run_cli
+
 pytest.importorskip("torch")
 mqtt = pytest.importorskip("paho.mqtt.client")
 
@@ -110,31 +112,17 @@ def _distinct_in_order(values):
 def test_changes_state_and_availability_arrive_with_the_right_topics(broker, clip, fp32_export, faces_model, tmp_path):
     inbox = Inbox(broker.port, "fleet/#")
     config = _config(tmp_path, "cam1", state_every=0.5)
-    result = subprocess.run(
-        [
-            "python",
-            "-m",
-            "edgecam",
-            "run",
-            "--config",
-            str(config),
-            "--source",
-            str(clip.path),
-            "--headless",
-            "--digits",
-            str(fp32_export[0]),
-            "--roi",
-            ",".join(map(str, clip.roi)),
-            "--faces",
-            str(faces_model),
-            "--mqtt",
-            f"mqtt://127.0.0.1:{broker.port}/fleet",
-        ],
-        capture_output=True,
-        text=True,
+    result = run_cli(
+        "run",
+        "--config",
+        str(config),
+        *reading_the_clip(clip, fp32_export),
+        "--headless",
+        "--faces",
+        str(faces_model),
+        "--mqtt",
+        f"mqtt://127.0.0.1:{broker.port}/fleet",
         timeout=300,
-        cwd=Path(__file__).resolve().parent.parent,
-        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert wait_for(lambda: [p for p, _ in inbox.on("fleet/cam1/available")][-1:] == ["offline"], 10)
@@ -216,14 +204,9 @@ def test_a_broker_outage_blocks_nothing_and_loses_only_what_overflows_the_queue(
         "run",
         "--config",
         str(_config(tmp_path, "cam3", queue=queue)),
-        "--source",
-        str(clip.path),
+        *reading_the_clip(clip, fp32_export),
         "--loop",
         "--headless",
-        "--digits",
-        str(fp32_export[0]),
-        "--roi",
-        ",".join(map(str, clip.roi)),
         "--events",
         str(events_file),
         "--mqtt",

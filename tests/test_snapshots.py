@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 
-from tests.conftest import run_cli
+from tests.conftest import reading_the_clip, run_cli
 from tests.processes import free_port, start, wait_for
 from tests.test_stream import BROWSER, _chromium, _get, _metrics, _up
 
@@ -22,13 +22,8 @@ def test_a_run_keeps_a_snapshot_for_every_face_and_card_change(clip, fp32_export
     folder = tmp_path / "snaps"
     result = run_cli(
         "run",
-        "--source",
-        str(clip.path),
+        *reading_the_clip(clip, fp32_export),
         "--headless",
-        "--digits",
-        str(fp32_export[0]),
-        "--roi",
-        ",".join(map(str, clip.roi)),
         "--faces",
         str(faces_model),
         "--snapshots",
@@ -129,14 +124,9 @@ def test_the_page_serves_the_history_and_refuses_other_files(clip, fp32_export, 
     (tmp_path / "secret.txt").write_text("not for the web")
     process = start(
         "run",
-        "--source",
-        str(clip.path),
+        *reading_the_clip(clip, fp32_export),
         "--loop",
         "--headless",
-        "--digits",
-        str(fp32_export[0]),
-        "--roi",
-        ",".join(map(str, clip.roi)),
         "--stream",
         str(port),
         "--snapshots",

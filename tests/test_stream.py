@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.conftest import reading_the_clip
+
 pytest.importorskip("torch")
 
 from tests.processes import NetworkCamera, free_port, running, start, wait_for
@@ -98,14 +100,9 @@ def streaming(clip, fp32_export):
     port = free_port()
     process = start(
         "run",
-        "--source",
-        str(clip.path),
+        *reading_the_clip(clip, fp32_export),
         "--loop",
         "--headless",
-        "--digits",
-        str(fp32_export[0]),
-        "--roi",
-        ",".join(map(str, clip.roi)),
         "--stream",
         str(port),
     )
@@ -295,14 +292,9 @@ def test_the_page_plays_the_video_in_headless_chromium(clip, fp32_export, tmp_pa
     port = free_port()
     process = start(
         "run",
-        "--source",
-        str(clip.path),
+        *reading_the_clip(clip, fp32_export),
         "--loop",
         "--headless",
-        "--digits",
-        str(fp32_export[0]),
-        "--roi",
-        ",".join(map(str, clip.roi)),
         "--stream",
         str(port),
         env={"EDGECAM_STREAM_TOKEN": "page-token"},

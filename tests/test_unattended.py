@@ -14,7 +14,7 @@ import time
 import pytest
 
 from edgecam.edge.commands.service import DEFAULTS, render
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, reading_the_clip, run_cli
 
 pytest.importorskip("torch")
 
@@ -46,13 +46,8 @@ def test_notify_protocol_on_a_real_datagram_socket(clip, fp32_export, tmp_path):
     env = {"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "100000"}  # ping every 50 ms
     process = start(
         "run",
-        "--source",
-        str(clip.path),
+        *reading_the_clip(clip, fp32_export),
         "--headless",
-        "--digits",
-        str(fp32_export[0]),
-        "--roi",
-        ",".join(map(str, clip.roi)),
         env=env,
     )
     messages = []
