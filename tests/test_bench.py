@@ -36,8 +36,10 @@ def test_bench_reports_stages_memory_and_the_baseline_side_by_side(fp32_export, 
     assert report["baseline"]["frames"] == 60 and report["speedup"] == pytest.approx(
         report["fps"] / report["baseline"]["fps"], rel=0.01
     )
-    # Same frames, same truth: the fast loop must read the cards at least as well as the slow one.
+    # Same frames, same truth: the fast loop must read the cards at least as well as the slow one,
+    # and read them (a ~98.5 % model read the generated clip's cards right in 99 % of frames here).
     assert report["accuracy"]["digits_right"] >= report["baseline"]["accuracy"]["digits_right"] - 0.02
+    assert report["accuracy"]["digits_right"] >= 0.95
 
 
 def test_bench_with_stream_viewers_reports_what_streaming_costs(fp32_export):
