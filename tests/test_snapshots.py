@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import stat
 import time
 
 import numpy as np
+import pytest
 
 from tests.conftest import reading_the_clip, run_cli
 from tests.processes import free_port, start, wait_for
@@ -172,3 +174,100 @@ def test_the_page_serves_the_history_and_refuses_other_files(clip, fp32_export, 
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=30)
     assert process.returncode == 0
+
+
+def test_a_tampered_index_is_skipped_line_by_line_and_nothing_outside_the_folder_is_touched(tmp_path):
+    from edgecam.edge.outputs.snapshots import SnapshotSettings, SnapshotSink
+
+    folder = tmp_path / "snaps"
+    settings = SnapshotSettings(str(folder), max_files=1, min_free_mb=0)
+    sink = SnapshotSink(settings, log=lambda m: None)
+    _feed(sink, 1, time.time())
+    sink.close()
+    good = _index(folder)[0]
+    victims = [tmp_path / "victim", tmp_path / "abs-victim"]
+    for victim in victims:
+        victim.write_text("keep me")
+    (folder / "index.jsonl").write_text(
+        "\n".join(
+            [
+                json.dumps({"time": 0, "event": "face_appeared", "files": ["../victim"]}),  # traversal
+                json.dumps({"time": 0, "event": "face_appeared", "files": [str(victims[1])]}),  # an absolute path
+                json.dumps({"event": "face_appeared", "files": good["files"]}),  # no time
+                json.dumps({"time": 0, "event": "face_appeared", "files": [7]}),  # not a name
+                json.dumps({"time": "soon", "event": "digits_changed", "files": good["files"]}),
+                json.dumps(["not", "an", "entry"]),
+                "[" * 5000,  # deeper than the JSON parser will go
+                json.dumps(good),
+            ]
+        )
+        + "\n"
+    )
+    said: list[str] = []
+    sink = SnapshotSink(settings, log=said.append)  # retention (max_files=1) runs at once
+    _feed(sink, 1, time.time())  # and again after a new snapshot pushes the old one out
+    sink.close()
+    assert all(victim.read_text() == "keep me" for victim in victims)
+    assert sink.bad_lines == 7 and any("skipped 7 line(s)" in line and "(1, 2, 3, 4, 5, 6, 7)" in line for line in said)
+    assert len(_index(folder)) == 1 and _index(folder)[0]["time"] > good["time"]
+
+
+def test_links_in_the_folder_are_never_served_followed_or_deleted(tmp_path):
+    from edgecam.edge.outputs.snapshots import SnapshotSettings, SnapshotSink
+
+    folder = tmp_path / "snaps"
+    folder.mkdir()
+    outside = tmp_path / "outside.jpg"
+    outside.write_bytes(b"\xff\xd8 not ours")
+    (folder / "index.jsonl").write_text("")
+    # A snapshot-like name that leads to the index, and an orphan-like one that leads outside.
+    (folder / "20260101-000000-000-face_appeared-1.jpg").symlink_to(folder / "index.jsonl")
+    (folder / "20260101-000000-000-face_appeared-2.jpg").symlink_to(outside)
+    sink = SnapshotSink(SnapshotSettings(str(folder), min_free_mb=0), log=lambda m: None)
+    sink.close()
+    assert sink.path_of("20260101-000000-000-face_appeared-1.jpg") is None
+    assert sink.path_of("20260101-000000-000-face_appeared-2.jpg") is None
+    assert outside.read_bytes() == b"\xff\xd8 not ours" and (folder / "index.jsonl").exists()
+
+
+def test_a_full_disk_at_start_pauses_snapshots_and_the_sink_still_works(tmp_path):
+    import shutil
+    import subprocess
+
+    from edgecam.edge.outputs.snapshots import SnapshotSettings, SnapshotSink
+
+    if shutil.which("mount") is None or os.geteuid() != 0:
+        pytest.skip("needs root to mount a small tmpfs")
+    disk = tmp_path / "small"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], check=False).returncode:
+        pytest.skip("this machine does not allow mounting a tmpfs")
+    try:
+        folder = disk / "snaps"
+        sink = SnapshotSink(SnapshotSettings(str(folder), min_free_mb=0), log=lambda m: None)
+        _feed(sink, 1, time.time())
+        sink.close()
+        (disk / "filler").write_bytes(b"\0" * (2 * 1024 * 1024))  # now every block is taken
+    except OSError:
+        pass  # the filler stops where the disk does
+    try:
+        said: list[str] = []
+        sink = SnapshotSink(SnapshotSettings(str(folder), min_free_mb=0), log=said.append)
+        _feed(sink, 2, time.time())  # never waits, never raises: dropped and counted
+        sink.close()
+        assert sink.paused_for_space and sum("Snapshots paused" in line for line in said) == 1, said
+        assert "could not be tidied at start" in said[0] and len(_index(folder)) == 1  # the old index stands
+        assert sink.written + sink.dropped == 2
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_a_snapshot_folder_that_is_a_file_is_one_sentence(clip, tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("a file, not a folder")
+    for folder in (taken, taken / "below"):
+        result = run_cli(
+            "run", "--source", str(clip.path), "--headless", "--max-frames", "5", "--snapshots", str(folder)
+        )
+        assert result.returncode == 78 and "[snapshots] folder" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr

@@ -9,15 +9,23 @@ mode 0600; ``index.jsonl`` gets one line per snapshot. Retention keeps at most
 writing stops (with one message) while the disk has less than ``min_free_mb``
 free. On start the index is made true again: lines whose files are gone are
 dropped, files the index does not know (a crash between the two) are deleted.
+
+The folder is untrusted input: someone may have edited the index or planted links in it.
+Every index line is validated (a bad one is skipped, counted and named in one warning);
+only regular files directly inside the folder, named as the writer names them, are ever
+deleted or served, and links are never followed. A disk too full to tidy the index at start
+pauses snapshots with one warning; the loop runs on.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import queue
 import re
 import shutil
+import stat
 import threading
 import time
 from dataclasses import dataclass
@@ -28,11 +36,46 @@ import numpy as np
 from prometheus_client.core import CounterMetricFamily
 
 from edgecam.edge import atomic
+from edgecam.edge.errors import ConfigError
 
 INDEX = "index.jsonl"
 EVENTS = ("face_appeared", "face_renamed", "digits_changed")
 # Names the writer makes: the server serves nothing else from the folder.
 FILE_NAME = re.compile(r"^\d{8}-\d{6}-\d{3}-[a-z_]+-\d+(-face)?\.jpg$")
+# What a crash mid-write leaves (edge.atomic's temporary names for a snapshot or the index).
+TEMPORARY_NAME = re.compile(r"^\.(index\.jsonl|\d{8}-\d{6}-\d{3}-[a-z_]+-\d+(-face)?\.jpg)\.\w+\.tmp(\.jpg|\.jsonl)$")
+
+
+def parse_entry(line: str) -> dict | None:
+    """One index line as an entry, or None when it is not one the writer could have made."""
+    try:
+        entry = json.loads(line)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    if not isinstance(entry, dict) or entry.get("event") not in EVENTS:
+        return None
+    moment, files = entry.get("time"), entry.get("files")
+    if isinstance(moment, bool) or not isinstance(moment, int | float) or not math.isfinite(moment):
+        return None
+    if not isinstance(files, list) or not files or len(files) > 2:
+        return None
+    if not all(isinstance(name, str) and FILE_NAME.match(name) for name in files):
+        return None  # a path, a traversal, or a name the writer never makes
+    for key in ("name", "text"):
+        if key in entry and not isinstance(entry[key], str):
+            return None
+    confidence = entry.get("confidence", 0.0)
+    if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not math.isfinite(confidence):
+        return None
+    return entry
+
+
+def regular_file(folder: Path, name: str) -> bool:
+    """``name`` is a regular file directly inside ``folder`` (a link, even to a file, is not)."""
+    try:
+        return stat.S_ISREG((folder / name).lstat().st_mode)
+    except OSError:
+        return False
 
 
 @dataclass
@@ -53,15 +96,27 @@ class SnapshotSink:
     def __init__(self, settings: SnapshotSettings, log=print):
         self.settings, self.log = settings, log
         self.folder = Path(settings.folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.written = self.dropped = 0
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # a file where the folder should be, under a file, no permission
+            raise ConfigError(
+                f"[snapshots] folder {self.folder} cannot be used as a folder ({error.strerror or error})."
+            ) from None
+        self.written = self.dropped = self.bad_lines = 0
         self.paused_for_space = False
         self._pending: list[dict] = []
         self._sequence = 0
         self._lock = threading.Lock()  # the index: the writer appends, the web server reads
         self._queue: queue.Queue = queue.Queue(maxsize=settings.queue)
-        self.entries = self._reconcile()
-        self._enforce_retention()
+        try:
+            self.entries = self._reconcile()
+            self._enforce_retention()
+        except OSError as error:  # a full or failing disk: the loop must still run
+            self.paused_for_space = True
+            self.log(
+                f"Snapshots paused: {self.folder} could not be tidied at start ({error.strerror or error}); "
+                "they resume once the disk has room."
+            )
         self._thread = threading.Thread(target=self._work, name="edgecam-snapshots", daemon=True)
         self._thread.start()
 
@@ -93,12 +148,9 @@ class SnapshotSink:
 
     def path_of(self, name: str) -> Path | None:
         """The snapshot file called ``name``, or None for anything else (other names, traversal)."""
-        if not FILE_NAME.match(name):
+        if not FILE_NAME.match(name) or not regular_file(self.folder, name):
             return None
-        path = (self.folder / name).resolve()
-        if path.parent != self.folder.resolve() or not path.is_file():
-            return None
-        return path
+        return self.folder / name
 
     def collect(self):
         """For /metrics (prometheus_client's custom collector protocol)."""
@@ -158,7 +210,9 @@ class SnapshotSink:
 
     def _room_on_disk(self) -> bool:
         free_mb = shutil.disk_usage(self.folder).free / 2**20
-        enough = free_mb >= self.settings.min_free_mb
+        # At least a megabyte whatever min_free_mb says: a frame's JPEG and the index need room,
+        # and a disk filled to the last block would fail every write with the same message.
+        enough = free_mb >= max(self.settings.min_free_mb, 1)
         if enough == self.paused_for_space:  # the state changed: say so once
             self.paused_for_space = not enough
             self.log(
@@ -171,28 +225,27 @@ class SnapshotSink:
 
     # --- the index and the files agree, and stay within bounds ---
     def _reconcile(self) -> list[dict]:
-        entries = []
-        index = self.folder / INDEX
-        if index.is_file():
-            for line in index.read_text(encoding="utf-8", errors="replace").splitlines():
-                try:
-                    entry = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a line cut short by a crash
-                if (
-                    isinstance(entry, dict)
-                    and entry.get("files")
-                    and all((self.folder / f).is_file() for f in entry["files"])
-                ):
+        entries: list[dict] = []
+        self.entries = entries  # what the page shows if tidying below fails on a full disk
+        bad: list[int] = []
+        if regular_file(self.folder, INDEX):
+            text = (self.folder / INDEX).read_text(encoding="utf-8", errors="replace")
+            for number, line in enumerate(text.splitlines(), 1):
+                entry = parse_entry(line)
+                if entry is None:
+                    bad.append(number)  # hand-edited, planted, or cut short by a crash
+                elif all(regular_file(self.folder, name) for name in entry["files"]):
                     entries.append(entry)
-        known = {f for entry in entries for f in entry["files"]}
+        if bad:
+            self.bad_lines = len(bad)
+            shown = ", ".join(map(str, bad[:10])) + (", ..." if len(bad) > 10 else "")
+            self.log(
+                f"Snapshots: skipped {len(bad)} line(s) of {self.folder / INDEX} that are not snapshots ({shown})."
+            )
+        known = {name for entry in entries for name in entry["files"]}
         for path in self.folder.iterdir():
-            if (
-                path.name != INDEX
-                and path.is_file()
-                and path.name not in known
-                and (FILE_NAME.match(path.name) or path.name.startswith("."))
-            ):
+            ours = FILE_NAME.match(path.name) or TEMPORARY_NAME.match(path.name)
+            if ours and path.name not in known and regular_file(self.folder, path.name):
                 path.unlink(missing_ok=True)  # written but never indexed, or a temporary file
         self._rewrite_index(entries)
         return entries
@@ -209,7 +262,8 @@ class SnapshotSink:
             self._rewrite_index(self.entries)
         for entry in gone:  # after the index no longer names them: a crash here leaves orphans, cleaned on start
             for name in entry["files"]:
-                (self.folder / name).unlink(missing_ok=True)
+                if regular_file(self.folder, name):  # names validated at parse_entry: never a path
+                    (self.folder / name).unlink(missing_ok=True)
 
     def _rewrite_index(self, entries: list[dict]) -> None:
         text = "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries)
