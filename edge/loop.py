@@ -31,6 +31,7 @@ class RunResult:
     stages: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     stopped_by: str = "end of source"
+    undecodable: int = 0  # frames of the source that would not decode, skipped
 
     @property
     def fps(self) -> float:
@@ -124,6 +125,9 @@ def run(config: Config, stop: threading.Event | None = None, log=print, secrets:
         while not stop.is_set():
             with pipeline.times("capture"):
                 frame = source.read()
+            if source.undecodable > result.undecodable:
+                telemetry.undecodable.inc(source.undecodable - result.undecodable)
+                result.undecodable = source.undecodable
             if frame is None:
                 notifier.status("camera lost; reconnecting")
                 if not source.live or not _reconnect(source, sinks, telemetry, stop, log):

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from tests.conftest import reading_the_clip, run_cli
@@ -230,3 +231,21 @@ def test_the_window_pauses_and_quits_on_its_keys(clip, tmp_path):
             press(env, "q")
             _, stderr = loop.communicate(timeout=30)
             assert loop.returncode == 0 and "window closed" in stderr, stderr
+
+
+def test_a_damaged_frame_in_a_file_is_skipped_and_counted_not_taken_for_its_end(tmp_path):
+    video = tmp_path / "damaged.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"MJPG"), 30, (160, 120))
+    for i in range(60):
+        writer.write(np.full((120, 160, 3), i * 4, np.uint8))
+    writer.release()
+    data = bytearray(video.read_bytes())
+    starts = [i for i in range(len(data) - 1) if data[i] == 0xFF and data[i + 1] == 0xD8]  # each frame's JPEG
+    assert len(starts) == 60
+    data[starts[19] : starts[19] + 200] = bytes(200)  # frame 19 no longer decodes
+    video.write_bytes(bytes(data))
+    events = tmp_path / "events.jsonl"
+    result = run_cli("run", "--source", str(video), "--headless", "--events", str(events))
+    assert result.returncode == 0, result.stderr
+    assert line_count(events) == 59  # every frame but the damaged one, not 19 and the end
+    assert "1 frame(s) of the source would not decode and were skipped" in " ".join(result.stderr.split())

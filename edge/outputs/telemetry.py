@@ -51,6 +51,11 @@ class Telemetry:
         )
         self.faces_in_view = Gauge("edgecam_faces_in_view", "Faces in the current frame", registry=r)
         self.digits_read = Counter("edgecam_digits_read", "New digit readings in the ROI (after the vote)", registry=r)
+        self.undecodable = Counter(
+            "edgecam_frames_undecodable",
+            "Frames of a file or folder that would not decode and were skipped",
+            registry=r,
+        )
         self.reconnects = Counter("edgecam_camera_reconnects", "Times the camera was lost and came back", registry=r)
         self.camera_up = Gauge(
             "edgecam_camera_up", "1 while the camera delivers frames, 0 while it is lost", registry=r

@@ -22,36 +22,52 @@ VIDEO_SUFFIXES = {".mp4", ".avi", ".mkv", ".mov", ".m4v", ".webm", ".mjpg", ".mj
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".ppm", ".tif", ".tiff", ".webp"}
 
 
+# A file ends at its real end, or after this many frames in a row that would not decode: a
+# damaged frame in the middle is skipped (and counted), not taken for the end of the file.
+UNDECODABLE_IN_A_ROW = 25
+
+
 class VideoFileSource:
     """A video file, frame by frame; ``loop`` starts again at the end."""
 
     live = False
+    undecodable = 0  # frames skipped because they would not decode
 
     def __init__(self, path: Path, loop: bool = False):
         self.path, self.loop = Path(path), loop
         self.capture = cv2.VideoCapture(str(path))
         if not self.capture.isOpened():
             raise DataError(f"{path} is not a video OpenCV can read.")
-        assert self.capture is not None  # _start opened it
         self.fps = self.capture.get(cv2.CAP_PROP_FPS) or 30.0
         self.frame_count = int(self.capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
 
     def read(self) -> np.ndarray | None:
-        ok, frame = self.capture.read()
-        if not ok and self.loop:
+        frame = self._next_decodable()
+        if frame is None and self.loop:
             self.capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            frame = self._next_decodable()
+        return frame
+
+    def _next_decodable(self) -> np.ndarray | None:
+        """The next frame that decodes; None at the end. OpenCV's read fails alike on a damaged
+        frame and at the end, so failures count as damaged frames only once a frame follows."""
+        for failures in range(UNDECODABLE_IN_A_ROW):
             ok, frame = self.capture.read()
-        return frame if ok else None
+            if ok:
+                self.undecodable += failures
+                return frame
+        return None
 
     def close(self) -> None:
         self.capture.release()
 
 
 class ImageSequenceSource:
-    """Still images from a folder or a glob, in name order."""
+    """Still images from a folder or a glob, in name order; one that will not decode is skipped."""
 
     live = False
     fps = 1.0
+    undecodable = 0
 
     def __init__(self, paths: list[Path], loop: bool = False):
         if not paths:
@@ -61,13 +77,18 @@ class ImageSequenceSource:
         self.current: Path | None = None
 
     def read(self) -> np.ndarray | None:
-        if self.index >= len(self.paths):
-            if not self.loop:
-                return None
-            self.index = 0
-        self.current = self.paths[self.index]
-        self.index += 1
-        return read_image(self.current)
+        for _ in range(len(self.paths) + 1):
+            if self.index >= len(self.paths):
+                if not self.loop:
+                    return None
+                self.index = 0
+            self.current = self.paths[self.index]
+            self.index += 1
+            frame = cv2.imread(str(self.current), cv2.IMREAD_COLOR)
+            if frame is not None:
+                return frame
+            self.undecodable += 1  # gone, damaged or not an image: the next one
+        return None  # looping over images none of which decode
 
     def close(self) -> None:
         pass
@@ -84,6 +105,7 @@ class LiveSource:
 
     live = True
     frame_count = None
+    undecodable = 0  # a live source's failed reads are a lost camera, not damaged frames
 
     def __init__(self, open_capture, description: str, timeout: float = 3.0, first_frame_timeout: float = 10.0):
         self.description, self.timeout = description, timeout
