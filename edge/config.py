@@ -10,22 +10,72 @@ a help text; ``edgecam config show`` prints all three.
 from __future__ import annotations
 
 import ipaddress
+import os
+import ssl
 import tomllib
 import urllib.parse
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
 from edgecam.edge.errors import ConfigError
 
+TEXT_LIMIT = 4096  # characters: a path may be this long on Linux; nothing we read is longer
+
+
+def _printable(text: str) -> str:
+    """Text a TOML file can hold and print back: no newlines, escapes, DEL or NUL, and not endless."""
+    if len(text) > TEXT_LIMIT:
+        raise ValueError(f"must be at most {TEXT_LIMIT} characters, not {len(text)}")
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError("must not hold control characters (newline, tab, escape, NUL, DEL)")
+    return text
+
+
 # A number where a path or name belongs (spec = 0, device = 12) is meant as text.
-Text = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)]
+Text = Annotated[
+    str,
+    BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v),
+    AfterValidator(_printable),
+]
+
+
+def _writable_place(path: str, what: str) -> str:
+    """``path`` can be written where it names: not a folder, and its nearest existing parent is a
+    folder this user may write in (the sinks make missing folders below it)."""
+    if not path:
+        return path
+    target = Path(path)
+    try:
+        if target.is_dir():
+            raise ValueError(f"is a folder; give the {what} a file name inside it")
+        parent = target.parent
+        while not parent.exists():
+            parent = parent.parent
+        if not parent.is_dir():
+            raise ValueError(f"lies under {parent}, which is a file")
+        if not os.access(parent, os.W_OK):
+            raise ValueError(f"cannot be written: {parent} is not writable for this user")
+    except OSError as error:  # a name too long for the file system, and the like
+        raise ValueError(f"cannot be used as a path ({error.strerror or error})") from None
+    return path
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
+    # Infinity and NaN pass for floats unless refused: a state every inf seconds is no config.
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True, allow_inf_nan=False)
 
 
 class SourceConfig(Section):
@@ -33,9 +83,9 @@ class SourceConfig(Section):
         "0", description="camera index, /dev/videoN, URL, video file, image folder or glob, rpicam, picamera2"
     )
     loop: bool = Field(False, description="start a video file again at its end")
-    width: int = Field(640, ge=1, description="the Pi camera's frame width (rpicam, picamera2)")
-    height: int = Field(480, ge=1, description="the Pi camera's frame height (rpicam, picamera2)")
-    fps: float = Field(30.0, gt=0, description="the Pi camera's frame rate (rpicam, picamera2)")
+    width: int = Field(640, ge=16, le=8192, description="the Pi camera's frame width (rpicam, picamera2)")
+    height: int = Field(480, ge=16, le=8192, description="the Pi camera's frame height (rpicam, picamera2)")
+    fps: float = Field(30.0, gt=0, le=240, description="the Pi camera's frame rate (rpicam, picamera2)")
     calibration: Text = Field(
         "", description="camera intrinsics (YAML from 'edgecam calibrate camera') to undistort with"
     )
@@ -44,11 +94,17 @@ class SourceConfig(Section):
 class FacesConfig(Section):
     model: Text = Field("", description="folder with faces.yml + faces.json; empty = no face recognition")
     threshold: float = Field(
-        -1.0, description="a raw LBPH distance beyond which a face is unknown; negative = the model's calibrated rule"
+        -1.0,
+        le=1e6,
+        description="a raw LBPH distance beyond which a face is unknown; negative = the model's calibrated rule",
     )
     yunet: Text = Field("", description="YuNet .onnx to detect with instead of Haar")
-    detect_every: int = Field(4, ge=1, description="run the (fast) detector every N frames and track in between")
-    recognize_every: int = Field(6, ge=1, description="recognise a track every N detections, after its first three")
+    detect_every: int = Field(
+        4, ge=1, le=1000, description="run the (fast) detector every N frames and track in between"
+    )
+    recognize_every: int = Field(
+        6, ge=1, le=1000, description="recognise a track every N detections, after its first three"
+    )
     watch_changes: bool = Field(
         True,
         description="between detections, look at once where the picture changed (someone stepped in or out); Haar only",
@@ -62,19 +118,19 @@ class DigitsConfig(Section):
         default_factory=list, description="x1,y1..x4,y4 of a tilted card, clockwise; overrides roi"
     )
     min_probability: float = Field(0.0, ge=0, le=1, description="digits less sure than this are left out")
-    stable_frames: int = Field(5, ge=1, description="vote over this many frames before the text changes")
+    stable_frames: int = Field(5, ge=1, le=1000, description="vote over this many frames before the text changes")
 
     @field_validator("roi")
     @classmethod
     def _box(cls, roi: list[int]) -> list[int]:
-        if roi and (len(roi) != 4 or min(roi) < 0 or roi[2] <= 0 or roi[3] <= 0):
-            raise ValueError("must be four numbers x, y, w, h with w and h above 0")
+        if roi and (len(roi) != 4 or min(roi) < 0 or roi[2] <= 0 or roi[3] <= 0 or max(roi) > 100_000):
+            raise ValueError("must be four numbers x, y, w, h in pixels with w and h above 0")
         return roi
 
     @field_validator("corners")
     @classmethod
     def _corners(cls, corners: list[int]) -> list[int]:
-        if corners and (len(corners) != 8 or min(corners) < 0):
+        if corners and (len(corners) != 8 or min(corners) < 0 or max(corners) > 100_000):
             raise ValueError("must be eight numbers x1, y1, ..., x4, y4")
         return corners
 
@@ -83,7 +139,14 @@ class OutputConfig(Section):
     display: bool = Field(False, description="show the annotated frames in a window")
     record: Text = Field("", description="annotated MP4 to write")
     events: Text = Field("", description="JSON lines to write, one per processed frame")
-    max_frames: int = Field(0, ge=0, description="stop after N frames; 0 = run until the source ends or a signal")
+    max_frames: int = Field(
+        0, ge=0, le=10**12, description="stop after N frames; 0 = run until the source ends or a signal"
+    )
+
+    @field_validator("record", "events")
+    @classmethod
+    def _output_file(cls, path: str, info: ValidationInfo) -> str:
+        return _writable_place(path, "recording" if info.field_name == "record" else "events")
 
 
 class SnapshotsConfig(Section):
@@ -93,16 +156,26 @@ class SnapshotsConfig(Section):
         "card text here, with index.jsonl; empty = off",
     )
     max_files: int = Field(
-        1000, ge=1, description="snapshots kept (a frame and its face crop count as one); the oldest go first"
+        1000, ge=1, le=10**7, description="snapshots kept (a frame and its face crop count as one); the oldest go first"
     )
-    max_days: float = Field(30.0, gt=0, description="snapshots older than this many days are deleted")
-    min_free_mb: int = Field(200, ge=0, description="no snapshot is written while the disk has less free space")
+    max_days: float = Field(30.0, gt=0, le=36500, description="snapshots older than this many days are deleted")
+    min_free_mb: int = Field(
+        200, ge=0, le=10**8, description="no snapshot is written while the disk has less free space"
+    )
     queue: int = Field(
         8,
         ge=1,
+        le=10_000,
         description="snapshots waiting for the writer thread; beyond it they are dropped and counted, never waited for",
     )
-    history: int = Field(12, ge=0, description="snapshots the live page lists, newest first")
+    history: int = Field(12, ge=0, le=1000, description="snapshots the live page lists, newest first")
+
+    @field_validator("folder")
+    @classmethod
+    def _folder(cls, folder: str) -> str:
+        if folder and Path(folder).exists() and not Path(folder).is_dir():
+            raise ValueError("is a file, not a folder")
+        return _writable_place(folder, "snapshots") if folder and not Path(folder).is_dir() else folder
 
 
 class StreamConfig(Section):
@@ -114,7 +187,7 @@ class StreamConfig(Section):
     )
     quality: int = Field(80, ge=1, le=100, description="JPEG quality, 1-100")
     max_viewers: int = Field(
-        8, ge=1, description="more MJPEG viewers than this get 503: each one costs a thread and bandwidth"
+        8, ge=1, le=1000, description="more MJPEG viewers than this get 503: each one costs a thread and bandwidth"
     )
 
     @field_validator("listen")
@@ -141,9 +214,12 @@ class MqttConfig(Section):
     username: Text = Field(
         "", description="$EDGECAM_MQTT_USERNAME wins; the password comes only from $EDGECAM_MQTT_PASSWORD"
     )
-    state_every: float = Field(10.0, gt=0, description="seconds between retained state messages")
+    state_every: float = Field(10.0, ge=0.5, le=86400, description="seconds between retained state messages")
     queue: int = Field(
-        1000, ge=1, description="messages held while the broker is away; beyond it the oldest are dropped and counted"
+        1000,
+        ge=1,
+        le=10**6,
+        description="messages held while the broker is away; beyond it the oldest are dropped and counted",
     )
     discovery: bool = Field(
         False,
@@ -166,9 +242,26 @@ class MqttConfig(Section):
             raise ValueError("must be one topic level (no /, + or #)")
         return device
 
+    @field_validator("client_id", "broker", "device", "username")
+    @classmethod
+    def _short(cls, text: str) -> str:
+        if len(text) > 256:
+            raise ValueError(f"must be at most 256 characters, not {len(text)}")
+        return text
+
+    @model_validator(mode="after")
+    def _ca_file_loads(self) -> MqttConfig:
+        if self.tls and self.ca_file:
+            try:
+                ssl.create_default_context(cafile=self.ca_file)
+            except (OSError, ssl.SSLError) as error:
+                why = getattr(error, "strerror", None) or error
+                raise ValueError(f"ca_file {self.ca_file} is not a CA bundle that loads ({why})") from None
+        return self
+
 
 class RuntimeConfig(Section):
-    threads: int = Field(1, ge=1, description="OpenCV and ONNX Runtime threads; 1 is the Pi-like figure")
+    threads: int = Field(1, ge=1, le=64, description="OpenCV and ONNX Runtime threads; 1 is the Pi-like figure")
 
 
 class Config(Section):
@@ -187,12 +280,20 @@ def load(path: Path | None) -> Config:
     if path is None:
         return Config()
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"No config file at {path}.")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if not path.is_file():
+            raise ConfigError(f"No config file at {str(path)[:200]}.")
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:  # a name too long, a folder we may not read, ...
+        raise ConfigError(f"The config file {str(path)[:200]} cannot be read ({error.strerror or error}).") from None
+    try:
+        data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path} is not valid TOML: {error}.") from error
+    except RecursionError:
+        raise ConfigError(f"{path} nests arrays or tables deeper than a config ever needs.") from None
+    except ValueError as error:  # an integer of thousands of digits
+        raise ConfigError(f"{path} holds a value edgecam will not read ({error}).") from None
     return from_dict(data, str(path))
 
 
@@ -201,6 +302,8 @@ def from_dict(data: dict, origin: str = "config") -> Config:
         return Config.model_validate(data)
     except ValidationError as error:
         raise ConfigError(_sentence(error.errors()[0], origin)) from None
+    except RecursionError:  # a deeply nested value given where a number or a name belongs
+        raise ConfigError(f"A value in {origin} nests deeper than a config ever needs.") from None
 
 
 def with_overrides(
@@ -232,7 +335,8 @@ def _sentence(error: ErrorDetails, origin: str) -> str:
     message = error["msg"].replace("Input should be", "must be").replace("List should", "must")
     if not message.startswith("must"):
         message = f"is wrong: {message}"
-    return f"'{key}' in {origin} {message}, not {error['input']!r}."
+    shown = repr(error["input"])
+    return f"'{key}' in {origin} {message}, not {shown if len(shown) <= 80 else shown[:77] + '...'}."
 
 
 def _topic_levels_ok(levels: list[str]) -> bool:

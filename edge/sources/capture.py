@@ -194,7 +194,7 @@ def open_source(spec: str, loop: bool = False, size: tuple[int, int] = (640, 480
     """Open what the user named: 0, /dev/video0, rtsp://..., http://..., a video, a folder, a glob,
     rpicam or picamera2 (the Pi camera, at ``size`` and ``fps``)."""
     spec = str(spec).strip()
-    if spec.isdigit():
+    if spec.isascii() and spec.isdigit():  # "²" is a digit to Python, and no camera index
         return LiveSource(
             lambda: cv2.VideoCapture(int(spec), cv2.CAP_V4L2 if _linux() else cv2.CAP_ANY), f"camera {spec}"
         )
@@ -215,15 +215,18 @@ def open_source(spec: str, loop: bool = False, size: tuple[int, int] = (640, 480
 
         return open_picamera(size, fps)
     path = Path(spec)
-    if path.is_dir():
-        return ImageSequenceSource(sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), loop)
-    if any(ch in spec for ch in "*?["):
-        return ImageSequenceSource(_image_paths(spec), loop)
-    if path.is_file():
-        if path.suffix.lower() in IMAGE_SUFFIXES:
-            return ImageSequenceSource([path], loop)
-        return VideoFileSource(path, loop)
-    raise MissingInput(f"No camera, stream, file or folder called {spec!r}.")
+    try:
+        if path.is_dir():
+            return ImageSequenceSource(sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), loop)
+        if any(ch in spec for ch in "*?["):
+            return ImageSequenceSource(_image_paths(spec), loop)
+        if path.is_file():
+            if path.suffix.lower() in IMAGE_SUFFIXES:
+                return ImageSequenceSource([path], loop)
+            return VideoFileSource(path, loop)
+    except OSError as error:  # a name too long for the file system, a folder we may not list, ...
+        raise MissingInput(f"The source {spec[:200]!r} cannot be opened ({error.strerror or error}).") from None
+    raise MissingInput(f"No camera, stream, file or folder called {spec[:200]!r}.")
 
 
 def _linux() -> bool:

@@ -18,12 +18,13 @@ def load_intrinsics(path: str | Path) -> tuple[np.ndarray, np.ndarray, tuple[int
         raise MissingInput(f"No calibration file at {path}; make one with 'edgecam calibrate camera'.")
     try:
         storage = cv2.FileStorage(str(path), cv2.FILE_STORAGE_READ)
-    except cv2.error as error:
-        raise DataError(f"{path} is not an OpenCV FileStorage file.") from error
-    camera = storage.getNode("camera_matrix").mat()
-    dist = storage.getNode("distortion_coefficients").mat()
-    size = (int(storage.getNode("image_width").real()), int(storage.getNode("image_height").real()))
-    storage.release()
+        camera = storage.getNode("camera_matrix").mat()
+        dist = storage.getNode("distortion_coefficients").mat()
+        size = (int(storage.getNode("image_width").real()), int(storage.getNode("image_height").real()))
+        storage.release()
+    # OpenCV's parser raises cv2.error, or a SystemError from its binding, for a file not its own.
+    except (cv2.error, SystemError) as error:
+        raise DataError(f"{path} is not a camera calibration (an OpenCV FileStorage file).") from error
     if camera is None or camera.shape != (3, 3) or dist is None:
         raise DataError(f"{path} holds no camera_matrix (3x3) and distortion_coefficients.")
     return camera, dist.ravel(), size
