@@ -28,12 +28,22 @@ def reference() -> str:
         model = field.annotation
         assert isinstance(model, type) and issubclass(model, BaseModel)
         parts.append(f"## `[{section}]`\n")
-        parts.append("| key | type | default | what it does |\n| --- | --- | --- | --- |")
+        parts.append("| key | type | range | default | what it does |\n| --- | --- | --- | --- | --- |")
         for key, spec in model.model_fields.items():
             default = spec.get_default(call_default_factory=True) if spec.default is PydanticUndefined else spec.default
-            parts.append(f"| `{key}` | {_type_name(spec.annotation)} | `{default!r}` | {spec.description or ''} |")
+            kind = _type_name(spec.annotation)
+            parts.append(f"| `{key}` | {kind} | {_range(spec.metadata)} | `{default!r}` | {spec.description or ''} |")
         parts.append("")
     return "\n".join(parts)
+
+
+def _range(metadata: list) -> str:
+    """The bounds a field's Field(ge=..., le=...) set, as a reader writes them."""
+    words = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+    bounds = [
+        f"{sign} {getattr(item, name)}" for item in metadata for name, sign in words.items() if hasattr(item, name)
+    ]
+    return ", ".join(bounds)
 
 
 def _type_name(annotation: Any) -> str:
