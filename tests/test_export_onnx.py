@@ -125,3 +125,34 @@ def test_loader_refuses_wrong_models_clearly(tmp_path):
         DigitModel(corrupt)
     with pytest.raises(MissingInput):
         DigitModel(tmp_path / "absent.onnx")
+
+
+def _edited(source, target, batch=None, **metadata):
+    """The exported model with a fixed batch size and/or some of its metadata replaced."""
+    model = onnx.load(str(source))
+    if batch is not None:
+        for value in (*model.graph.input, *model.graph.output):
+            value.type.tensor_type.shape.dim[0].dim_value = batch
+    for prop in model.metadata_props:
+        if prop.key in metadata:
+            prop.value = metadata[prop.key]
+    onnx.save(model, str(target))
+    return target
+
+
+def test_a_fixed_batch_model_reads_several_digits_and_bad_metadata_is_refused_at_load(fp32_export, mnist, tmp_path):
+    exported = fp32_export[0]
+    digits = mnist.test_images[:7]
+    expected, _ = DigitModel(exported).classify(digits)
+    single = DigitModel(_edited(exported, tmp_path / "batch1.onnx", batch=1))
+    assert (single.classify(digits)[0] == expected).all()  # seven digits through a batch of one
+    triple = DigitModel(_edited(exported, tmp_path / "batch3.onnx", batch=3))
+    assert (triple.classify(digits)[0] == expected).all()  # 3 + 3 + 1, the last one padded
+    for metadata, says in (
+        ({"mean": "abc"}, "not a number"),
+        ({"mean": "nan"}, "not a number"),
+        ({"std": "0"}, "std above 0"),
+        ({"labels": "a,b"}, "ten"),
+    ):
+        with pytest.raises(DataError, match=says):
+            DigitModel(_edited(exported, tmp_path / "bad.onnx", **metadata))

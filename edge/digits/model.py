@@ -41,10 +41,19 @@ class DigitModel:
             raise DataError(f"{self.path} is not a loadable ONNX model ({_first_line(error)}).") from error
         self.metadata = dict(self.session.get_modelmeta().custom_metadata_map)
         self._check_interface()
-        self.mean = np.float32(float(self.metadata["mean"].split(",")[0]))
-        self.std = np.float32(float(self.metadata["std"].split(",")[0]))
+        self.mean, self.std = self._number("mean"), self._number("std")
+        if not 0 <= self.mean < 1 or not 0 < self.std <= 1:
+            raise DataError(
+                f"{self.path} says pixels are normalised with mean {self.mean} and std {self.std}; "
+                "a digit model's are between 0 and 1 (std above 0): export it again with 'edgecam export onnx'."
+            )
         self.labels = self.metadata["labels"].split(",")
+        if len(self.labels) != 10:
+            raise DataError(f"{self.path} names {len(self.labels)} labels; a digit model has ten (0-9).")
         self.input_name = self.session.get_inputs()[0].name
+        # A model exported with a fixed batch of one reads its digits one at a time.
+        batch = self.session.get_inputs()[0].shape[0]
+        self.batch_limit = batch if isinstance(batch, int) and batch > 0 else None
 
     def _check_interface(self) -> None:
         missing = [key for key in REQUIRED_METADATA if key not in self.metadata]
@@ -62,9 +71,27 @@ class DigitModel:
                 "a digit model takes N x 1 x 28 x 28 floats and gives N x 10 scores."
             )
 
+    def _number(self, key: str) -> np.float32:
+        """A normalisation figure from the metadata (the first channel's)."""
+        text = self.metadata[key].split(",")[0].strip()
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not np.isfinite(value):
+            raise DataError(f"{self.path} has metadata {key} = {text[:40]!r}, not a number; export it again.")
+        return np.float32(value)
+
     def scores(self, batch: np.ndarray) -> np.ndarray:
         """Raw scores for a float32 batch already normalised, N x 1 x 28 x 28."""
-        return self.session.run(None, {self.input_name: batch})[0]
+        if self.batch_limit is None or len(batch) == self.batch_limit:
+            return self.session.run(None, {self.input_name: batch})[0]
+        step, parts = self.batch_limit, []
+        for start in range(0, len(batch), step):
+            chunk = batch[start : start + step]
+            padded = np.concatenate([chunk, np.zeros((step - len(chunk), *chunk.shape[1:]), chunk.dtype)])
+            parts.append(self.session.run(None, {self.input_name: padded})[0][: len(chunk)])
+        return np.concatenate(parts)
 
     def classify(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Digits and their probabilities for N crops of 28x28 pixels, uint8 (0-255) or float (0-1)."""

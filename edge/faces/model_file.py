@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
 import cv2
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from edgecam.edge import atomic
 from edgecam.edge.errors import DataError, MissingInput
+from edgecam.edge.faces.crop import CropSettings
+from edgecam.edge.faces.detect import DetectorSettings
 
 MODEL_FILE, META_FILE = "faces.yml", "faces.json"
 # 2: alt2 cascade without equalisation, LBPH radius 2, shrunk crops, camera-calibrated threshold.
@@ -75,6 +77,44 @@ class PersonCount(_Stored):
     kept: int = 0
 
 
+# The numbers a detector's and a crop's settings may take: outside them a model cannot work
+# (a detection width of 0, a crop 0 px wide), and it is refused at load, not at the first face.
+DETECTOR_RANGES = {
+    "detect_width": (32, 4096),
+    "track_width": (32, 4096),
+    "scale_factor": (1.01, 2.0),
+    "track_scale_factor": (1.01, 2.0),
+    "min_neighbors": (0, 100),
+    "track_min_neighbors": (0, 100),
+    "min_face": (4, 4096),
+    "track_min_face": (4, 4096),
+    "score_threshold": (0.0, 1.0),
+}
+CROP_RANGES = {
+    "width": (8, 512),
+    "height": (8, 512),
+    "shrink": (0.0, 0.45),
+    "clahe_clip": (0.0, 40.0),
+    "clahe_grid": (1, 64),
+    "blur": (0, 31),
+}
+
+
+def _settings_within(values: dict[str, Any], settings: type, ranges: dict[str, tuple[float, float]]) -> dict:
+    """``values`` as ``settings`` (a dataclass) would take them, each number within its range."""
+    known = {f.name: f.type for f in fields(settings)}
+    for key, value in values.items():
+        if key not in known:
+            raise ValueError(f"'{key}' is not a setting edgecam knows")
+        if key in ranges:
+            low, high = ranges[key]
+            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+                raise ValueError(f"'{key}' must be a number from {low} to {high}, not {value!r}")
+            if "int" in str(known[key]) and not isinstance(value, int):
+                raise ValueError(f"'{key}' must be a whole number, not {value!r}")
+    return values
+
+
 class FaceModelMeta(_Stored):
     format: Literal["edgecam-faces/2"]
     names: dict[int, str]  # LBPH label -> person
@@ -89,6 +129,28 @@ class FaceModelMeta(_Stored):
     opencv: str = ""
     created: str = ""
     seconds: float | None = None
+
+    @field_validator("detector")
+    @classmethod
+    def _detector(cls, detector: dict[str, Any]) -> dict[str, Any]:
+        if detector.get("detector", "haar") not in ("haar", "yunet"):
+            raise ValueError(f"'detector' must be 'haar' or 'yunet', not {detector.get('detector')!r}")
+        for key in ("cascade", "yunet_model"):
+            if detector.get(key) is not None and not isinstance(detector[key], str):
+                raise ValueError(f"'{key}' must be a file name")
+        return _settings_within(detector, DetectorSettings, DETECTOR_RANGES)
+
+    @field_validator("crop")
+    @classmethod
+    def _crop(cls, crop: dict[str, Any]) -> dict[str, Any]:
+        return _settings_within(crop, CropSettings, CROP_RANGES)
+
+    @field_validator("names")
+    @classmethod
+    def _names(cls, names: dict[int, str]) -> dict[int, str]:
+        if not names or any(not name.strip() for name in names.values()):
+            raise ValueError("must name every person the model knows")
+        return names
 
 
 @dataclass(frozen=True)
@@ -141,6 +203,8 @@ def read_metadata(model_dir: Path) -> FaceModelMeta:
         raw = json.loads(meta_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise DataError(f"{meta_path} is not valid JSON ({error}).") from error
+    except RecursionError:
+        raise DataError(f"{meta_path} is damaged (nested too deep); train the model again.") from None
     found = raw.get("format") if isinstance(raw, dict) else None
     if found == "edgecam-faces/1":
         raise DataError(
@@ -152,8 +216,12 @@ def read_metadata(model_dir: Path) -> FaceModelMeta:
     try:
         return FaceModelMeta.model_validate(raw)
     except ValidationError as error:
-        where = ".".join(str(part) for part in error.errors()[0]["loc"])
-        raise DataError(f"{meta_path} is damaged: '{where}' {error.errors()[0]['msg'].lower()}.") from None
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        why = first["msg"].removeprefix("Value error, ")
+        raise DataError(f"{meta_path} is damaged ({where}: {why[:200]}); train the model again.") from None
+    except RecursionError:
+        raise DataError(f"{meta_path} is damaged (nested too deep); train the model again.") from None
 
 
 def load_lbph(model_path: Path):
