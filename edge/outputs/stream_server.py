@@ -6,6 +6,11 @@ token set, every route wants ``Authorization: Bearer TOKEN`` or ``?token=TOKEN``
 (browsers cannot put a header on an <img>). It listens on 127.0.0.1 unless
 told otherwise. Each viewer has its own thread; none of them can make the loop
 wait (see frame_hub).
+
+Clients are untrusted: at most ``max_viewers`` + CONNECTION_SPARE connections are served at
+once (more are closed as they arrive, without a thread), a request's head must arrive whole
+within HEAD_SECONDS (a client trickling headers is cut off), and a client that resets or
+vanishes is forgotten without a word in the log.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import hmac
 import ipaddress
 import json
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +38,8 @@ from edgecam.edge.outputs.telemetry import Telemetry
 
 BOUNDARY = "edgecamframe"
 VIEWER_TIMEOUT = 10.0  # a viewer that takes no data for this long is dropped
+HEAD_SECONDS = 5.0  # the request line and headers must arrive within this, however slowly they trickle
+CONNECTION_SPARE = 24  # connections served at once beyond max_viewers: page, state, metrics, health
 
 
 class StreamServer:
@@ -57,9 +65,9 @@ class StreamServer:
         self.viewers = 0
         self._viewers_lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"stream": self})
-        server_class = _IPv6Server if ":" in host else ThreadingHTTPServer
+        server_class = _BoundedIPv6Server if ":" in host else _BoundedServer
         try:
-            self.httpd = server_class((host, port), handler)
+            self.httpd = server_class((host, port), handler, max_viewers + CONNECTION_SPARE)
         except OSError as error:
             raise Unavailable(f"Cannot serve the stream on {host}:{port}: {error.strerror or error}.") from error
         self.httpd.daemon_threads = True  # a viewer that hangs on must not keep the process alive
@@ -112,8 +120,63 @@ class StreamServer:
             time.sleep(0.01)
 
 
-class _IPv6Server(ThreadingHTTPServer):
+class _BoundedServer(ThreadingHTTPServer):
+    """A thread per connection, but never more than ``limit`` at once: one more is closed at
+    accept, so a flood of connections cannot multiply threads until the loop starves."""
+
+    request_queue_size = 128  # a burst of connections waits in the kernel's queue, not refused by it
+
+    def __init__(self, address, handler, limit: int):
+        self.slots = threading.BoundedSemaphore(limit)
+        self.refused = 0  # connections closed at accept because every slot was taken
+        super().__init__(address, handler)
+
+    def process_request(self, request, client_address):
+        if not self.slots.acquire(blocking=False):
+            self.refused += 1
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request, client_address):
+        # A client that resets, times out or sends garbage is its own problem, not a traceback in
+        # the device's journal (200 resets printed 5,601 lines); anything else is one line.
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError | ValueError):  # resets, time-outs, malformed requests
+            print(f"stream: a request failed ({type(error).__name__}: {error})", file=sys.stderr)
+
+
+class _BoundedIPv6Server(_BoundedServer):
     address_family = socket.AF_INET6
+
+
+class _HeadDeadline:
+    """The request's input while its head is read: every line must come before one deadline for
+    the whole head, not within a timeout that each trickled header renews."""
+
+    def __init__(self, rfile, connection: socket.socket, seconds: float):
+        self.rfile, self.connection = rfile, connection
+        self.deadline = time.monotonic() + seconds
+
+    def readline(self, limit: int = -1) -> bytes:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request head did not arrive in time")
+        self.connection.settimeout(left)
+        return self.rfile.readline(limit)
+
+    def __getattr__(self, name):
+        return getattr(self.rfile, name)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -121,7 +184,14 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = VIEWER_TIMEOUT
     server_version = "edgecam"
 
+    def setup(self):
+        super().setup()
+        self._body = self.rfile
+        self.rfile = _HeadDeadline(self.rfile, self.connection, HEAD_SECONDS)  # type: ignore[assignment]  # for the head
+
     def do_GET(self):
+        self.rfile = self._body  # the head is in: back to the plain stream and the viewer's timeout
+        self.connection.settimeout(VIEWER_TIMEOUT)
         url = urlsplit(self.path)
         if not self.stream.authorised(self.headers.get("Authorization", ""), parse_qs(url.query)):
             self._send(
