@@ -297,5 +297,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _no_cache(self):
         self.send_header("Cache-Control", "no-store")
 
+    def send_error(self, code, message=None, explain=None):
+        # http.server's own error pages quote the request line back, token and all: not ours.
+        super().send_error(code, None, explain)
+
     def log_message(self, *args):
         pass  # one line per request would drown the device's log
