@@ -176,6 +176,27 @@ def test_a_link_closed_before_its_connection_came_up_still_has_its_say(broker):
     inbox.close()
 
 
+def test_a_message_paho_cannot_take_is_dropped_and_the_link_goes_on(broker):
+    import numpy as np
+
+    from edgecam.edge.config import MqttConfig
+    from edgecam.edge.outputs.mqtt_link import MqttLink
+    from edgecam.edge.outputs.telemetry import Telemetry
+
+    inbox = Inbox(broker.port, "fleet/#")
+    said: list[str] = []
+    link = MqttLink(
+        MqttConfig(broker="127.0.0.1", port=broker.port, prefix="fleet", device="cam6"), Telemetry(), said.append
+    )
+    assert wait_for(lambda: link.connected, 10)
+    link.change({"event": "digits_changed", "text": np.int64(7)})  # not JSON: the thread used to die here
+    link.change({"event": "digits_changed", "text": "42"})
+    assert wait_for(lambda: [e["text"] for e in inbox.events("fleet/cam6/events")] == ["42"], 10)
+    link.close()
+    assert link.dropped == 1 and any("could not be sent" in line for line in said), said
+    inbox.close()
+
+
 def test_the_last_will_says_offline_when_the_process_is_killed(broker, clip, tmp_path):
     inbox = Inbox(broker.port, "fleet/#")
     with running(

@@ -171,14 +171,20 @@ class MqttLink:
                 if self._stopping and (not self.connected or not self._queue) and not values:
                     return
                 message = self._queue.take() if self.connected else None
-            if message is not None:
-                self._hand_over(message)
-            for topic, value in values.items():
-                self._last_info = self.client.publish(topic, value, qos=1, retain=True)
-            if time.monotonic() >= next_state:
-                next_state = time.monotonic() + self.settings.state_every
-                if self.connected:
-                    self._publish_state()
+            try:
+                if message is not None:
+                    self._hand_over(message)
+                for topic, value in values.items():
+                    self._last_info = self.client.publish(topic, value, qos=1, retain=True)
+                if time.monotonic() >= next_state:
+                    next_state = time.monotonic() + self.settings.state_every
+                    if self.connected:
+                        self._publish_state()
+            except (ValueError, TypeError, OSError, RuntimeError) as error:
+                # paho refusing one message must not end the thread: /metrics would go on saying
+                # connected while nothing more was ever sent. The message is dropped and counted.
+                self._queue.dropped += 1
+                self.log(f"MQTT: a message could not be sent ({error}); it was dropped.")
 
     def _hand_over(self, event: dict) -> None:
         info = self.client.publish(self.topics["events"], json.dumps(event), qos=1)
