@@ -156,3 +156,27 @@ def test_a_fixed_batch_model_reads_several_digits_and_bad_metadata_is_refused_at
     ):
         with pytest.raises(DataError, match=says):
             DigitModel(_edited(exported, tmp_path / "bad.onnx", **metadata))
+
+
+def test_any_metadata_loads_and_reads_or_is_refused_at_load(fp32_export, mnist, tmp_path):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from edgecam.edge.errors import EdgecamError
+
+    numbers = st.one_of(st.floats().map(str), st.text(max_size=12), st.sampled_from(["0.1307", "0", "-1", "1e400"]))
+    labels = st.one_of(st.text(max_size=30), st.just("0,1,2,3,4,5,6,7,8,9"), st.just(",".join("abcdefghij")))
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(mean=numbers, std=numbers, labels=labels, batch=st.sampled_from([None, 1, 2]))
+    def check(mean, std, labels, batch):
+        path = _edited(fp32_export[0], tmp_path / "fuzzed.onnx", batch=batch, mean=mean, std=std, labels=labels)
+        try:
+            model = DigitModel(path)
+        except EdgecamError as refused:
+            assert "\n" not in str(refused)
+            return
+        digits, probabilities = model.classify(mnist.test_images[:5])
+        assert len(digits) == 5 and np.isfinite(probabilities).all()
+
+    check()

@@ -78,9 +78,11 @@ class DigitModel:
             value = float(text)
         except ValueError:
             value = float("nan")
-        if not np.isfinite(value):
+        with np.errstate(over="ignore"):
+            number = np.float32(value)  # what the preprocessing computes with: 1e39 is no number there
+        if not np.isfinite(number):
             raise DataError(f"{self.path} has metadata {key} = {text[:40]!r}, not a number; export it again.")
-        return np.float32(value)
+        return number
 
     def scores(self, batch: np.ndarray) -> np.ndarray:
         """Raw scores for a float32 batch already normalised, N x 1 x 28 x 28."""
