@@ -64,7 +64,8 @@ def _register_sub_apps() -> None:
     from edgecam.train.cli import app as train_app
     from edgecam.train.demo.bench import bench
     from edgecam.train.demo.command import demo
-    from edgecam.train.faces.cli import enroll, eval_app
+    from edgecam.train.faces.cli import eval_app
+    from edgecam.train.faces.enroll_command import enroll
 
     app.add_typer(train_app, name="train")
     app.add_typer(export_app, name="export")

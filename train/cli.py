@@ -1,116 +1,14 @@
-"""``edgecam train``: fit the digit CNN (and, later, the face model)."""
+"""``edgecam train``: the digit CNN and the face model (one command per file, registered here)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
-from rich.console import Console
 
-from edgecam.edge.extras import require
-from edgecam.train.faces.cli import DETECTOR_HELP
+from edgecam.train.digits.command import digits
+from edgecam.train.faces.train_command import faces
 
 app = typer.Typer(
     help="Train the digit CNN (needs the 'train' extra) and the face model (OpenCV only).", no_args_is_help=True
 )
-
-
-@app.command()
-def digits(
-    out: Path = typer.Option(Path("models"), "--out", help="Folder for digits.pt, digits.json and the two plots."),
-    data_dir: Path | None = typer.Option(
-        None,
-        "--data-dir",
-        help="MNIST folder in torchvision's layout (DIR/MNIST/raw). "
-        "Default: ~/.cache/edgecam/mnist. Missing or corrupt files are fetched and verified.",
-    ),
-    arch: str | None = typer.Option(
-        None,
-        "--arch",
-        help="'edge' (default: ours, >=99.4 %, camera-ready augmentation) or "
-        "'seed' (the tutorial's Net and recipe, ~97 %).",
-    ),
-    epochs: int | None = typer.Option(None, "--epochs", min=1, help="Epochs in all (edge: 12, seed: 3)."),
-    batch_size: int | None = typer.Option(None, "--batch-size", min=1, help="Training batch (edge: 128, seed: 64)."),
-    lr: float | None = typer.Option(
-        None, "--lr", min=0.0, help="Peak learning rate (edge: 0.003 AdamW, seed: 0.01 SGD)."
-    ),
-    seed: int | None = typer.Option(
-        None, "--seed", help="Random seed (default 1); same seed on CPU gives the same numbers."
-    ),
-    limit: int | None = typer.Option(None, "--limit", min=1, help="Train on the first N images only, for quick runs."),
-    resume: bool = typer.Option(False, "--resume", help="Continue from OUT/digits.pt exactly where it stopped."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
-    threads: int | None = typer.Option(None, "--threads", min=1, help="CPU threads for PyTorch (default: all cores)."),
-) -> None:
-    """Train the handwritten-digit CNN on MNIST and write a checkpoint, a report and two plots.
-
-    Example: `edgecam train digits --out models` (about 10 minutes on 2 CPU cores).
-    Ctrl-C keeps the last finished epoch in digits.pt; --resume goes on from there.
-    """
-    require("torch", "train", "Training")
-    from edgecam.edge.scenes.mnist import default_data_dir
-    from edgecam.train.digits.job import train_digits
-
-    train_digits(
-        out,
-        data_dir or default_data_dir(),
-        arch,
-        resume,
-        device,
-        threads,
-        Console(stderr=True),
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        limit=limit,
-    )
-
-
-@app.command()
-def faces(
-    dataset: Path = typer.Argument(
-        ..., help="Folder of person folders: DATASET/NAME/*.jpg, one folder per person (any Unicode name)."
-    ),
-    out: Path = typer.Option(
-        Path("models"), "--out", help="Folder for faces.yml (LBPH) and faces.json (names, settings)."
-    ),
-    max_per_person: int = typer.Option(
-        40,
-        "--max-per-person",
-        min=1,
-        help="Keep at most this many of each person's most distinct crops "
-        "(LBPH's predict time grows with the gallery).",
-    ),
-    threshold: float | None = typer.Option(
-        None, "--threshold", min=0.0, help="Unknown beyond this LBPH distance (default: calibrated from the data)."
-    ),
-    yunet: str | None = typer.Option(None, "--yunet", metavar="PATH|fetched", help=DETECTOR_HELP),
-    haar: bool = typer.Option(
-        False, "--haar", help="Detect with Haar (the default; kept for scripts from when a fetched YuNet was)."
-    ),
-) -> None:
-    """Learn who is who from photos, and calibrate when a face is a stranger ("unknown").
-
-    Faces are found with OpenCV's Haar cascade (chosen by measurement: see --yunet), or with YuNet
-    when asked; images that are already face crops (like ORL) are padded so the detector frames
-    them as in a camera frame. The unknown threshold is calibrated on camera-like views of the
-    photos. Nothing is dropped silently: faces.json lists every skipped image and why.
-
-    Example: `edgecam train faces photos/ --out models`
-    """
-    from edgecam.train.faces.job import train_faces
-    from edgecam.train.faces.options import crop_settings, detector_settings
-    from edgecam.train.faces.training import LbphParams
-
-    train_faces(
-        dataset,
-        out,
-        detector_settings(yunet, haar),
-        crop_settings(),
-        LbphParams(),
-        max_per_person,
-        threshold,
-        Console(stderr=True),
-    )
+app.command()(digits)
+app.command()(faces)
