@@ -27,7 +27,7 @@ def roi(
     Example: `edgecam calibrate roi --source 0 --four-corners --out edgecam.toml`
     """
     from edgecam.calibration.roi_setup import parse_corners, pick_corners, pick_rectangle, store
-    from edgecam.edge.config import parse_roi
+    from edgecam.edge.config_values import parse_roi
     from edgecam.edge.errors import ConfigError, Unavailable
     from edgecam.edge.sources.capture import open_source
 

@@ -1,5 +1,7 @@
 """One validated configuration, from a TOML file and command-line flags, for the whole loop.
 
+(What a single value may be, and the flags' shorthands, are edge.config_values.)
+
 Each TOML table is a pydantic model that forbids keys it does not know and
 checks every value strictly (a string where a number belongs is an error, not
 a guess). An unknown key or a wrong value is a ConfigError naming the key
@@ -9,18 +11,12 @@ a help text; ``edgecam config show`` prints all three.
 
 from __future__ import annotations
 
-import ipaddress
-import os
 import ssl
 import tomllib
-import urllib.parse
 from pathlib import Path
-from typing import Annotated
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -30,47 +26,8 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from edgecam.edge.config_values import Text, parse_listen, topic_levels_ok, writable_place
 from edgecam.edge.errors import ConfigError
-
-TEXT_LIMIT = 4096  # characters: a path may be this long on Linux; nothing we read is longer
-
-
-def _printable(text: str) -> str:
-    """Text a TOML file can hold and print back: no newlines, escapes, DEL or NUL, and not endless."""
-    if len(text) > TEXT_LIMIT:
-        raise ValueError(f"must be at most {TEXT_LIMIT} characters, not {len(text)}")
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
-        raise ValueError("must not hold control characters (newline, tab, escape, NUL, DEL)")
-    return text
-
-
-# A number where a path or name belongs (spec = 0, device = 12) is meant as text.
-Text = Annotated[
-    str,
-    BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v),
-    AfterValidator(_printable),
-]
-
-
-def _writable_place(path: str, what: str) -> str:
-    """``path`` can be written where it names: not a folder, and its nearest existing parent is a
-    folder this user may write in (the sinks make missing folders below it)."""
-    if not path:
-        return path
-    target = Path(path)
-    try:
-        if target.is_dir():
-            raise ValueError(f"is a folder; give the {what} a file name inside it")
-        parent = target.parent
-        while not parent.exists():
-            parent = parent.parent
-        if not parent.is_dir():
-            raise ValueError(f"lies under {parent}, which is a file")
-        if not os.access(parent, os.W_OK):
-            raise ValueError(f"cannot be written: {parent} is not writable for this user")
-    except OSError as error:  # a name too long for the file system, and the like
-        raise ValueError(f"cannot be used as a path ({error.strerror or error})") from None
-    return path
 
 
 class Section(BaseModel):
@@ -146,7 +103,7 @@ class OutputConfig(Section):
     @field_validator("record", "events")
     @classmethod
     def _output_file(cls, path: str, info: ValidationInfo) -> str:
-        return _writable_place(path, "recording" if info.field_name == "record" else "events")
+        return writable_place(path, "recording" if info.field_name == "record" else "events")
 
 
 class SnapshotsConfig(Section):
@@ -175,7 +132,7 @@ class SnapshotsConfig(Section):
     def _folder(cls, folder: str) -> str:
         if folder and Path(folder).exists() and not Path(folder).is_dir():
             raise ValueError("is a file, not a folder")
-        return _writable_place(folder, "snapshots") if folder and not Path(folder).is_dir() else folder
+        return writable_place(folder, "snapshots") if folder and not Path(folder).is_dir() else folder
 
 
 class StreamConfig(Section):
@@ -231,14 +188,14 @@ class MqttConfig(Section):
     @field_validator("prefix", "discovery_prefix")
     @classmethod
     def _prefix(cls, prefix: str) -> str:
-        if not _topic_levels_ok(prefix.split("/")):
+        if not topic_levels_ok(prefix.split("/")):
             raise ValueError("must be a topic without +, # or empty levels")
         return prefix
 
     @field_validator("device")
     @classmethod
     def _device(cls, device: str) -> str:
-        if device and not _topic_levels_ok([device]):
+        if device and not topic_levels_ok([device]):
             raise ValueError("must be one topic level (no /, + or #)")
         return device
 
@@ -337,55 +294,6 @@ def _sentence(error: ErrorDetails, origin: str) -> str:
         message = f"is wrong: {message}"
     shown = repr(error["input"])
     return f"'{key}' in {origin} {message}, not {shown if len(shown) <= 80 else shown[:77] + '...'}."
-
-
-def _topic_levels_ok(levels: list[str]) -> bool:
-    return all(level and "+" not in level and "#" not in level and "/" not in level for level in levels)
-
-
-def parse_listen(text: str) -> tuple[str, int]:
-    """ "8080", "127.0.0.1:8080", "0.0.0.0:8080" or "[::]:8080" -> (host, port); no host means 127.0.0.1."""
-    host, _, port = text.strip().rpartition(":")
-    host = host.strip("[]") or "127.0.0.1"
-    number = int(port)
-    if not 0 <= number <= 65535:
-        raise ValueError(port)
-    if host != "localhost":
-        ipaddress.ip_address(host)
-    return host, number
-
-
-def parse_mqtt_url(text: str) -> dict:
-    """mqtt://[user@]host[:port][/prefix] (mqtts:// for TLS) -> the [mqtt] keys it sets."""
-    url = urllib.parse.urlsplit(text.strip())
-    if url.scheme not in ("mqtt", "mqtts") or not url.hostname:
-        raise ConfigError(f"--mqtt {text!r} must look like mqtt://host:1883/prefix (or mqtts:// for TLS).")
-    if url.password:
-        raise ConfigError(
-            "Put the MQTT password in $EDGECAM_MQTT_PASSWORD, not in the URL, "
-            "where every user of this machine can read it in the process list."
-        )
-    tls = url.scheme == "mqtts"
-    try:
-        port = url.port or (8883 if tls else 1883)
-    except ValueError:
-        raise ConfigError(f"--mqtt {text!r} has a bad port.") from None
-    values = {"broker": url.hostname, "port": port, "tls": tls}
-    if url.path.strip("/"):
-        values["prefix"] = url.path.strip("/")
-    if url.username:
-        values["username"] = urllib.parse.unquote(url.username)
-    return values
-
-
-def parse_roi(text: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.replace(" ", "").split(",")]
-    except ValueError:
-        values = []
-    if len(values) != 4 or values[2] <= 0 or values[3] <= 0 or min(values) < 0:
-        raise ConfigError(f"--roi {text!r} must be x,y,w,h in pixels, e.g. 160,120,320,160.")
-    return values
 
 
 def to_toml(config: Config) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from edgecam.edge import config as configuration
+from edgecam.edge.config_values import parse_mqtt_url, parse_roi
 
 # The environment variables edgecam reads, and what they set. Secrets belong here rather than in
 # flags, which every user of the machine can read in the process list.
@@ -79,12 +80,12 @@ class Flags:
             if value is None or flag.name == "mqtt":
                 continue
             if flag.name == "roi":
-                value = configuration.parse_roi(value)
+                value = parse_roi(value)
             elif isinstance(value, Path):
                 value = str(value)
             given[where[flag.name]] = value
         if self.mqtt is not None:
-            given.update({("mqtt", key): value for key, value in configuration.parse_mqtt_url(self.mqtt).items()})
+            given.update({("mqtt", key): value for key, value in parse_mqtt_url(self.mqtt).items()})
         return given
 
 

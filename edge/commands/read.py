@@ -21,14 +21,14 @@ def read(
 
     from rich.console import Console
 
-    from edgecam.edge import config as configuration
+    from edgecam.edge.config_values import parse_roi
     from edgecam.edge.digits.model import DigitModel
     from edgecam.edge.digits.reader import DigitReader
     from edgecam.edge.errors import ConfigError
     from edgecam.edge.sources.capture import read_image
 
     reader = DigitReader(DigitModel(digits))
-    box = configuration.parse_roi(roi) if roi else None
+    box = parse_roi(roi) if roi else None
     for path in images:
         frame = read_image(path)
         if box:

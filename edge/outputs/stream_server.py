@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from edgecam.edge.config import parse_listen
+from edgecam.edge.config_values import parse_listen
 from edgecam.edge.errors import Unavailable
 from edgecam.edge.outputs.frame_hub import FrameHub
 from edgecam.edge.outputs.telemetry import Telemetry

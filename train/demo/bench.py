@@ -57,7 +57,8 @@ def bench(
     Example: `edgecam bench --faces models --digits models/digits.onnx --faces-dataset photos --baseline --threads 1`
     """
     from edgecam.edge import bench as measuring
-    from edgecam.edge.config import Config, parse_roi
+    from edgecam.edge.config import Config
+    from edgecam.edge.config_values import parse_roi
 
     cv2.setNumThreads(threads)
     console = Console(stderr=True)
