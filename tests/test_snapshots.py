@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import reading_the_clip, run_cli
-from tests.processes import free_port, start, wait_for
-from tests.test_stream import BROWSER, _chromium, _get, _metrics, _up
+from tests.processes import free_port, wait_for
+from tests.test_stream import BROWSER, _chromium, _get, _metrics, _up, serve_the_clip
 
 
 def _index(folder) -> list[dict]:
@@ -124,13 +124,10 @@ def test_the_page_serves_the_history_and_refuses_other_files(clip, fp32_export, 
     folder = tmp_path / "snaps"
     port = free_port()
     (tmp_path / "secret.txt").write_text("not for the web")
-    process = start(
-        "run",
-        *reading_the_clip(clip, fp32_export),
-        "--loop",
-        "--headless",
-        "--stream",
-        str(port),
+    process = serve_the_clip(
+        clip,
+        fp32_export,
+        port,
         "--snapshots",
         str(folder),
         env={"EDGECAM_STREAM_TOKEN": "tok"},

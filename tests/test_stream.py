@@ -94,18 +94,18 @@ def _has_roi_box(image: np.ndarray, roi, offset=(0, 0)) -> bool:
     return yellow.any(axis=0).mean() > 0.8
 
 
+def serve_the_clip(clip, fp32_export, port: int, *more: str, env=None):
+    """`edgecam run --stream PORT` (a bare port: loopback only) over the looped clip, its card read."""
+    return start(
+        "run", *reading_the_clip(clip, fp32_export), "--loop", "--headless", "--stream", str(port), *more, env=env
+    )
+
+
 @pytest.fixture
 def streaming(clip, fp32_export):
-    """`edgecam run --stream PORT` (a bare port: loopback only) over the looped clip."""
+    """`edgecam run --stream PORT` over the looped clip, up and serving."""
     port = free_port()
-    process = start(
-        "run",
-        *reading_the_clip(clip, fp32_export),
-        "--loop",
-        "--headless",
-        "--stream",
-        str(port),
-    )
+    process = serve_the_clip(clip, fp32_export, port)
     try:
         assert wait_for(lambda: _up(port), 60), "the stream never came up"
         yield port, process
@@ -290,15 +290,7 @@ def _chromium(url: str, out_dir, *what: str) -> subprocess.CompletedProcess:
 @pytest.mark.skipif(BROWSER is None, reason="needs Debian's chromium (installed by .ci/run)")
 def test_the_page_plays_the_video_in_headless_chromium(clip, fp32_export, tmp_path):
     port = free_port()
-    process = start(
-        "run",
-        *reading_the_clip(clip, fp32_export),
-        "--loop",
-        "--headless",
-        "--stream",
-        str(port),
-        env={"EDGECAM_STREAM_TOKEN": "page-token"},
-    )
+    process = serve_the_clip(clip, fp32_export, port, env={"EDGECAM_STREAM_TOKEN": "page-token"})
     url = f"http://127.0.0.1:{port}/?token=page-token"
     try:
         assert wait_for(lambda: _up(port, headers={"Authorization": "Bearer page-token"}), 60)

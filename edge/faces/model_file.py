@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -102,15 +102,15 @@ CROP_RANGES = {
 
 def _settings_within(values: dict[str, Any], settings: type, ranges: dict[str, tuple[float, float]]) -> dict:
     """``values`` as ``settings`` (a dataclass) would take them, each number within its range."""
-    known = {f.name: f.type for f in fields(settings)}
+    defaults = asdict(settings())
     for key, value in values.items():
-        if key not in known:
+        if key not in defaults:
             raise ValueError(f"'{key}' is not a setting edgecam knows")
         if key in ranges:
             low, high = ranges[key]
             if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
                 raise ValueError(f"'{key}' must be a number from {low} to {high}, not {value!r}")
-            if "int" in str(known[key]) and not isinstance(value, int):
+            if isinstance(defaults[key], int) and not isinstance(value, int):  # a count or a size in pixels
                 raise ValueError(f"'{key}' must be a whole number, not {value!r}")
     return values
 

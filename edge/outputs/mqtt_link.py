@@ -43,7 +43,7 @@ class MqttLink:
         self.device = settings.device or hostname
         base = f"{settings.prefix}/{self.device}"
         self.topics = {kind: f"{base}/{kind}" for kind in ("events", "state", "available")}
-        self.sent = self.seq = 0
+        self.sent = self.seq = self.refused = 0  # refused: messages paho or JSON would not take
         self.connected = False
         self._queue: DropOldestQueue[dict] = DropOldestQueue(settings.queue)
         # Guards the link's state below and wakes whoever waits on it: the pump (for events,
@@ -79,8 +79,8 @@ class MqttLink:
 
     @property
     def dropped(self) -> int:
-        """Events pushed out of the queue by newer ones while the broker was away."""
-        return self._queue.dropped
+        """Events lost: pushed out of the queue by newer ones while the broker was away, or refused."""
+        return self._queue.dropped + self.refused
 
     # --- called by the loop: never blocks --------------------------------------------------
     def write(self, frame, event: dict) -> None:
@@ -114,9 +114,10 @@ class MqttLink:
             _wait(self.client.publish(self.topics["available"], "offline", qos=1, retain=True), 2)
         self.client.disconnect()
         self.client.loop_stop()
-        if self.dropped:
+        if self._queue.dropped:
             self.log(
-                f"MQTT: {self.dropped} events were dropped while the broker was away (queue of {self.settings.queue})."
+                f"MQTT: {self._queue.dropped} events were dropped while the broker was away "
+                f"(queue of {self.settings.queue})."
             )
         if self._queue:
             self.log(f"MQTT: {len(self._queue)} queued events were never delivered: the broker was away at the end.")
@@ -183,7 +184,7 @@ class MqttLink:
             except (ValueError, TypeError, OSError, RuntimeError) as error:
                 # paho refusing one message must not end the thread: /metrics would go on saying
                 # connected while nothing more was ever sent. The message is dropped and counted.
-                self._queue.dropped += 1
+                self.refused += 1
                 self.log(f"MQTT: a message could not be sent ({error}); it was dropped.")
 
     def _hand_over(self, event: dict) -> None:
@@ -210,7 +211,7 @@ class MqttLink:
         yield GaugeMetricFamily("edgecam_mqtt_connected", "1 while the broker is connected", value=int(self.connected))
         yield GaugeMetricFamily("edgecam_mqtt_queued", "Events waiting for the broker", value=len(self._queue))
         yield CounterMetricFamily(
-            "edgecam_mqtt_dropped", "Events dropped because the queue was full", value=self.dropped
+            "edgecam_mqtt_dropped", "Events dropped: the queue was full, or the message was refused", value=self.dropped
         )
         yield CounterMetricFamily("edgecam_mqtt_acknowledged", "Messages the broker acknowledged", value=self.sent)
 
