@@ -40,10 +40,15 @@ from edgecam.edge.errors import ConfigError
 
 INDEX = "index.jsonl"
 EVENTS = ("face_appeared", "face_renamed", "digits_changed")
+SNAPSHOT = r"\d{8}-\d{6}-\d{3}-[a-z_]+-\d+(-face)?\.jpg"  # time, event, sequence: how the writer names a file
 # Names the writer makes: the server serves nothing else from the folder.
-FILE_NAME = re.compile(r"^\d{8}-\d{6}-\d{3}-[a-z_]+-\d+(-face)?\.jpg$")
+FILE_NAME = re.compile(rf"^{SNAPSHOT}$")
 # What a crash mid-write leaves (edge.atomic's temporary names for a snapshot or the index).
-TEMPORARY_NAME = re.compile(r"^\.(index\.jsonl|\d{8}-\d{6}-\d{3}-[a-z_]+-\d+(-face)?\.jpg)\.\w+\.tmp(\.jpg|\.jsonl)$")
+TEMPORARY_NAME = re.compile(rf"^\.(index\.jsonl|{SNAPSHOT})\.\w+\.tmp(\.jpg|\.jsonl)$")
+
+
+def _finite(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
 
 
 def parse_entry(line: str) -> dict | None:
@@ -54,8 +59,8 @@ def parse_entry(line: str) -> dict | None:
         return None
     if not isinstance(entry, dict) or entry.get("event") not in EVENTS:
         return None
-    moment, files = entry.get("time"), entry.get("files")
-    if isinstance(moment, bool) or not isinstance(moment, int | float) or not math.isfinite(moment):
+    files = entry.get("files")
+    if not _finite(entry.get("time")) or not _finite(entry.get("confidence", 0.0)):
         return None
     if not isinstance(files, list) or not files or len(files) > 2:
         return None
@@ -64,9 +69,6 @@ def parse_entry(line: str) -> dict | None:
     for key in ("name", "text"):
         if key in entry and not isinstance(entry[key], str):
             return None
-    confidence = entry.get("confidence", 0.0)
-    if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not math.isfinite(confidence):
-        return None
     return entry
 
 
@@ -108,8 +110,9 @@ class SnapshotSink:
         self._sequence = 0
         self._lock = threading.Lock()  # the index: the writer appends, the web server reads
         self._queue: queue.Queue = queue.Queue(maxsize=settings.queue)
+        self.entries: list[dict] = []
         try:
-            self.entries = self._reconcile()
+            self._reconcile()
             self._enforce_retention()
         except OSError as error:  # a full or failing disk: the loop must still run
             self.paused_for_space = True
@@ -224,9 +227,9 @@ class SnapshotSink:
         return enough
 
     # --- the index and the files agree, and stay within bounds ---
-    def _reconcile(self) -> list[dict]:
-        entries: list[dict] = []
-        self.entries = entries  # what the page shows if tidying below fails on a full disk
+    def _reconcile(self) -> None:
+        """self.entries from the index, every line checked; then the index and the folder made to agree."""
+        entries = self.entries
         bad: list[int] = []
         if regular_file(self.folder, INDEX):
             text = (self.folder / INDEX).read_text(encoding="utf-8", errors="replace")
@@ -248,7 +251,6 @@ class SnapshotSink:
             if ours and path.name not in known and regular_file(self.folder, path.name):
                 path.unlink(missing_ok=True)  # written but never indexed, or a temporary file
         self._rewrite_index(entries)
-        return entries
 
     def _enforce_retention(self) -> None:
         oldest_kept = time.time() - self.settings.max_days * 86400
