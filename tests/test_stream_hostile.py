@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from tests.processes import free_port, line_count, running, wait_for
-from tests.test_stream import _up
+from tests.test_stream import _metrics, _up
 
 TOKEN = {"Authorization": "Bearer s3cret"}
 
@@ -64,6 +64,8 @@ def test_slow_and_resetting_clients_without_the_token_never_stall_the_loop(clip,
         after = line_count(events)
         assert wait_for(lambda: line_count(events) > after + 60, 30), "the loop stopped after the flood"
         assert wait_for(lambda: _up(port, headers=TOKEN), 30), "the page does not serve again after the flood"
+        # 300 slow clients cannot all have had a slot (8 viewers + 24): the rest were closed, and counted.
+        assert _metrics(port, headers=TOKEN)["edgecam_stream_connections_refused_total"] > 0
         loop.send_signal(signal.SIGTERM)
         _, stderr = loop.communicate(timeout=30)
     assert loop.returncode == 0, stderr

@@ -81,6 +81,11 @@ class StreamServer:
         yield CounterMetricFamily(
             "edgecam_stream_jpegs_encoded", "Frames encoded to JPEG for viewers", value=self.hub.encoded
         )
+        yield CounterMetricFamily(
+            "edgecam_stream_connections_refused",
+            "Connections closed at once because every connection slot was taken",
+            value=self.httpd.refused,
+        )
 
     @property
     def url(self) -> str:
