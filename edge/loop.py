@@ -91,7 +91,14 @@ class Pipeline:
             "frame": index,
             "time": round(time.time(), 3),
             "faces": [
-                {"name": f.name, "confidence": round(f.confidence, 3), "box": [int(v) for v in f.box], "track": f.track}
+                {
+                    "name": f.name,
+                    "confidence": round(f.confidence, 3),
+                    "box": [int(v) for v in f.box],
+                    "track": f.track,
+                    "quality": round(f.quality, 3),
+                }
+                | ({"reason": f.reason} if f.reason else {})
                 for f in faces
             ],
         }

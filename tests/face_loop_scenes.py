@@ -3,9 +3,10 @@
 A sequence is a row of segments on one background: nobody, one person or two,
 each arriving by a cut (there from one frame to the next, as when a door
 opens) and then either standing or walking across the frame. Faces are ORL
-images 9-10 (never enrolled) at 120-280 px, under the camera effects of
-``tests.face_scenes``. ``score_loop`` runs the real tracker over it and reports
-what a viewer of the overlay would see.
+images 9-10 (never enrolled) at 120-280 px, under the tuning camera of
+``tests.face_scenes`` or, held out, one condition of ``tests.heldout_camera``.
+``score_loop`` runs the real tracker over it and reports what a viewer of the
+overlay would see.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 from edgecam.edge.faces.detect import centre_inside
 from tests.face_scenes import FRAME, background, camera, paste
+from tests.heldout_camera import CONDITIONS
 from tests.orl_scenes import orl_image
 
 
@@ -36,9 +38,12 @@ def make_sequence(
     segments: int = 8,
     segment_frames: int = 45,
     enrolled=range(1, 31),
+    condition: str = "clean",
 ) -> Sequence:
-    """``people``: ORL person numbers to draw from; those in ``enrolled`` are named, others "unknown"."""
+    """``people``: ORL person numbers to draw from; those in ``enrolled`` are named, others "unknown".
+    Held out, every frame goes through ``condition`` (tests.heldout_camera.CONDITIONS)."""
     rng = np.random.default_rng(seed)
+    effect = CONDITIONS[condition] if split == "heldout" else camera
     wall = background(kind, rng, split)
     sequence = Sequence()
     in_view: list[dict] = []
@@ -78,7 +83,7 @@ def make_sequence(
                 shown.append((person["name"], box))
             if frame_index == 0:
                 sequence.arrivals += [(start, name) for name, _ in shown]
-            sequence.frames.append(camera(frame, rng))
+            sequence.frames.append(effect(frame, rng))
             sequence.truth.append(shown)
     return sequence
 
@@ -112,8 +117,11 @@ def shown_in_events(path) -> list[list[Shown]]:
 def score_loop(shown_per_frame: list[list], sequence: Sequence) -> dict:
     """How often the overlay showed exactly the people in view, how long a departed person's name
     stayed, and how soon an arrival was named (``shown_per_frame``: objects with name and box)."""
-    exact = 0
+    exact = strangers_named = stranger_frames = 0
     for faces, truth in zip(shown_per_frame, sequence.truth, strict=False):
+        strangers = [box for name, box in truth if name == "unknown"]
+        stranger_frames += bool(strangers)
+        strangers_named += any(f.name != "unknown" and centre_inside(f.box, box) for f in faces for box in strangers)
         matched = sorted(
             name for name, box in truth if any(f.name == name and centre_inside(f.box, box) for f in faces)
         )
@@ -148,6 +156,9 @@ def score_loop(shown_per_frame: list[list], sequence: Sequence) -> dict:
     return {
         "frames": len(sequence.frames),
         "exact_frames": exact / len(sequence.frames),
+        # Frames where a stranger in view was shown with someone's name: the mistake that matters most.
+        "stranger_named_frames": strangers_named,
+        "stranger_frames": stranger_frames,
         "lingering_frames": lingering,
         "naming_frames": naming,
     }
@@ -162,3 +173,64 @@ def write_frames(sequence: Sequence, folder) -> None:
     Path(folder).mkdir(parents=True, exist_ok=True)
     for index, frame in enumerate(sequence.frames):
         cv2.imwrite(str(Path(folder) / f"{index:05d}.png"), frame)
+
+
+def run_sequence(model: Path, sequence: Sequence, work: Path) -> dict:
+    """``edgecam run`` over the sequence's frames with the face model, scored."""
+    import subprocess
+    import sys
+
+    write_frames(sequence, work / "frames")
+    events = work / "events.jsonl"
+    command = ["run", "--source", str(work / "frames"), "--faces", str(model), "--headless"]
+    command += ["--events", str(events), "--threads", "1"]
+    result = subprocess.run(
+        [sys.executable, "-m", "edgecam", *command], capture_output=True, text=True, check=False, timeout=900
+    )
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr[-2000:])
+    return score_loop(shown_in_events(events), sequence)
+
+
+def _one_run(job) -> tuple[str, int, dict]:
+    import tempfile
+
+    model, condition, seed = job
+    sequence = make_sequence(list(range(1, 41)), seed, split="heldout", segments=6, condition=condition)
+    with tempfile.TemporaryDirectory() as work:
+        return condition, seed, run_sequence(model, sequence, Path(work))
+
+
+def main() -> None:
+    """``python -m tests.face_loop_scenes MODEL [--conditions all] [--seeds 101,102] [--jobs 2]``: the
+    loop on held-out sequences through each held-out camera condition, one table row per condition."""
+    import argparse
+    from concurrent.futures import ProcessPoolExecutor
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("model", type=Path)
+    parser.add_argument("--conditions", default="all")
+    parser.add_argument("--seeds", default="101,102")
+    parser.add_argument("--jobs", type=int, default=1)
+    args = parser.parse_args()
+    names = list(CONDITIONS) if args.conditions == "all" else args.conditions.split(",")
+    jobs = [(args.model, name, int(seed)) for name in names for seed in args.seeds.split(",")]
+    with ProcessPoolExecutor(max(1, args.jobs)) as pool:
+        results = list(pool.map(_one_run, jobs))
+    print("| condition | frames with exactly the right people | frames a stranger was named "
+          "| longest lingering (frames) | arrivals named within 15 frames |")
+    print("| --- | --- | --- | --- | --- |")
+    for name in names:
+        rows = [r for c, _, r in results if c == name]
+        frames = sum(r["frames"] for r in rows)
+        exact = sum(r["exact_frames"] * r["frames"] for r in rows) / frames
+        named = sum(r["stranger_named_frames"] for r in rows)
+        stranger_frames = sum(r["stranger_frames"] for r in rows)
+        lags = [lag for r in rows for lag in r["naming_frames"]]
+        prompt = sum(lag is not None and lag <= 15 for lag in lags)
+        linger = max(max(r["lingering_frames"], default=0) for r in rows)
+        print(f"| {name} | {100 * exact:.1f} % | {named} of {stranger_frames} | {linger} | {prompt} of {len(lags)} |")
+
+
+if __name__ == "__main__":
+    main()

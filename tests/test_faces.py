@@ -160,8 +160,11 @@ def test_recognize_json_lines_have_the_contract(orl_model, tmp_path):
     [record] = _recognize(orl_model, [str(path)])
     assert record["image"] == str(path)
     face = _main_face(record, box)
-    assert all(set(f) == {"name", "confidence", "distance", "box"} for f in record["faces"])
+    assert all({"name", "confidence", "distance", "box", "quality", "measures"} <= set(f) for f in record["faces"])
     assert face["name"] == "s3" and 0.5 <= face["confidence"] <= 1 and len(face["box"]) == 4
+    # A sharp, well-lit face 200 px tall: a known face seen this well is nearly always named.
+    assert face["quality"] >= 0.8 and "reason" not in face
+    assert set(face["measures"]) == {"sharpness", "resolution", "clipping", "blockiness"}
     strict = _recognize(orl_model, [str(path)], "--threshold", "1")  # an override rejects everyone
     assert _main_face(strict[0], box)["name"] == "unknown"
 

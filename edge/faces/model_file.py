@@ -38,6 +38,30 @@ class _Stored(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+class QualityRule(_Stored):
+    """How well a known face's score holds up at a crop's quality (faces.quality), learnt on the
+    calibration family: the genuine score expected from the quality measures (a linear fit), and
+    its spread. A crop whose expected score lies so near the limit that a known face would more
+    likely fail than pass (chance of being named below ``floor``) is too poor to tell people apart."""
+
+    features: list[str]
+    genuine: list[float]  # intercept, then one coefficient per feature
+    spread: float
+    floor: float = 0.5
+    # The range of each feature calibration saw (1st-99th percentile): a line fitted there says
+    # nothing beyond it, so a crop's features are held inside it (a JPEG's block edges are not
+    # a WebP's, and a straight line would extrapolate them into a verdict).
+    low: list[float] = []
+    high: list[float] = []
+
+    @field_validator("genuine")
+    @classmethod
+    def _finite(cls, values: list[float]) -> list[float]:
+        if not all(math.isfinite(v) for v in values):
+            raise ValueError("must be finite numbers")
+        return values
+
+
 class RelativeRule(_Stored):
     """Known when the nearest person's distance over the next ``rivals`` people's is at most
     ``value`` and the distance itself at most ``distance_cap`` (faces.decision)."""
@@ -53,6 +77,7 @@ class RelativeRule(_Stored):
     probes: int | None = None  # the crops a face is seen through when this rule was calibrated
     cap_factor: float | None = None  # stills: their cap over the loop's
     still: RelativeRule | None = None  # stills' own rule, calibrated through their twelve crops
+    quality: QualityRule | None = None  # None: a model from before crops had a quality
 
 
 class Threshold(_Stored):
@@ -68,6 +93,7 @@ class Threshold(_Stored):
     pairs: dict[str, int] = {}
     camera_factor: float = 1.0
     relative: RelativeRule | None = None
+    reject_target: float | None = None  # the share of calibration strangers rejected, as asked at training
     # Set when the user chose ``distance`` at training: the calibrated one it replaced.
     calibrated_distance: float | None = None
 
@@ -162,6 +188,7 @@ class StrangerRule:
     spread: float
     cap: float = math.inf
     still: bool = False  # the stills' own rule, calibrated through their crops
+    quality: QualityRule | None = None
 
     @classmethod
     def of(cls, threshold: Threshold, user_distance: float | None = None, still: bool = False) -> StrangerRule:
@@ -177,10 +204,24 @@ class StrangerRule:
         use_still = bool(still and relative.still)
         rule = relative.still if use_still and relative.still else relative
         cap = math.inf if rule.distance_cap is None else float(rule.distance_cap)
-        return cls(True, float(rule.value), float(rule.spread) or 0.01, cap, use_still)
+        return cls(True, float(rule.value), float(rule.spread) or 0.01, cap, use_still, rule.quality)
 
     def known(self, score: float, distance: float) -> bool:
         return score <= self.limit and distance <= self.cap
+
+    def named_chance(self, features) -> float:
+        """The chance a known face at this quality (faces.quality.Quality.features) is named: 1 for a
+        model without a quality rule."""
+        q = self.quality
+        if q is None or len(features) != len(q.genuine) - 1:
+            return 1.0
+        if len(q.low) == len(features) == len(q.high):
+            features = [min(max(f, low), high) for f, low, high in zip(features, q.low, q.high, strict=True)]
+        expected = q.genuine[0] + sum(c * f for c, f in zip(q.genuine[1:], features, strict=True))
+        return 0.5 * math.erfc((expected - self.limit) / (max(q.spread, 1e-6) * math.sqrt(2)))
+
+    def usable(self, chance: float) -> bool:
+        return self.quality is None or chance >= self.quality.floor
 
     def confidence(self, score: float) -> float:
         """Grows with the score's distance from the limit, scaled by how far apart genuine and

@@ -18,8 +18,10 @@ from edgecam.edge.faces.decision import nearest_per_person, relative_distance
 from edgecam.edge.faces.detect import Detection, DetectorSettings, make_detector
 from edgecam.edge.faces.model_fetch import installed
 from edgecam.edge.faces.model_file import MODEL_FILE, StrangerRule, load_lbph, read_metadata
+from edgecam.edge.faces.quality import Quality, measure
 
 UNKNOWN = "unknown"
+POOR = "poor quality"  # the reason a face too poor to tell people apart is "unknown"
 
 
 @dataclass
@@ -29,14 +31,25 @@ class Face:
     distance: float  # LBPH chi-square distance to the nearest enrolled face
     box: tuple[int, int, int, int]
     track: int = 0  # the tracker's id for this person across frames; 0 for a single image
+    quality: float = 1.0  # 0-1: the chance a known face seen this well is named (StrangerRule.named_chance)
+    measures: Quality | None = None  # what the quality was judged from
+    reason: str | None = None  # why the face is "unknown" when it is not for being a stranger
+    score: float = float("nan")  # what the rule compared with its limit
+    nearest: str = UNKNOWN  # the nearest enrolled person, named or not
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "name": self.name,
             "confidence": round(self.confidence, 3),
             "distance": round(self.distance, 2),
             "box": [int(v) for v in self.box],
+            "quality": round(self.quality, 3),
         }
+        if self.measures is not None:
+            out["measures"] = self.measures.to_dict()
+        if self.reason:
+            out["reason"] = self.reason
+        return out
 
 
 class FaceRecognizer:
@@ -63,24 +76,32 @@ class FaceRecognizer:
         self.crop = FaceCropper(CropSettings(**self.meta.crop))
         self.probe_variants = self.rule.relative  # calibrated that way (edgecam.train.faces.calibration)
 
-    def identify(self, *crops: np.ndarray) -> tuple[str, float, float]:
-        """Name, confidence and distance for one face, given one or more prepared crops of it."""
+    def identify(self, *crops: np.ndarray) -> tuple[str, float, float, float, str]:
+        """Name, confidence, distance, the rule's score and the nearest person, for one face given
+        one or more prepared crops of it."""
         labels, distances = nearest_per_person(self.lbph, *crops)
         label, distance = int(labels[0]), float(distances[0])
         score = relative_distance(distances) if self.rule.relative else distance
-        name = self.names.get(label, UNKNOWN) if self.rule.known(score, distance) else UNKNOWN
-        return name, self.rule.confidence(score), distance
+        nearest = self.names.get(label, UNKNOWN)
+        name = nearest if self.rule.known(score, distance) else UNKNOWN
+        return name, self.rule.confidence(score), distance, score, nearest
 
     def recognize(self, grey: np.ndarray, detections: list[Detection]) -> list[Face]:
         faces = []
         for detection in detections:
+            measures = measure(grey, detection.box)
+            chance = self.rule.named_chance(measures.features())
             # A detector's box lands a little differently on every frame; the nearest of a few shifted
             # and mirrored crops matches its own person best (FaceCropper.probes).
             crops = (
                 self.crop.probes(grey, detection, self.still) if self.probe_variants else [self.crop(grey, detection)]
             )
-            name, confidence, distance = self.identify(*crops)
-            faces.append(Face(name, confidence, distance, detection.box))
+            name, confidence, distance, score, nearest = self.identify(*crops)
+            face = Face(name, confidence, distance, detection.box, 0, chance, measures, None, score, nearest)
+            if not self.rule.usable(chance):
+                # Too poor to tell people apart: the nearest name would be a guess.
+                face.name, face.reason, face.confidence = UNKNOWN, POOR, 0.5
+            faces.append(face)
         return faces
 
     def __call__(self, frame: np.ndarray) -> list[Face]:

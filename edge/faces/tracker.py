@@ -31,7 +31,7 @@ import numpy as np
 
 from edgecam.edge.faces.change_watch import ChangeWatch
 from edgecam.edge.faces.detect import Box, Detection, centre_inside, overlap_area
-from edgecam.edge.faces.recognizer import UNKNOWN, Face, FaceRecognizer
+from edgecam.edge.faces.recognizer import POOR, UNKNOWN, Face, FaceRecognizer
 
 VOTES = 7  # a track's name is the majority of its last this many recognitions
 FIRST_LOOKS = 3  # a track is recognised on each of its first this many detections; its name settles then
@@ -48,31 +48,46 @@ def iou(a: Box, b: Box) -> float:
 class Track:
     id: int
     box: Box
-    votes: deque = field(default_factory=lambda: deque(maxlen=VOTES))  # the last recognitions (Face)
+    # The last recognitions (Face) good enough to tell people apart; a poor one is not a vote.
+    votes: deque = field(default_factory=lambda: deque(maxlen=VOTES))
     missed: int = 0
     seen: int = 0
     challenger: str | None = None  # the other name the last vote gave, awaiting a second look
+    poor_quality: float | None = None  # the best quality of the looks too poor to vote, while there are no votes
 
     def restart(self, id: int) -> None:
         """Someone else stands here now: a new id, and no votes from whoever stood here before."""
-        self.id, self.votes, self.challenger, self.seen = id, deque(maxlen=VOTES), None, 0
+        self.id, self.votes, self.challenger, self.seen, self.poor_quality = id, deque(maxlen=VOTES), None, 0, None
 
     def names(self) -> list[str]:
         return [vote.name for vote in self.votes]
 
     def settled(self) -> str | None:
         """The majority name once the first looks are in."""
-        return Counter(self.names()).most_common(1)[0][0] if len(self.votes) >= FIRST_LOOKS else None
+        return self._leader()[0] if len(self.votes) >= FIRST_LOOKS else None
+
+    def _leader(self) -> tuple[str, float]:
+        """The name whose votes weigh most, each vote weighing its quality (a sharp, well-lit look
+        counts for more than a soft one), and that weight's share of all."""
+        weights: Counter[str] = Counter()
+        for vote in self.votes:
+            weights[vote.name] += max(vote.quality, 1e-3)
+        name, weight = weights.most_common(1)[0]
+        return name, weight / sum(weights.values())
 
     def face(self) -> Face:
-        """The majority name of the recent votes, as sure as the votes agree."""
+        """The leading name of the recent votes, as sure as the votes agree; "unknown" for a visit seen
+        only too poorly to tell people apart."""
         if not self.votes:
+            if self.poor_quality is not None:
+                return Face(UNKNOWN, UNSURE, float("inf"), self.box, self.id, self.poor_quality, reason=POOR)
             return Face(UNKNOWN, UNSURE, float("inf"), self.box, self.id)
-        name, count = Counter(self.names()).most_common(1)[0]
+        name, share = self._leader()
         agreeing = [vote for vote in self.votes if vote.name == name]
-        confidence = float(np.mean([vote.confidence for vote in agreeing])) * count / len(self.votes)
+        confidence = float(np.mean([vote.confidence for vote in agreeing])) * share
         distance = float(np.median([vote.distance for vote in agreeing]))
-        return Face(name, confidence, distance, self.box, self.id)
+        quality = max(vote.quality for vote in agreeing)
+        return Face(name, confidence, distance, self.box, self.id, quality)
 
 
 @dataclass
@@ -198,6 +213,10 @@ class FaceTracker:
     def _vote(self, track: Track, grey: np.ndarray, detection: Detection, precise: Detection | None = None) -> None:
         precise = precise or self.detect.around(grey, detection.box) or detection
         [face] = self.recognizer.recognize(grey, [precise])
+        if face.reason == POOR:
+            # Too poor to tell people apart: no vote either way, and the track keeps looking.
+            track.poor_quality = max(face.quality, track.poor_quality or 0.0)
+            return
         settled = track.settled()
         if face.name == track.challenger:
             # Two looks in a row say someone else: a new person stands there, not a bad frame.

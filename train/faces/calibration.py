@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from edgecam.edge.faces.decision import RIVALS, gallery_distances, relative_distances
+from edgecam.edge.faces.model_file import QualityRule
+from edgecam.edge.faces.quality import FEATURES
 
 
 def histograms(lbph) -> np.ndarray:
@@ -72,7 +74,7 @@ def genuine_and_impostor(
     return own[np.isfinite(own)], other[np.isfinite(other)]
 
 
-def choose_threshold(genuine: np.ndarray, impostor: np.ndarray, reject_target: float = 0.9) -> dict:
+def choose_threshold(genuine: np.ndarray, impostor: np.ndarray, reject_target: float) -> dict:
     """The largest distance that still rejects ``reject_target`` of the calibration strangers:
     known faces are accepted as often as that promise allows."""
     threshold = float(np.percentile(impostor, (1 - reject_target) * 100))
@@ -94,10 +96,11 @@ def relative_genuine_and_impostor(
     query_sources: np.ndarray,
     gallery_labels: np.ndarray,
     gallery_sources: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """As ``genuine_and_impostor``, for the score the recogniser decides on: the nearest person's
     distance over the runners-up's (edgecam.edge.faces.decision). A query as a stranger is scored against
-    everyone but its own person."""
+    everyone but its own person. Also: which queries have a genuine score (their person has
+    another image in the gallery), the genuine scores' rows."""
     people = np.unique(gallery_labels)
     same_image = query_sources[:, None] == gallery_sources[None, :]
     minima = np.column_stack(
@@ -114,10 +117,26 @@ def relative_genuine_and_impostor(
     usable = np.isfinite(own)
     genuine = relative_distances(own[usable], others[usable])
     impostor = relative_distances(others[:, 0], others[:, 1:])
-    return genuine, impostor
+    return genuine, impostor, usable
 
 
-def choose_relative_threshold(genuine: np.ndarray, impostor: np.ndarray, reject_target: float = 0.9) -> dict:
+def quality_rule(genuine: np.ndarray, features: np.ndarray) -> QualityRule:
+    """The genuine score expected at each quality (a least-squares line through the calibration
+    queries' quality measures) and the spread of genuine scores about it."""
+    design = np.column_stack([np.ones(len(features)), features])
+    coefficients, *_ = np.linalg.lstsq(design, genuine, rcond=None)
+    spread = float(np.std(genuine - design @ coefficients))
+    low, high = np.percentile(features, 1, axis=0), np.percentile(features, 99, axis=0)
+    return QualityRule(
+        features=list(FEATURES),
+        genuine=[float(c) for c in coefficients],
+        spread=spread,
+        low=[float(v) for v in low],
+        high=[float(v) for v in high],
+    )
+
+
+def choose_relative_threshold(genuine: np.ndarray, impostor: np.ndarray, reject_target: float) -> dict:
     """The largest relative distance that still rejects ``reject_target`` of the calibration strangers."""
     value = float(np.percentile(impostor, (1 - reject_target) * 100))
     return {

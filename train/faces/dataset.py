@@ -15,20 +15,22 @@ import numpy as np
 from edgecam.edge.faces.crop import FaceCropper
 from edgecam.edge.faces.detect import Detection
 from edgecam.edge.faces.people import person_folders
-from edgecam.train.faces.camera import camera_probes, camera_query
+from edgecam.train.faces.camera import CameraProbe, camera_probe, camera_query
 
 # An image no larger than this that holds no detectable face is taken to be a face crop already (like ORL).
 CROP_MAX_SIDE = 200
 CAMERA_VIEWS = 2  # camera-like views of each photo added to its gallery variants
+# Camera-like queries of each photo the stranger limit and the quality rule are calibrated on:
+# three give 720 of each kind for ORL's 30 people x 8 images, enough to fit the quality rule.
+QUERIES_PER_IMAGE = 3
 
 
 @dataclass
 class FaceSet:
     # person -> one entry per image: its crop variants, the plain crop first (see FaceCropper.variants)
     crops: dict[str, list[list[np.ndarray]]] = field(default_factory=dict)
-    # person -> one camera-like face per image, same order, as the variants the recogniser probes
-    # with: the calibration queries (see camera)
-    queries: dict[str, list[list[np.ndarray]]] = field(default_factory=dict)
+    # person -> QUERIES_PER_IMAGE camera-like faces per image, same order: the calibration queries
+    queries: dict[str, list[list[CameraProbe]]] = field(default_factory=dict)
     sources: dict[str, list[str]] = field(default_factory=dict)  # person -> image paths, same order
     skipped: list[dict] = field(default_factory=list)  # {"image", "reason"}
     whole_image_crops: int = 0
@@ -70,7 +72,8 @@ def load_crops(dataset: Path, detector, cropper: FaceCropper, on_image=None) -> 
             # blurred and noisy, and matches such a view more closely than the clean photo.
             views = [camera_query(grey, detection, detector, cropper, rng) for _ in range(CAMERA_VIEWS)]
             faces.crops.setdefault(person, []).append(cropper.variants(grey, detection) + views)
-            faces.queries.setdefault(person, []).append(camera_probes(grey, detection, detector, cropper, rng))
+            probes = [camera_probe(grey, detection, detector, cropper, rng) for _ in range(QUERIES_PER_IMAGE)]
+            faces.queries.setdefault(person, []).append(probes)
             faces.sources.setdefault(person, []).append(str(path))
     return faces
 

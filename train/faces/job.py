@@ -14,7 +14,7 @@ from edgecam.edge.faces.crop import CropSettings, FaceCropper
 from edgecam.edge.faces.detect import DetectorSettings, make_detector
 from edgecam.edge.faces.model_file import FORMAT, MODEL_FILE, FaceModelMeta, PersonCount, Threshold, save
 from edgecam.train.faces.dataset import FaceSet, load_crops, person_folders
-from edgecam.train.faces.training import FittedFaces, LbphParams, fit
+from edgecam.train.faces.training import REJECT_TARGET, FittedFaces, LbphParams, fit
 
 
 def train_faces(
@@ -26,10 +26,11 @@ def train_faces(
     max_per_person: int,
     threshold: float | None,
     console: Console,
+    reject: float = REJECT_TARGET,
 ) -> FaceModelMeta:
     started = time.perf_counter()
     faces = load_with_progress(dataset, detector, crop, console)
-    fitted = fit(faces.crops, params, max_per_person, queries=faces.queries)
+    fitted = fit(faces.crops, params, max_per_person, reject, queries=faces.queries)
     meta = metadata(fitted, faces, detector, crop, params, max_per_person, threshold)
     meta.seconds = round(time.perf_counter() - started, 2)
     save(out, fitted.lbph, meta)

@@ -27,6 +27,15 @@ def faces(
     threshold: float | None = typer.Option(
         None, "--threshold", min=0.0, help="Unknown beyond this LBPH distance (default: calibrated from the data)."
     ),
+    reject: float = typer.Option(
+        0.97,
+        "--reject",
+        min=0.5,
+        max=0.999,
+        help="The share of camera-like strangers the unknown limit turns away at calibration. Raise it "
+        "(0.99) where a stranger must never be named, at the cost of known people called unknown more "
+        "often; lower it (0.9) where naming people matters more.",
+    ),
     yunet: str | None = typer.Option(None, "--yunet", metavar="PATH|fetched", help=DETECTOR_HELP),
     haar: bool = typer.Option(
         False, "--haar", help="Detect with Haar (the default; kept for scripts from when a fetched YuNet was)."
@@ -54,4 +63,5 @@ def faces(
         max_per_person,
         threshold,
         Console(stderr=True),
+        reject,
     )
