@@ -217,8 +217,10 @@ def main() -> None:
     jobs = [(args.model, name, int(seed)) for name in names for seed in args.seeds.split(",")]
     with ProcessPoolExecutor(max(1, args.jobs)) as pool:
         results = list(pool.map(_one_run, jobs))
-    print("| condition | frames with exactly the right people | frames a stranger was named "
-          "| longest lingering (frames) | arrivals named within 15 frames |")
+    print(
+        "| condition | frames with exactly the right people | frames a stranger was named "
+        "| longest lingering (frames) | arrivals named within 15 frames |"
+    )
     print("| --- | --- | --- | --- | --- |")
     for name in names:
         rows = [r for c, _, r in results if c == name]

@@ -18,14 +18,28 @@ pytest.importorskip("sklearn")
 def test_held_out_scenes_find_faces_without_phantoms_and_reject_strangers(orl_model):
     from edgecam.edge.faces.recognizer import FaceRecognizer
 
-    report = score(FaceRecognizer(orl_model, still=True), split="heldout", seed=0)
+    report = score(FaceRecognizer(orl_model, still=True), split="heldout", seed=0, conditions=("clean",))
     for kind in ("kind=flat", "kind=blotchy", "kind=photo"):
         row = report[kind]
         assert row["faces_missed"] <= 0.02, (kind, row)
         assert row["phantom_on_face_frames"] <= 0.05, (kind, row)
         assert row["phantom_on_face_free"] <= 0.05, (kind, row)
-        assert row["strangers_unknown"] >= 0.9, (kind, row)
-        assert row["known_named_right"] >= 0.95, (kind, row)
+        assert row["strangers_unknown"] >= 0.95, (kind, row)
+        assert row["known_named_right"] >= 0.9, (kind, row)
+
+
+@pytest.mark.skipif(not ORL.is_dir(), reason="ORL faces not present")
+def test_a_stranger_is_not_named_through_camera_effects_calibration_never_saw(orl_model):
+    # A walking stranger through an MJPEG webcam at quality 30: motion blur and block edges, both from
+    # tests.heldout_camera, a family of effects the stranger limit was never calibrated on.
+    from edgecam.edge.faces.recognizer import FaceRecognizer
+
+    condition = "motion-blur+jpeg-30"
+    report = score(FaceRecognizer(orl_model, still=True), split="heldout", seed=0, conditions=(condition,))
+    row = report[f"condition={condition}"]
+    assert row["counts"]["strangers"] >= 230, row  # 240 strangers, all but a few found
+    assert row["strangers_unknown"] >= 0.95, row
+    assert row["known_named_right"] >= 0.8, row
 
 
 @pytest.mark.skipif(not ORL.is_dir(), reason="ORL faces not present")

@@ -67,7 +67,7 @@ FEATURES = ("log sharpness", "log resolution", "clipping", "blockiness")
 def measure(grey: np.ndarray, box: tuple[int, int, int, int]) -> Quality:
     """The quality of the face in ``box`` of the grey frame."""
     x, y, w, h = box
-    face = window(grey, x, y, x + w, y + h).astype(np.float32)
+    face: np.ndarray = window(grey, x, y, x + w, y + h).astype(np.float32)
     if face.size == 0 or min(face.shape) < 4:
         return Quality(0.0, 1.0, 1.0, 0.0)
     scale = 1.0

@@ -37,10 +37,10 @@ def camera_effects(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     gain (bright enough to clip), sometimes a lower resolution (a pyramid level down and up),
     a Gaussian defocus, WebP compression, and Gaussian sensor noise, each of its own strength.
     The face benchmark's held-out family (tests/heldout_camera.py) shares none of these."""
-    out = frame.astype(np.float32) * rng.uniform(0.5, 1.8)
+    out: np.ndarray = frame.astype(np.float32) * rng.uniform(0.5, 1.8)
     if rng.random() < 0.3:
         levels = int(rng.integers(1, 3))
-        small = out
+        small: np.ndarray = out
         for _ in range(levels):
             small = cv2.pyrDown(small)
         for _ in range(levels):
@@ -53,8 +53,9 @@ def camera_effects(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     out = np.clip(out, 0, 255).astype(np.uint8)
     if rng.random() < 0.35:
         ok, data = cv2.imencode(".webp", out, [cv2.IMWRITE_WEBP_QUALITY, int(rng.integers(10, 70))])
-        if ok:
-            out = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+        decoded = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if ok else None
+        if decoded is not None:
+            out = decoded
     return out
 
 

@@ -129,7 +129,9 @@ def fit(
         query_labels = np.array([label for label, _, _ in asked])
         query_sources = sources[plain][np.array([image for _, image, _ in asked])]
         features = np.vstack([probe.features for _, _, probe in asked])
-        distances = face_calibration.predicted_distances(gallery, [crop for _, _, probe in asked for crop in probe.crops])
+        distances = face_calibration.predicted_distances(
+            gallery, [crop for _, _, probe in asked for crop in probe.crops]
+        )
         # A query seen through several variants is as near a gallery crop as its nearest variant.
         distances = distances.reshape(len(asked), views, -1)
         threshold = calibrate(distances[:, :PROBE_VARIANTS].min(axis=1), query_labels, query_sources, features)
