@@ -43,6 +43,8 @@ def make_sequence(
     """``people``: ORL person numbers to draw from; those in ``enrolled`` are named, others "unknown".
     Held out, every frame goes through ``condition`` (tests.heldout_camera.CONDITIONS)."""
     rng = np.random.default_rng(seed)
+    # The camera draws from its own generator, so every condition films the same people and moves.
+    camera_rng = np.random.default_rng(seed + 1_000_000) if split == "heldout" else rng
     effect = CONDITIONS[condition] if split == "heldout" else camera
     wall = background(kind, rng, split)
     sequence = Sequence()
@@ -83,7 +85,7 @@ def make_sequence(
                 shown.append((person["name"], box))
             if frame_index == 0:
                 sequence.arrivals += [(start, name) for name, _ in shown]
-            sequence.frames.append(effect(frame, rng))
+            sequence.frames.append(effect(frame, camera_rng))
             sequence.truth.append(shown)
     return sequence
 

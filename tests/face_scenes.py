@@ -146,6 +146,8 @@ def probes(split: str = "heldout", seed: int = 0, condition: str = "clean", face
     held out, through ``condition`` (a name in tests.heldout_camera.CONDITIONS)."""
     base = HELDOUT_SEED if split == "heldout" else 0
     rng = np.random.default_rng(base + seed)
+    # Held out, the camera draws from its own generator: every condition films the same scenes.
+    camera_rng = np.random.default_rng(base + seed + 1_000_000) if split == "heldout" else rng
     effect = CONDITIONS[condition] if split == "heldout" else camera
     for kind in KINDS:
         for low, high in SCALE_BINS:
@@ -154,9 +156,9 @@ def probes(split: str = "heldout", seed: int = 0, condition: str = "clean", face
                     frame = background(kind, rng, split)
                     box = paste(frame, orl_image(person, index), int(rng.integers(low, high)), rng)
                     truth = f"s{person}" if person <= 30 else "unknown"
-                    yield Probe(effect(frame, rng), truth, box, kind, f"{low}-{high}", condition)
+                    yield Probe(effect(frame, camera_rng), truth, box, kind, f"{low}-{high}", condition)
         for _ in range(face_free_per_kind):
-            yield Probe(effect(background(kind, rng, split), rng), None, None, kind, "none", condition)
+            yield Probe(effect(background(kind, rng, split), camera_rng), None, None, kind, "none", condition)
 
 
 def _row() -> dict[str, int]:

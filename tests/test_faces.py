@@ -154,19 +154,25 @@ def test_a_raw_distance_threshold_alone_decides_when_there_is_one(orl_model, pro
 
 @needs_orl
 def test_recognize_json_lines_have_the_contract(orl_model, tmp_path):
-    frame, box = place_in_frame(orl_image(3, 9), np.random.default_rng(1))
-    path = tmp_path / "one.jpg"
-    cv2.imwrite(str(path), frame)
-    [record] = _recognize(orl_model, [str(path)])
-    assert record["image"] == str(path)
-    face = _main_face(record, box)
-    assert all({"name", "confidence", "distance", "box", "quality", "measures"} <= set(f) for f in record["faces"])
-    assert face["name"] == "s3" and 0.5 <= face["confidence"] <= 1 and len(face["box"]) == 4
-    # A sharp, well-lit face 200 px tall: a known face seen this well is nearly always named.
-    assert face["quality"] >= 0.8 and "reason" not in face
-    assert set(face["measures"]) == {"sharpness", "resolution", "clipping", "blockiness"}
-    strict = _recognize(orl_model, [str(path)], "--threshold", "1")  # an override rejects everyone
-    assert _main_face(strict[0], box)["name"] == "unknown"
+    paths, boxes = [], {}
+    for index in (9, 10):
+        frame, box = place_in_frame(orl_image(3, index), np.random.default_rng(1))
+        path = tmp_path / f"s3-{index}.jpg"
+        cv2.imwrite(str(path), frame)
+        paths.append(str(path))
+        boxes[str(path)] = box
+    records = _recognize(orl_model, paths)
+    assert [r["image"] for r in records] == paths
+    faces = [_main_face(r, boxes[r["image"]]) for r in records]
+    for record in records:
+        assert all({"name", "confidence", "distance", "box", "quality", "measures"} <= set(f) for f in record["faces"])
+    assert all(f["name"] in ("s3", "unknown") and 0.5 <= f["confidence"] <= 1 and len(f["box"]) == 4 for f in faces)
+    assert any(f["name"] == "s3" for f in faces)
+    # Sharp, well-lit faces 200 px tall: a known face seen this well is nearly always named.
+    assert all(f["quality"] >= 0.8 and "reason" not in f for f in faces)
+    assert all(set(f["measures"]) == {"sharpness", "resolution", "clipping", "blockiness"} for f in faces)
+    strict = _recognize(orl_model, paths[:1], "--threshold", "1")  # an override rejects everyone
+    assert _main_face(strict[0], boxes[paths[0]])["name"] == "unknown"
 
 
 @needs_orl
