@@ -264,6 +264,26 @@ def format_table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def tradeoff(records: list[dict], cap: float, limits) -> list[tuple[float, str, float, float]]:
+    """(limit, condition, known named right, found strangers "unknown") as the ratio's limit moves,
+    from a run's recorded faces (``score --record``): each face decided again at each limit, with
+    the distance cap and the quality rule as they were."""
+    rows = []
+    for condition in dict.fromkeys(r["condition"] for r in records):
+        known = [r for r in records if r["condition"] == condition and r["truth"] != "unknown"]
+        strangers = [r for r in records if r["condition"] == condition and r["truth"] == "unknown" and "score" in r]
+
+        def named(r: dict, limit: float) -> str:
+            usable = "score" in r and r.get("reason") is None
+            return r["nearest"] if usable and r["score"] <= limit and r["distance"] <= cap else "unknown"
+
+        for limit in limits:
+            right = sum(named(r, limit) == r["truth"] for r in known) / max(1, len(known))
+            out = sum(named(r, limit) == "unknown" for r in strangers) / max(1, len(strangers))
+            rows.append((limit, condition, right, out))
+    return rows
+
+
 def main() -> None:
     from concurrent.futures import ProcessPoolExecutor
 
@@ -275,8 +295,12 @@ def main() -> None:
     parser.add_argument("--yunet", default=None, help="detect with this YuNet model instead of the model's detector")
     parser.add_argument("--jobs", type=int, default=1, help="conditions measured side by side")
     parser.add_argument("--record", type=Path, help="write every face's outcome here (JSON lines)")
+    parser.add_argument("--tradeoff", type=Path, help="print the trade-off as the limit moves, from a --record file")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.tradeoff:
+        _print_tradeoff(args.model, args.tradeoff)
+        return
     if not ORL.is_dir():
         raise SystemExit(f"ORL faces not found at {ORL}")
     names = list(CONDITIONS) if args.conditions == "all" else args.conditions.split(",")
@@ -289,6 +313,18 @@ def main() -> None:
     if args.record:
         args.record.write_text("".join(json.dumps(r) + "\n" for part in parts for r in part[1]), encoding="utf-8")
     print(json.dumps(report) if args.json else format_table(report))
+
+
+def _print_tradeoff(model: Path, record: Path) -> None:
+    rule = json.loads((model / "faces.json").read_text(encoding="utf-8"))["threshold"]["relative"]
+    still = rule.get("still") or rule
+    records = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]
+    limits = [round(still["value"] + step, 3) for step in (-0.06, -0.04, -0.02, 0.0, 0.02, 0.04)]
+    print(f"model limit {still['value']:.3f} (stills), distance cap {still['distance_cap']:.2f}")
+    print("| limit | condition | known named right | strangers found, unknown |")
+    print("| --- | --- | --- | --- |")
+    for limit, condition, right, out in tradeoff(records, still["distance_cap"], limits):
+        print(f"| {limit:.3f} | {condition} | {100 * right:.1f} % | {100 * out:.1f} % |")
 
 
 def one_condition(job) -> tuple[dict, list[dict]]:
