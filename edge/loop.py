@@ -96,7 +96,7 @@ class Pipeline:
                     "confidence": round(f.confidence, 3),
                     "box": [int(v) for v in f.box],
                     "track": f.track,
-                    "quality": round(f.quality, 3),
+                    "quality": None if f.quality is None else round(f.quality, 3),
                 }
                 | ({"reason": f.reason} if f.reason else {})
                 for f in faces

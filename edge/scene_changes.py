@@ -125,4 +125,6 @@ def _face(kind: str, track: int, face: dict, now: float) -> dict:
         "name": face["name"],
         "confidence": face["confidence"],
         "box": face["box"],
+        # How well the face was seen, and why it is "unknown" when that is for its quality.
+        **{key: face[key] for key in ("quality", "reason") if face.get(key) is not None},
     }

@@ -71,3 +71,14 @@ def test_digits_change_once_per_new_reading_and_when_the_card_goes():
 
 def test_no_digit_model_means_no_digit_events():
     assert _run(SceneChanges(), [_frame()] * 10) == []
+
+
+def test_an_arrival_seen_too_poorly_to_name_says_so_and_how_well_it_was_seen():
+    poor = {"track": 2, "name": "unknown", "confidence": 0.5, "box": [0, 0, 10, 10], "quality": 0.0}
+    poor["reason"] = "poor quality"
+    frames = [{"time": t, "faces": [poor]} for t in range(5)]
+    [arrival] = _run(SceneChanges(hold=3, leave=15), frames)
+    assert arrival["event"] == "face_appeared" and arrival["name"] == "unknown"
+    assert arrival["reason"] == "poor quality" and arrival["quality"] == 0.0
+    named = _run(SceneChanges(hold=3, leave=15), [_frame((1, "ada"), time=t) for t in range(5)])
+    assert "reason" not in named[0] and "quality" not in named[0]  # nothing measured, nothing claimed

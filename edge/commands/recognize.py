@@ -37,8 +37,8 @@ def recognize(
             )
         else:
             names = ", ".join(
-                f"{f.name} ({f.reason or f'{f.confidence:.0%}, distance {f.distance:.1f}'}; quality {f.quality:.0%}) "
-                f"at {list(f.box)}"
+                f"{f.name} ({f.reason or f'{f.confidence:.0%}, distance {f.distance:.1f}'}; "
+                f"quality {f.quality or 0:.0%}) at {list(f.box)}"
                 for f in found
             )
             console.print(f"{path}: {names or 'no face'}", highlight=False)

@@ -31,7 +31,9 @@ class Face:
     distance: float  # LBPH chi-square distance to the nearest enrolled face
     box: tuple[int, int, int, int]
     track: int = 0  # the tracker's id for this person across frames; 0 for a single image
-    quality: float = 1.0  # 0-1: the chance a known face seen this well is named (StrangerRule.named_chance)
+    # 0-1: the chance a known face seen this well is named (StrangerRule.named_chance); None before
+    # the face was looked at (a new track between its detection and its first recognition).
+    quality: float | None = None
     measures: Quality | None = None  # what the quality was judged from
     reason: str | None = None  # why the face is "unknown" when it is not for being a stranger
     score: float = float("nan")  # what the rule compared with its limit
@@ -43,7 +45,7 @@ class Face:
             "confidence": round(self.confidence, 3),
             "distance": round(self.distance, 2),
             "box": [int(v) for v in self.box],
-            "quality": round(self.quality, 3),
+            "quality": None if self.quality is None else round(self.quality, 3),
         }
         if self.measures is not None:
             out["measures"] = self.measures.to_dict()

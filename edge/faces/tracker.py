@@ -22,7 +22,7 @@ by the precise search: recognised now, as it may be someone else).
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,10 +69,11 @@ class Track:
     def _leader(self) -> tuple[str, float]:
         """The name whose votes weigh most, each vote weighing its quality (a sharp, well-lit look
         counts for more than a soft one), and that weight's share of all."""
-        weights: Counter[str] = Counter()
+        weights: dict[str, float] = {}
         for vote in self.votes:
-            weights[vote.name] += max(vote.quality, 1e-3)
-        name, weight = weights.most_common(1)[0]
+            weights[vote.name] = weights.get(vote.name, 0.0) + max(vote.quality or 0.0, 1e-3)
+        name = max(weights, key=weights.__getitem__)  # the first to reach the top weight, as Counter would
+        weight = weights[name]
         return name, weight / sum(weights.values())
 
     def face(self) -> Face:
@@ -86,7 +87,7 @@ class Track:
         agreeing = [vote for vote in self.votes if vote.name == name]
         confidence = float(np.mean([vote.confidence for vote in agreeing])) * share
         distance = float(np.median([vote.distance for vote in agreeing]))
-        quality = max(vote.quality for vote in agreeing)
+        quality = max(vote.quality or 0.0 for vote in agreeing)
         return Face(name, confidence, distance, self.box, self.id, quality)
 
 
@@ -215,7 +216,7 @@ class FaceTracker:
         [face] = self.recognizer.recognize(grey, [precise])
         if face.reason == POOR:
             # Too poor to tell people apart: no vote either way, and the track keeps looking.
-            track.poor_quality = max(face.quality, track.poor_quality or 0.0)
+            track.poor_quality = max(face.quality or 0.0, track.poor_quality or 0.0)
             return
         settled = track.settled()
         if face.name == track.challenger:
