@@ -17,7 +17,7 @@ reported on what tuning and calibration never saw:
   ``tests.heldout_camera``, camera effects no calibration ever sees.
 
 ``python -m tests.face_scenes MODEL_DIR [--split heldout] [--conditions all] [--json]``
-prints the per-condition table docs/faces.md quotes.
+prints the per-condition table docs/benchmarks.md quotes.
 """
 
 from __future__ import annotations
