@@ -66,16 +66,30 @@ FEATURES = ("log sharpness", "log resolution", "clipping", "blockiness")
 
 def measure(grey: np.ndarray, box: tuple[int, int, int, int]) -> Quality:
     """The quality of the face in ``box`` of the grey frame."""
+    face, scale = _face(grey, box)
+    if face is None:
+        return Quality(0.0, 1.0, 1.0, 0.0)
+    return Quality(_sharpness(face), _resolution(face) * scale, _clipping(face), _blockiness(grey, box))
+
+
+def sharpness(grey: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    """``measure(grey, box).sharpness`` alone, for a check that needs nothing else (enrolment)."""
+    face, _ = _face(grey, box)
+    return 0.0 if face is None else _sharpness(face)
+
+
+def _face(grey: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray | None, float]:
+    """The face's pixels as measured (no more than MEASURED_HEIGHT tall), and how much they were
+    shrunk; None for a box too small to measure."""
     x, y, w, h = box
     face: np.ndarray = window(grey, x, y, x + w, y + h).astype(np.float32)
     if face.size == 0 or min(face.shape) < 4:
-        return Quality(0.0, 1.0, 1.0, 0.0)
-    scale = 1.0
-    if face.shape[0] > MEASURED_HEIGHT:
-        scale = face.shape[0] / MEASURED_HEIGHT
-        size = (max(4, round(face.shape[1] / scale)), MEASURED_HEIGHT)
-        face = cv2.resize(face, size, interpolation=cv2.INTER_AREA)
-    return Quality(_sharpness(face), _resolution(face) * scale, _clipping(face), _blockiness(grey, box))
+        return None, 1.0
+    if face.shape[0] <= MEASURED_HEIGHT:
+        return face, 1.0
+    scale = face.shape[0] / MEASURED_HEIGHT
+    size = (max(4, round(face.shape[1] / scale)), MEASURED_HEIGHT)
+    return cv2.resize(face, size, interpolation=cv2.INTER_AREA), scale
 
 
 def _sharpness(face: np.ndarray) -> float:

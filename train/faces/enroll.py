@@ -27,7 +27,7 @@ from edgecam.edge.faces.model_file import (
     read_metadata,
     save,
 )
-from edgecam.edge.faces.quality import measure
+from edgecam.edge.faces.quality import sharpness
 from edgecam.train.faces.dataset import find_face
 from edgecam.train.faces.training import recalibrate
 
@@ -99,7 +99,7 @@ def _reject_reason(grey, detections, kept_thumbs, settings: EnrollSettings) -> s
     if min(w, h) < settings.min_face:
         return "too small"
     face = grey[max(0, y) : y + h, max(0, x) : x + w]
-    if measure(grey, (x, y, w, h)).sharpness < settings.min_sharpness:
+    if sharpness(grey, (x, y, w, h)) < settings.min_sharpness:
         return "blurred"
     thumb = _thumb(face)
     if any(np.abs(thumb - other).mean() < settings.min_change for other in kept_thumbs):
