@@ -90,17 +90,7 @@ class Pipeline:
         event = {
             "frame": index,
             "time": round(time.time(), 3),
-            "faces": [
-                {
-                    "name": f.name,
-                    "confidence": round(f.confidence, 3),
-                    "box": [int(v) for v in f.box],
-                    "track": f.track,
-                    "quality": None if f.quality is None else round(f.quality, 3),
-                }
-                | ({"reason": f.reason} if f.reason else {})
-                for f in faces
-            ],
+            "faces": [f.summary() | {"track": f.track} for f in faces],
         }
         if reading is not None:
             event["digits"] = reading.to_dict()

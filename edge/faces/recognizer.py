@@ -39,18 +39,24 @@ class Face:
     score: float = float("nan")  # what the rule compared with its limit
     nearest: str = UNKNOWN  # the nearest enrolled person, named or not
 
-    def to_dict(self) -> dict:
+    def summary(self) -> dict:
+        """What every report of a face carries (the loop's events too): name, how sure, where, how
+        well it was seen, and why it is "unknown" when that is for its quality."""
         out = {
             "name": self.name,
             "confidence": round(self.confidence, 3),
-            "distance": round(self.distance, 2),
             "box": [int(v) for v in self.box],
             "quality": None if self.quality is None else round(self.quality, 3),
         }
-        if self.measures is not None:
-            out["measures"] = self.measures.to_dict()
         if self.reason:
             out["reason"] = self.reason
+        return out
+
+    def to_dict(self) -> dict:
+        """A still's face (``recognize --json``): the summary, the LBPH distance and the measures."""
+        out = self.summary() | {"distance": round(self.distance, 2)}
+        if self.measures is not None:
+            out["measures"] = self.measures.to_dict()
         return out
 
 
