@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
@@ -62,9 +60,9 @@ def enrol_through_camera(work: Path, seed: int = 0) -> Path:
 
 
 def _edgecam(*args: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "edgecam", *args], capture_output=True, text=True, check=False, timeout=600
-    )
+    from tests.conftest import run_cli
+
+    result = run_cli(*args)
     if result.returncode != 0:
         raise RuntimeError(f"edgecam {' '.join(args[:2])} failed: {result.stderr[-2000:]}")
 

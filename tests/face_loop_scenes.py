@@ -177,21 +177,21 @@ def write_frames(sequence: Sequence, folder) -> None:
         cv2.imwrite(str(Path(folder) / f"{index:05d}.png"), frame)
 
 
+def run_loop(model: Path, frames: Path, events: Path) -> None:
+    """``edgecam run --threads 1`` over a folder of frames with the face model, its events to ``events``."""
+    from tests.conftest import run_cli
+
+    command = ["run", "--source", str(frames), "--faces", str(model), "--headless", "--events", str(events)]
+    result = run_cli(*command, "--threads", "1", timeout=900)
+    if result.returncode != 0:
+        raise RuntimeError(f"edgecam run failed: {result.stderr[-2000:]}")
+
+
 def run_sequence(model: Path, sequence: Sequence, work: Path) -> dict:
     """``edgecam run`` over the sequence's frames with the face model, scored."""
-    import subprocess
-    import sys
-
     write_frames(sequence, work / "frames")
-    events = work / "events.jsonl"
-    command = ["run", "--source", str(work / "frames"), "--faces", str(model), "--headless"]
-    command += ["--events", str(events), "--threads", "1"]
-    result = subprocess.run(
-        [sys.executable, "-m", "edgecam", *command], capture_output=True, text=True, check=False, timeout=900
-    )
-    if result.returncode != 0:
-        raise RuntimeError(result.stderr[-2000:])
-    return score_loop(shown_in_events(events), sequence)
+    run_loop(model, work / "frames", work / "events.jsonl")
+    return score_loop(shown_in_events(work / "events.jsonl"), sequence)
 
 
 def _one_run(job) -> tuple[str, int, dict]:

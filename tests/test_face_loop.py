@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import run_cli
-from tests.face_loop_scenes import make_sequence, score_loop, shown_in_events, write_frames
+from tests.face_loop_scenes import make_sequence, run_loop, run_sequence, score_loop, shown_in_events, write_frames
 from tests.orl_scenes import ORL
 
 DETECT_EVERY = 4  # edgecam run's default
@@ -17,21 +16,8 @@ def test_people_come_and_go_in_the_overlay(orl_model, tmp_path, seed):
     # Held-out backgrounds, seeds never looked at while the tracker was tuned.
     sequence = make_sequence(list(range(1, 41)), seed, split="heldout", segments=6)
     write_frames(sequence, tmp_path / "frames")
-    events = tmp_path / "events.jsonl"
-    result = run_cli(
-        "run",
-        "--source",
-        str(tmp_path / "frames"),
-        "--faces",
-        str(orl_model),
-        "--headless",
-        "--events",
-        str(events),
-        "--threads",
-        "1",
-    )
-    assert result.returncode == 0, result.stderr
-    shown = shown_in_events(events)
+    run_loop(orl_model, tmp_path / "frames", tmp_path / "events.jsonl")
+    shown = shown_in_events(tmp_path / "events.jsonl")
     assert len(shown) == len(sequence.frames)
     report = score_loop(shown, sequence)
     # A person who left is gone from the events within two detection cycles.
@@ -51,10 +37,7 @@ def _run_events(frames, model, folder):
     for index, frame in enumerate(frames):
         cv2.imwrite(str(folder / f"{index:05d}.png"), frame)
     events = folder.parent / f"{folder.name}.jsonl"
-    result = run_cli(
-        "run", "--source", str(folder), "--faces", str(model), "--headless", "--events", str(events), "--threads", "1"
-    )
-    assert result.returncode == 0, result.stderr
+    run_loop(model, folder, events)
     import json
 
     return [json.loads(line) for line in events.read_text(encoding="utf-8").splitlines()]
@@ -91,14 +74,7 @@ def test_strangers_are_not_named_in_the_loop_through_camera_effects_it_never_saw
     # Held-out report seed 101 through a walking person's blur and an MJPEG webcam at quality 30
     # (tests.heldout_camera, which calibration never calls).
     sequence = make_sequence(list(range(1, 41)), 101, split="heldout", segments=6, condition="motion-blur+jpeg-30")
-    write_frames(sequence, tmp_path / "frames")
-    events = tmp_path / "events.jsonl"
-    result = run_cli(
-        "run", "--source", str(tmp_path / "frames"), "--faces", str(orl_model), "--headless",
-        "--events", str(events), "--threads", "1",
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    report = score_loop(shown_in_events(events), sequence)
+    report = run_sequence(orl_model, sequence, tmp_path)
     assert report["stranger_frames"] >= 30, report  # the sequence really has strangers in view
     assert report["stranger_named_frames"] <= 0.05 * report["stranger_frames"], report
     assert max(report["lingering_frames"]) <= 2 * DETECT_EVERY, report
