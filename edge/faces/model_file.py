@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import cv2
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from edgecam.edge import atomic
 from edgecam.edge.errors import DataError, MissingInput
@@ -60,15 +60,21 @@ class QualityRule(_Stored):
     # The range of each feature calibration saw (1st-99th percentile): a line fitted there says
     # nothing beyond it, so a crop's features are held inside it (a JPEG's block edges are not
     # a WebP's, and a straight line would extrapolate them into a verdict).
-    low: list[float] = []
-    high: list[float] = []
+    low: list[float]
+    high: list[float]
 
-    @field_validator("genuine")
+    @field_validator("genuine", "low", "high")
     @classmethod
     def _finite(cls, values: list[float]) -> list[float]:
         if not all(math.isfinite(v) for v in values):
             raise ValueError("must be finite numbers")
         return values
+
+    @model_validator(mode="after")
+    def _one_entry_per_feature(self) -> QualityRule:
+        if not len(self.genuine) - 1 == len(self.low) == len(self.high) == len(self.features):
+            raise ValueError("genuine, low and high must have one entry per feature (genuine one more)")
+        return self
 
 
 class RelativeRule(_Stored):
@@ -222,13 +228,12 @@ class StrangerRule:
         """The chance a known face at this quality (faces.quality.Quality.features) is named: 1 for a
         model without a quality rule."""
         q = self.quality
-        if q is None or len(features) != len(q.genuine) - 1:
+        if q is None or len(features) != len(q.features):  # measured otherwise than this edgecam measures
             return 1.0
-        if len(q.low) == len(features) == len(q.high):
-            for name, f, high in zip(q.features, features, q.high, strict=True):
-                if name in INFORMATION_LOST_ABOVE and f > high:
-                    return 0.0
-            features = [min(max(f, low), high) for f, low, high in zip(features, q.low, q.high, strict=True)]
+        for name, f, high in zip(q.features, features, q.high, strict=True):
+            if name in INFORMATION_LOST_ABOVE and f > high:
+                return 0.0
+        features = [min(max(f, low), high) for f, low, high in zip(features, q.low, q.high, strict=True)]
         expected = q.genuine[0] + sum(c * f for c, f in zip(q.genuine[1:], features, strict=True))
         return 0.5 * math.erfc((expected - self.limit) / (max(q.spread, 1e-6) * math.sqrt(2)))
 

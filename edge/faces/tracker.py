@@ -80,9 +80,8 @@ class Track:
         """The leading name of the recent votes, as sure as the votes agree; "unknown" for a visit seen
         only too poorly to tell people apart."""
         if not self.votes:
-            if self.poor_quality is not None:
-                return Face(UNKNOWN, UNSURE, float("inf"), self.box, self.id, self.poor_quality, reason=POOR)
-            return Face(UNKNOWN, UNSURE, float("inf"), self.box, self.id)
+            reason = None if self.poor_quality is None else POOR
+            return Face(UNKNOWN, UNSURE, float("inf"), self.box, self.id, self.poor_quality, reason=reason)
         name, share = self._leader()
         agreeing = [vote for vote in self.votes if vote.name == name]
         confidence = float(np.mean([vote.confidence for vote in agreeing])) * share
