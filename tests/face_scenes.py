@@ -32,6 +32,7 @@ import cv2
 import numpy as np
 
 from edgecam.edge.faces.detect import centre_inside
+from edgecam.edge.faces.recognizer import POOR
 from tests.heldout_camera import CONDITIONS
 from tests.orl_scenes import ORL, orl_image
 
@@ -183,24 +184,23 @@ def score(recognizer, split: str = "heldout", seed: int = 0, conditions=("clean"
     for condition in conditions:
         for probe in probes(split, seed, condition):
             faces = recognizer(probe.frame)
+            on_face = [f for f in faces if probe.box and centre_inside(f.box, probe.box)]
             keys = [f"condition={condition}", f"kind={probe.kind}"]
             if probe.truth:
                 keys.append(f"scale={probe.scale_bin}")
             for key in (*keys, "all"):
-                _count(table.setdefault(key, _row()), probe, faces)
+                _count(table.setdefault(key, _row()), probe, faces, on_face)
             if record is not None and probe.truth:
-                on_face = [f for f in faces if centre_inside(f.box, probe.box)]
                 record.append(_outcome(probe, on_face[0] if on_face else None))
     return {key: _rates(counts) for key, counts in table.items()}
 
 
-def _count(r: dict[str, int], probe: Probe, faces) -> None:
+def _count(r: dict[str, int], probe: Probe, faces, on_face) -> None:
+    """One probe into one row: ``faces`` all the recogniser found, ``on_face`` those on the probe's face."""
     if probe.truth is None:
         r["free_frames"] += 1
         r["free_phantoms"] += bool(faces)
         return
-    assert probe.box is not None
-    on_face = [f for f in faces if centre_inside(f.box, probe.box)]
     r["face_frames"] += 1
     r["phantom_frames"] += len(on_face) < len(faces)
     r["missed"] += not on_face
@@ -212,7 +212,7 @@ def _count(r: dict[str, int], probe: Probe, faces) -> None:
     else:
         r["known"] += 1
         r["known_right"] += face is not None and face.name == probe.truth
-        r["known_poor"] += face is not None and face.reason == "poor quality"
+        r["known_poor"] += face is not None and face.reason == POOR
 
 
 def _outcome(probe: Probe, face) -> dict:
