@@ -22,11 +22,14 @@ def roi(
     ),
 ) -> None:
     """Set where the digits are: drag a box on a frame, click the four corners of a tilted card
-    (its digits are then warped upright), or give them as numbers. Stored in the config.
+    (its digits are then warped upright), or give them as numbers. Stored in the config, its
+    comments and other keys kept. On a camera without a screen, draw it on the live page instead
+    (edgecam run --stream 8080, then Setup).
 
     Example: `edgecam calibrate roi --source 0 --four-corners --out edgecam.toml`
     """
-    from edgecam.calibration.roi_setup import parse_corners, pick_corners, pick_rectangle, store
+    from edgecam.calibration.frame_picker import pick
+    from edgecam.calibration.roi_setup import parse_corners, store
     from edgecam.edge.config_values import parse_roi
     from edgecam.edge.errors import ConfigError, Unavailable
     from edgecam.edge.sources.capture import open_source
@@ -44,8 +47,8 @@ def roi(
         if frame is None:
             raise Unavailable(f"{source} gave no frame to pick the ROI on.")
         if four:
-            quad = pick_corners(frame)
+            quad = pick(frame, corners=True)
         else:
-            box = pick_rectangle(frame)
+            box = pick(frame, corners=False)
     store(out, box, quad)
     Console(stderr=True).print(f"Stored the ROI in {out}: " + (f"corners {quad}" if quad else f"roi {box}"))

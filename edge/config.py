@@ -55,6 +55,11 @@ class FacesConfig(Section):
         le=1e6,
         description="a raw LBPH distance beyond which a face is unknown; negative = the model's calibrated rule",
     )
+    library: Text = Field(
+        "",
+        description="the face library, a folder of person folders (NAME/*.jpg) the model was trained from; "
+        "the live page's setup adds people to it and retrains from it; empty = the page can only rename",
+    )
     yunet: Text = Field("", description="YuNet .onnx to detect with instead of Haar")
     detect_every: int = Field(
         4, ge=1, le=1000, description="run the (fast) detector every N frames and track in between"

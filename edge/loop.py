@@ -5,7 +5,10 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 
@@ -54,10 +57,14 @@ class Pipeline:
                 config.digits.stable_frames,
                 config.digits.corners,
             )
+        self.config = config
+        # Changes asked from other threads (the live page's setup), applied between two frames.
+        self._between: deque[Callable[[Pipeline], dict | None]] = deque()
+        self.taps: list = []  # each is offered every frame before it is drawn on (live enrolment)
+        self.frame_size: tuple[int, int] | None = None  # width, height of the last frame
         self.tracker = None
         if config.faces.model:
-            threshold = config.faces.threshold if config.faces.threshold >= 0 else None
-            recognizer = FaceRecognizer(config.faces.model, threshold, config.faces.yunet or None)
+            recognizer = self.new_recognizer()
             settings = TrackerSettings(
                 config.faces.detect_every, config.faces.recognize_every, watch_changes=config.faces.watch_changes
             )
@@ -69,11 +76,39 @@ class Pipeline:
         self.rate = RateMeter()
         self.fps = 0.0
 
+    def new_recognizer(self) -> FaceRecognizer:
+        """A recogniser for the face model as it is on disk now, with the run's own settings."""
+        faces = self.config.faces
+        return FaceRecognizer(faces.model, faces.threshold if faces.threshold >= 0 else None, faces.yunet or None)
+
+    def later(self, change: Callable[[Pipeline], dict | None]) -> None:
+        """Run ``change(pipeline)`` on the loop's thread before its next frame; what it returns
+        (an event, or None) is told to the sinks as a note."""
+        self._between.append(change)
+
+    def settle(self) -> list[dict]:
+        """Apply the changes asked since the last frame; their events."""
+        notes = []
+        while self._between:
+            note = self._between.popleft()(self)
+            if note:
+                notes.append(note)
+        return notes
+
+    def move_digits(self, roi: list[int], corners: list[int]) -> None:
+        if self.digits is not None:
+            self.digits.move_to(roi, corners)
+        if self.tracker is not None and self.tracker.watch is not None:
+            self.tracker.watch.ignore = self.digits.roi if self.digits else None
+
     def process(self, frame, index: int) -> dict:
         """Annotate ``frame`` in place and return its event."""
         if self.undistort is not None:
             with self.times("undistort"):
                 frame[:] = self.undistort(frame)
+        self.frame_size = (frame.shape[1], frame.shape[0])
+        for tap in self.taps:
+            tap.offer(frame)
         grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
         faces = self.tracker(grey, self.times) if self.tracker else []
         reading, roi = None, None
@@ -97,7 +132,14 @@ class Pipeline:
         return event
 
 
-def run(config: Config, stop: threading.Event | None = None, log=print, secrets: Secrets | None = None) -> RunResult:
+def run(
+    config: Config,
+    stop: threading.Event | None = None,
+    log=print,
+    secrets: Secrets | None = None,
+    config_file: Path | None = None,
+) -> RunResult:
+    """``config_file``: where the live page's setup saves the ROI (the file ``config`` came from)."""
     stop = stop or threading.Event()
     pipeline = Pipeline(config)  # models first: a bad model fails before the camera is opened
     source = open_source(
@@ -110,7 +152,7 @@ def run(config: Config, stop: threading.Event | None = None, log=print, secrets:
     result = RunResult()
     sinks: list = []
     try:
-        _open_sinks(sinks, config, source, telemetry, log, secrets or Secrets())
+        _open_sinks(sinks, config, source, telemetry, log, secrets or Secrets(), (pipeline, config_file))
     except BaseException:
         _close_all(sinks, result, log)
         source.close()
@@ -130,6 +172,8 @@ def run(config: Config, stop: threading.Event | None = None, log=print, secrets:
                 if not source.live or not _reconnect(source, sinks, telemetry, stop, log):
                     break
                 continue
+            for note in pipeline.settle():
+                _tell(sinks, "note", note)
             event = pipeline.process(frame, result.frames)
             for change in changes.update(event) if watched else ():
                 telemetry.change(change)
@@ -166,7 +210,9 @@ def run(config: Config, stop: threading.Event | None = None, log=print, secrets:
     return result
 
 
-def _open_sinks(sinks: list, config: Config, source, telemetry: Telemetry, log, secrets: Secrets) -> None:
+def _open_sinks(
+    sinks: list, config: Config, source, telemetry: Telemetry, log, secrets: Secrets, setup_of: tuple
+) -> None:
     """Opened one by one into ``sinks``, so that if one fails the ones already open can be closed."""
     if config.output.display:
         sinks.append(DisplaySink())
@@ -184,7 +230,11 @@ def _open_sinks(sinks: list, config: Config, source, telemetry: Telemetry, log, 
         sinks.append(snapshots)
         log(f"Snapshots: {s.folder} (at most {s.max_files}, {s.max_days:g} days)")
     if config.stream.listen:
-        sinks.append(_stream(config, telemetry, log, snapshots))
+        from edgecam.edge.setup.controller import Setup
+
+        pipeline, config_file = setup_of
+        setup = Setup(pipeline, config_file, snapshots, log)
+        sinks.append(_stream(config, telemetry, log, snapshots, setup))
     if config.mqtt.broker:
         from edgecam.edge.outputs.mqtt_link import MqttLink
 
@@ -194,7 +244,7 @@ def _open_sinks(sinks: list, config: Config, source, telemetry: Telemetry, log, 
         log(f"MQTT: publishing to {config.mqtt.broker}:{config.mqtt.port} under {root}/")
 
 
-def _stream(config: Config, telemetry: Telemetry, log, snapshots=None):
+def _stream(config: Config, telemetry: Telemetry, log, snapshots=None, setup=None):
     from edgecam.edge.outputs.frame_hub import FrameHub
     from edgecam.edge.outputs.stream_server import StreamServer
 
@@ -207,6 +257,7 @@ def _stream(config: Config, telemetry: Telemetry, log, snapshots=None):
         config.stream.max_viewers,
         snapshots,
         config.snapshots.history,
+        setup,
     )
     log(f"Live view on {server.url}" + ("" if token else " (no token)"))
     if server.public and not token:

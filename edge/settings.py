@@ -41,6 +41,7 @@ class Flags:
     display: bool | None = None
     roi: str | None = None
     faces: Path | None = None
+    library: Path | None = None
     digits: Path | None = None
     record: Path | None = None
     events: Path | None = None
@@ -65,6 +66,7 @@ class Flags:
             "events": ("output", "events"),
             "max_frames": ("output", "max_frames"),
             "faces": ("faces", "model"),
+            "library": ("faces", "library"),
             "detect_every": ("faces", "detect_every"),
             "recognize_every": ("faces", "recognize_every"),
             "digits": ("digits", "model"),

@@ -25,6 +25,13 @@ def run(
     ),
     roi: str | None = typer.Option(None, "--roi", help="Where the digits are: x,y,w,h in frame pixels."),
     faces: Path | None = typer.Option(None, "--faces", help="Face model folder (faces.yml + faces.json)."),
+    library: Path | None = typer.Option(
+        None,
+        "--library",
+        metavar="DIR",
+        help="The face library (DIR/NAME/*.jpg) the model was trained from: the live page's setup "
+        "adds people to it and retrains from it while the loop runs.",
+    ),
     digits: Path | None = typer.Option(None, "--digits", help="Digit model (.onnx from 'edgecam export onnx')."),
     record: Path | None = typer.Option(None, "--record", help="Write the annotated video here (.mp4)."),
     events: Path | None = typer.Option(None, "--events", help="Append one JSON line per frame here."),
@@ -84,6 +91,7 @@ def run(
         display=display,
         roi=roi,
         faces=faces,
+        library=library,
         digits=digits,
         record=record,
         events=events,
@@ -97,7 +105,9 @@ def run(
         snapshots=snapshots,
     )
     config, secrets = from_environment(config_file, flags)
-    result = run_loop(config, log=lambda message: console.print(message, highlight=False), secrets=secrets)
+    result = run_loop(
+        config, config_file=config_file, log=lambda message: console.print(message, highlight=False), secrets=secrets
+    )
     stages = ", ".join(f"{name} {s['p50_ms']:.2f}" for name, s in result.stages.items())
     console.print(
         f"{result.frames} frames in {result.seconds:.1f} s: [bold]{result.fps:.1f} FPS[/] "

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 import shutil
+import socket
 import sys
 from pathlib import Path
 
@@ -45,7 +47,8 @@ Environment=PYTHONUNBUFFERED=1
 # Hardening that still lets the camera work (V4L2 and libcamera need /dev access, so no PrivateDevices).
 ProtectSystem=strict
 ProtectHome=read-only
-ReadWritePaths=/var/lib/edgecam
+# The live page's setup saves the ROI into the config file.
+ReadWritePaths=/var/lib/edgecam {config_dir}
 PrivateTmp=true
 NoNewPrivileges=true
 ProtectKernelTunables=true
@@ -69,33 +72,82 @@ DEFAULTS = {"python": "/opt/edgecam/venv/bin/python", "config": "/etc/edgecam/ed
 
 
 def render(python: str, config: str, user: str) -> str:
-    return UNIT.format(python=python, config=config, user=user)
+    return UNIT.format(python=python, config=config, user=user, config_dir=Path(config).parent)
+
+
+# A first config for a camera set up from the browser: the page open to the network behind the
+# token, snapshots (the unknown faces the page can name) and a face library in the state folder.
+STARTER: dict[tuple[str, str], object] = {
+    ("stream", "listen"): "0.0.0.0:8080",
+    ("snapshots", "folder"): "/var/lib/edgecam/snapshots",
+    ("faces", "library"): "/var/lib/edgecam/faces",
+}
 
 
 @app.command()
 def install(
     user: str = typer.Option("edgecam", "--user", help="The dedicated user the service runs as."),
-    config: Path = typer.Option(Path("/etc/edgecam/edgecam.toml"), "--config", help="The config the service reads."),
+    config: Path = typer.Option(
+        Path("/etc/edgecam/edgecam.toml"), "--config", help="The config the service reads (written if missing)."
+    ),
     unit_dir: Path = typer.Option(Path("/etc/systemd/system"), "--unit-dir", help="Where to write edgecam.service."),
+    env_file: Path = typer.Option(
+        Path("/etc/default/edgecam"), "--env-file", help="The service's secrets; a page token is added if missing."
+    ),
 ) -> None:
-    """Write edgecam.service with this Python's path, and print the steps to enable it.
+    """Write edgecam.service, a first config and a token for the live page, then print the steps
+    left and the page's address.
 
     Example: `sudo edgecam service install --user edgecam`
     """
+    from edgecam.edge import config as configuration
+    from edgecam.edge.settings import STREAM_TOKEN
+
+    console = Console(soft_wrap=True)  # an address or a command cut in two cannot be pasted
+    config, env_file = config.absolute(), env_file.absolute()
     unit = unit_dir / "edgecam.service"
     atomic.write_text(unit, render(sys.executable, str(config), user), 0o644)
-    console = Console()
-    console.print(f"Wrote {unit}. Then:")
+    console.print(f"Wrote {unit}.")
+    if not config.exists():
+        starter = configuration.with_overrides(configuration.Config(), STARTER, "the starter config")
+        atomic.write_text(config, configuration.to_toml(starter), 0o640)
+        console.print(
+            f"Wrote {config}: the live page on port 8080, snapshots and a face library under /var/lib/edgecam."
+        )
+    token = _token(env_file)
+    listen = configuration.load(config).stream.listen
     steps = [
         f"sudo useradd --system --home /var/lib/edgecam --shell /usr/sbin/nologin {user}  # once",
-        f"sudo install -d -m 0755 {config.parent} && edgecam config show --source 0 | sudo tee {config}  # edit it",
-        "sudo touch /etc/default/edgecam && sudo chmod 600 /etc/default/edgecam  # secrets go here: "
-        "EDGECAM_STREAM_TOKEN=..., EDGECAM_MQTT_PASSWORD=...",
+        f"sudo chown -R {user} {config.parent}  # the page saves the ROI into {config}",
         "sudo systemctl daemon-reload",
         "sudo systemctl enable --now edgecam",
         "systemctl status edgecam; journalctl -u edgecam -f",
     ]
     if shutil.which("systemd-analyze"):
-        steps.insert(3, f"systemd-analyze verify {unit}")
+        steps.insert(2, f"systemd-analyze verify {unit}")
+    console.print("Then:")
     for step in steps:
         console.print(f"  {step}", highlight=False)
+    if listen:
+        port = listen.rsplit(":", 1)[-1]
+        console.print(
+            f"Then set it up from a browser: http://{socket.gethostname()}.local:{port}/?token={token} "
+            f"(the token is {STREAM_TOKEN} in {env_file}; Setup is under the picture).",
+            highlight=False,
+        )
+    else:
+        console.print(f"The live page is off: set [stream] listen in {config} to set the camera up from a browser.")
+
+
+def _token(env_file: Path) -> str:
+    """The page's token from the service's environment file, added there (mode 0600) when missing."""
+    from edgecam.edge.settings import STREAM_TOKEN
+
+    lines = env_file.read_text(encoding="utf-8").splitlines() if env_file.exists() else []
+    for line in lines:
+        key, _, value = line.partition("=")
+        if key.strip() == STREAM_TOKEN and value.strip():
+            return value.strip().strip('"')
+    token = secrets.token_urlsafe(18)
+    atomic.write_text(env_file, "\n".join([*lines, f"{STREAM_TOKEN}={token}"]) + "\n", 0o600)
+    return token

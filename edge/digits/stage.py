@@ -71,14 +71,19 @@ class DigitStage:
         corners: list[int] | None = None,
     ):
         self.reader = DigitReader(DigitModel(model_path, threads), ReaderSettings(min_probability=min_probability))
+        self.stable_frames = stable_frames
+        self.reads = 0
+        self.move_to(roi, corners)
+
+    def move_to(self, roi: list[int], corners: list[int] | None = None) -> None:
+        """Read another region from the next frame on (the live page's setup), from a fresh start."""
         self.warp = CardWarp(corners) if corners else None
         self.roi: Box | None = self.warp.bounds if self.warp else ((roi[0], roi[1], roi[2], roi[3]) if roi else None)
-        self.stabilize = Stabilizer(stable_frames)
+        self.stabilize = Stabilizer(self.stable_frames)
         self._checked = False
         self._thumb: np.ndarray | None = None
         self._last: Reading | None = None
         self._raw_text = ""
-        self.reads = 0
 
     def region(self, frame: np.ndarray) -> tuple[int, int, int, int]:
         height, width = frame.shape[:2]

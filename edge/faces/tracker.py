@@ -124,6 +124,18 @@ class FaceTracker:
         watching = self.settings.watch_changes and self.detect.searches_windows
         self.watch = ChangeWatch(ignore=quiet_area) if watching else None
 
+    def use(self, recognizer: FaceRecognizer, renamed: dict[str, str] | None = None) -> None:
+        """Name faces with ``recognizer`` from now on (the live page changed the face library).
+        A renamed person's votes follow the new name; any other change judges every track afresh."""
+        self.recognizer, self.detect = recognizer, recognizer.detect
+        for track in self.tracks:
+            if renamed is None:
+                track.votes.clear()
+                track.challenger = None
+            else:
+                for vote in track.votes:
+                    vote.name = renamed.get(vote.name, vote.name)
+
     def __call__(self, grey: np.ndarray, timer: Timer | None = None) -> list[Face]:
         if self.watch:
             self.watch.update(grey)

@@ -106,7 +106,7 @@ class DisplaySink:
                 "Cannot open a window: this OpenCV has no GUI and Python has no Tk "
                 "(on Debian: sudo apt install python3-tk); use --headless."
             ) from error
-        except Exception as error:  # tkinter.TclError: no display
+        except RuntimeError as error:  # no display
             raise Unavailable("Cannot open a window (no display?); use --headless, or set DISPLAY.") from error
 
     def write(self, frame: np.ndarray, event: dict) -> None:

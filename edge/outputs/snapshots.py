@@ -37,8 +37,10 @@ from prometheus_client.core import CounterMetricFamily
 
 from edgecam.edge import atomic
 from edgecam.edge.errors import ConfigError
+from edgecam.edge.faces.recognizer import UNKNOWN
 
 INDEX = "index.jsonl"
+FACE_MARGIN = 0.4  # of the face's size, on each side of a face crop (as edgecam enroll keeps)
 EVENTS = ("face_appeared", "face_renamed", "digits_changed")
 SNAPSHOT = r"\d{8}-\d{6}-\d{3}-[a-z_]+-\d+(-face)?\.jpg"  # time, event, sequence: how the writer names a file
 # Names the writer makes: the server serves nothing else from the folder.
@@ -132,8 +134,11 @@ class SnapshotSink:
         for change in self._pending:
             face = None
             if "box" in change:
+                # With some of the head around it, as enrolment keeps a face: the crop can become a
+                # person's photo on the live page (a detector needs that context to find it again).
                 x, y, w, h = (int(v) for v in change["box"])
-                face = frame[max(0, y) : max(0, y + h), max(0, x) : max(0, x + w)].copy()
+                mx, my = round(FACE_MARGIN * w), round(FACE_MARGIN * h)
+                face = frame[max(0, y - my) : max(0, y + h + my), max(0, x - mx) : max(0, x + w + mx)].copy()
             try:
                 self._queue.put_nowait((change, frame.copy(), face))
             except queue.Full:
@@ -154,6 +159,20 @@ class SnapshotSink:
         if not FILE_NAME.match(name) or not regular_file(self.folder, name):
             return None
         return self.folder / name
+
+    def unknown_faces(self, count: int) -> list[dict]:
+        """The newest ``count`` faces seen as "unknown": their crop's file name is their id."""
+        with self._lock:
+            entries = [e for e in reversed(self.entries) if e.get("name") == UNKNOWN and len(e["files"]) == 2]
+        return [{"id": e["files"][1], "time": e["time"]} for e in entries[:count]]
+
+    def forget(self, names: set[str]) -> None:
+        """Drop the snapshots holding any of the files ``names`` (their faces now have a name)."""
+        with self._lock:
+            gone = [e for e in self.entries if names & set(e["files"])]
+            self.entries = [e for e in self.entries if e not in gone]
+            self._rewrite_index(self.entries)
+        self._delete_files(gone)
 
     def collect(self):
         """For /metrics (prometheus_client's custom collector protocol)."""
@@ -262,7 +281,11 @@ class SnapshotSink:
                 return
             gone, self.entries = self.entries[:keep_from], self.entries[keep_from:]
             self._rewrite_index(self.entries)
-        for entry in gone:  # after the index no longer names them: a crash here leaves orphans, cleaned on start
+        self._delete_files(gone)
+
+    def _delete_files(self, entries: list[dict]) -> None:
+        """After the index no longer names them: a crash here leaves orphans, cleaned on start."""
+        for entry in entries:
             for name in entry["files"]:
                 if regular_file(self.folder, name):  # names validated at parse_entry: never a path
                     (self.folder / name).unlink(missing_ok=True)

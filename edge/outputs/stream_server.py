@@ -1,7 +1,8 @@
 """The device's web face: a live page, the MJPEG stream, a snapshot, health and Prometheus metrics.
 
 Routes: ``/`` (page), ``/stream.mjpg``, ``/snapshot.jpg``, ``/state.json``,
-``/healthz`` (200 while frames flow, 503 otherwise) and ``/metrics``. With a
+``/healthz`` (200 while frames flow, 503 otherwise), ``/metrics``, and the setup's JSON
+API under ``/api/`` (edge.setup.http_api). With a
 token set, every route wants ``Authorization: Bearer TOKEN`` or ``?token=TOKEN``
 (browsers cannot put a header on an <img>). It listens on 127.0.0.1 unless
 told otherwise. Each viewer has its own thread; none of them can make the loop
@@ -35,6 +36,7 @@ from edgecam.edge.config_values import parse_listen
 from edgecam.edge.errors import Unavailable
 from edgecam.edge.outputs.frame_hub import FrameHub
 from edgecam.edge.outputs.telemetry import Telemetry
+from edgecam.edge.setup import http_api as setup_api
 
 BOUNDARY = "edgecamframe"
 VIEWER_TIMEOUT = 10.0  # a viewer that takes no data for this long is dropped
@@ -58,10 +60,12 @@ class StreamServer:
         max_viewers: int = 8,
         snapshots=None,
         history: int = 12,
+        setup=None,
     ):
         host, port = parse_listen(listen)
         self.hub, self.telemetry, self.token, self.max_viewers = hub, telemetry, token, max_viewers
         self.snapshots, self.history = snapshots, history  # a SnapshotSink, or None
+        self.setup = setup  # edge.setup.controller.Setup: the page's /api, or None
         self.viewers = 0
         self._viewers_lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"stream": self})
@@ -117,6 +121,8 @@ class StreamServer:
             self.viewers -= 1
 
     def close(self) -> None:
+        if self.setup is not None:
+            self.setup.close()
         self.hub.close()  # wakes every viewer so it can finish
         self.httpd.shutdown()
         self.httpd.server_close()
@@ -198,6 +204,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.rfile = self._body  # the head is in: back to the plain stream and the viewer's timeout
         self.connection.settimeout(VIEWER_TIMEOUT)
         url = urlsplit(self.path)
+        if url.path.startswith("/api/"):
+            setup_api.read(self, url)
+            return
         if not self.stream.authorised(self.headers.get("Authorization", ""), parse_qs(url.query)):
             self._send(
                 401,
@@ -215,6 +224,7 @@ class _Handler(BaseHTTPRequestHandler):
             "/healthz": self._health,
             "/metrics": self._metrics,
             "/snapshots.json": self._history,
+            "/setup.js": self._setup_script,
         }.get(url.path)
         if route is None and url.path.startswith("/snapshots/"):
             route = functools.partial(self._snapshot_file, unquote(url.path[len("/snapshots/") :]))
@@ -224,12 +234,24 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(BrokenPipeError, ConnectionResetError, TimeoutError):  # the viewer went away
             route()
 
+    def _change(self):
+        self.rfile = self._body  # the head is in: the body is read under the viewer's timeout
+        self.connection.settimeout(VIEWER_TIMEOUT)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError, TimeoutError):
+            setup_api.change(self)
+
+    do_PUT = do_POST = do_PATCH = do_DELETE = _change
+
     def _page(self):
         html = resources.files(__package__).joinpath("stream_page.html").read_text(encoding="utf-8")
         # "<" escaped so no caption can close the script element it is carried in.
         now = self._history_json().replace("<", "\\u003c")
         html = html.replace('type="application/json">[]</script>', f'type="application/json">{now}</script>', 1)
         self._send(200, "text/html; charset=utf-8", html.encode())
+
+    def _setup_script(self):
+        script = resources.files(__package__).joinpath("setup.js").read_bytes()
+        self._send(200, "text/javascript; charset=utf-8", script)
 
     def _snapshot(self):
         index, jpeg = self.stream.hub.latest_jpeg()

@@ -11,6 +11,28 @@ import time
 
 import numpy as np
 
+NO_DISPLAY = "no display"  # what open_tk raises with, for the caller's own sentence
+
+
+def open_tk(title: str):
+    """A Tk root window, or ImportError (no Tk) / RuntimeError(NO_DISPLAY)."""
+    import tkinter
+
+    try:
+        root = tkinter.Tk()
+    except tkinter.TclError as error:
+        raise RuntimeError(NO_DISPLAY) from error
+    root.title(title)
+    return root
+
+
+def photo(tk, frame: np.ndarray):
+    """A BGR or grey frame as a Tk PhotoImage (through PPM: no Pillow needed)."""
+    height, width = frame.shape[:2]
+    rgb = frame[:, :, ::-1] if frame.ndim == 3 else np.repeat(frame[:, :, None], 3, axis=2)
+    ppm = b"P6 %d %d 255\n" % (width, height) + np.ascontiguousarray(rgb).tobytes()
+    return tk.PhotoImage(data=ppm, format="PPM")
+
 
 class TkWindow:
     """``show(frame)`` then ``key()``: the last key pressed ("q", "Escape", ...) or None."""
@@ -19,8 +41,7 @@ class TkWindow:
         import tkinter
 
         self._tk = tkinter
-        self.root = tkinter.Tk()  # TclError without a display
-        self.root.title(title)
+        self.root = open_tk(title)
         self.label = tkinter.Label(self.root)
         self.label.pack()
         self.keys: list[str] = []
@@ -32,10 +53,7 @@ class TkWindow:
         self.closed = True
 
     def show(self, frame: np.ndarray) -> None:
-        height, width = frame.shape[:2]
-        rgb = frame[:, :, ::-1] if frame.ndim == 3 else np.repeat(frame[:, :, None], 3, axis=2)
-        ppm = b"P6 %d %d 255\n" % (width, height) + np.ascontiguousarray(rgb).tobytes()
-        image = self._tk.PhotoImage(data=ppm, format="PPM")
+        image = photo(self._tk, frame)
         self.label.configure(image=image)
         self._image = image  # Tk keeps no reference of its own: without this the picture vanishes
 

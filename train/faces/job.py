@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,9 +28,11 @@ def train_faces(
     threshold: float | None,
     console: Console,
     reject: float = REJECT_TARGET,
+    on_image: Callable[[int, int], None] | None = None,
 ) -> FaceModelMeta:
+    """``on_image(done, total)`` follows the photos read, for a caller with its own progress display."""
     started = time.perf_counter()
-    faces = load_with_progress(dataset, detector, crop, console)
+    faces = load_with_progress(dataset, detector, crop, console, on_image)
     fitted = fit(faces.crops, params, max_per_person, reject, queries=faces.queries)
     meta = metadata(fitted, faces, detector, crop, params, max_per_person, threshold)
     meta.seconds = round(time.perf_counter() - started, 2)
@@ -42,13 +45,25 @@ def train_faces(
     return meta
 
 
-def load_with_progress(dataset: Path, detector: DetectorSettings, crop: CropSettings, console: Console) -> FaceSet:
+def load_with_progress(
+    dataset: Path,
+    detector: DetectorSettings,
+    crop: CropSettings,
+    console: Console,
+    on_image: Callable[[int, int], None] | None = None,
+) -> FaceSet:
     total = sum(len(images) for images in person_folders(dataset).values())
     with Progress(
         TextColumn("finding faces"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
     ) as progress:
         task = progress.add_task("faces", total=total)
-        return load_crops(dataset, make_detector(detector), FaceCropper(crop), on_image=lambda: progress.advance(task))
+
+        def advance() -> None:
+            progress.advance(task)
+            if on_image:
+                on_image(int(progress.tasks[0].completed), total)
+
+        return load_crops(dataset, make_detector(detector), FaceCropper(crop), on_image=advance)
 
 
 def metadata(

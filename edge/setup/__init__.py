@@ -1,0 +1,1 @@
+"""Setting a camera up from the live page: the ROI, the face library, live enrolment."""
