@@ -213,7 +213,8 @@ def run(
 def _open_sinks(
     sinks: list, config: Config, source, telemetry: Telemetry, log, secrets: Secrets, setup_of: tuple
 ) -> None:
-    """Opened one by one into ``sinks``, so that if one fails the ones already open can be closed."""
+    """Opened one by one into ``sinks``, so that if one fails the ones already open can be closed.
+    ``setup_of``: the pipeline and the config file, for the snapshots' crops and the page's setup."""
     if config.output.display:
         sinks.append(DisplaySink())
     if config.output.record:
@@ -228,6 +229,7 @@ def _open_sinks(
         snapshots = SnapshotSink(SnapshotSettings(s.folder, s.max_files, s.max_days, s.min_free_mb, s.queue), log)
         telemetry.registry.register(snapshots)  # /metrics: written and dropped
         sinks.append(snapshots)
+        setup_of[0].taps.append(snapshots)  # face crops from the frame before it is drawn on
         log(f"Snapshots: {s.folder} (at most {s.max_files}, {s.max_days:g} days)")
     if config.stream.listen:
         from edgecam.edge.setup.controller import Setup

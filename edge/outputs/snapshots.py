@@ -109,6 +109,7 @@ class SnapshotSink:
         self.written = self.dropped = self.bad_lines = 0
         self.paused_for_space = False
         self._pending: list[dict] = []
+        self._raw: np.ndarray | None = None  # the current frame as the camera gave it
         self._sequence = 0
         self._lock = threading.Lock()  # the index: the writer appends, the web server reads
         self._queue: queue.Queue = queue.Queue(maxsize=settings.queue)
@@ -126,6 +127,11 @@ class SnapshotSink:
         self._thread.start()
 
     # --- the loop's side: cheap, never blocks ---
+    def offer(self, frame: np.ndarray) -> None:
+        """The frame before anything is drawn on it (the loop's taps): face crops are cut from it,
+        so that a crop named on the live page teaches the model a face, not a box and a label."""
+        self._raw = frame.copy()
+
     def change(self, change: dict) -> None:
         if change.get("event") in EVENTS:
             self._pending.append(change)
@@ -138,7 +144,8 @@ class SnapshotSink:
                 # person's photo on the live page (a detector needs that context to find it again).
                 x, y, w, h = (int(v) for v in change["box"])
                 mx, my = round(FACE_MARGIN * w), round(FACE_MARGIN * h)
-                face = frame[max(0, y - my) : max(0, y + h + my), max(0, x - mx) : max(0, x + w + mx)].copy()
+                raw = self._raw if self._raw is not None and self._raw.shape == frame.shape else frame
+                face = raw[max(0, y - my) : max(0, y + h + my), max(0, x - mx) : max(0, x + w + mx)].copy()
             try:
                 self._queue.put_nowait((change, frame.copy(), face))
             except queue.Full:

@@ -17,11 +17,12 @@ import numpy as np
 
 from edgecam.edge.config_edit import set_keys
 from edgecam.edge.errors import DataError, EdgecamError
+from edgecam.edge.faces.enrolment import EnrollSettings, capture
 from edgecam.edge.faces.model_file import read_metadata
 from edgecam.edge.faces.person_name import checked_name
 from edgecam.edge.setup.frame_tap import FrameTap
 from edgecam.edge.setup.library import FaceLibrary
-from edgecam.edge.setup.model_updates import Busy, Change, ModelUpdates
+from edgecam.edge.setup.model_updates import Busy, Change, ModelUpdates, model_change
 
 MIN_SIDE = 8  # pixels: a smaller ROI cannot hold a digit
 MAX_VIEWS = 50  # images one request may add (live views, or unknown faces named at once)
@@ -152,12 +153,11 @@ class Setup:
         if new in people or (self.library and (self.library.folder / new).exists()):
             raise Refused(409, f"There is already someone called {new!r}; delete them first or choose another name.")
         library = self.library
-        from edgecam.train.faces.library_changes import rename
 
         def work(progress):
             if library:
                 library.rename(name, new)
-            rename(model_dir, name, new)
+            model_change(["rename", str(model_dir), name, new], progress)
             return self.pipeline.new_recognizer(), {name: new}
 
         what = {"action": "person_renamed", "name": name, "new_name": new}
@@ -178,13 +178,11 @@ class Setup:
                 f"The library {library.folder} has no photos of {', '.join(missing)}: retraining from it "
                 "would forget them. Add their folders first.",
             )
-        from edgecam.train.faces.library_changes import retrain
-
         aside: list = []
 
         def work(progress):
             aside.append(library.set_aside(name))
-            retrain(model_dir, library.folder, lambda done, total: progress("retraining", done / max(total, 1)))
+            model_change(["retrain", str(model_dir), str(library.folder)], progress)
             library.discard(aside[0])
             return self.pipeline.new_recognizer(), None
 
@@ -202,7 +200,6 @@ class Setup:
         if self.capture is not None:
             raise Refused(409, f"Already taking views of {self.capture['name']}; wait until it is done.")
         from edgecam.edge.faces.detect import DetectorSettings
-        from edgecam.train.faces.enroll import EnrollSettings, capture
 
         saved: list = []
         what = {"action": "person_enrolled", "name": name, "wanted": count}
@@ -236,9 +233,7 @@ class Setup:
         return self._accepted(what)
 
     def _add_to_model(self, model_dir: Path, name: str, images: list[Path]) -> None:
-        from edgecam.train.faces.enroll import update_model
-
-        update_model(model_dir, name, images)
+        model_change(["add", str(model_dir), name, *map(str, images)], lambda step, fraction: None)
 
     def _swap(self, recognizer, renamed: dict | None, what: dict) -> None:
         def apply(pipeline) -> dict:

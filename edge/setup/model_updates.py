@@ -1,7 +1,9 @@
 """Face-model changes made off the frame path, one at a time, and swapped in between two frames.
 
-A change (add images, rename, retrain) runs on this worker thread; when it succeeds, the new
-recogniser is built here too, and the loop only swaps a reference before its next frame, so it
+A change (add images, rename, retrain) is driven by this worker thread and done by a training
+process of its own (``model_change``), at a lower priority: on a one-core Pi the camera's loop
+keeps the CPU, and training never holds the loop's interpreter. When it succeeds, the new
+recogniser is loaded here, and the loop only swaps a reference before its next frame, so it
 never waits for a model. A change that fails leaves the running model as it was and says why.
 At most QUEUED changes wait; one more is refused (Busy), never queued without bound.
 """
@@ -9,14 +11,35 @@ At most QUEUED changes wait; one more is refused (Busy), never queued without bo
 from __future__ import annotations
 
 import queue
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from edgecam.edge.errors import EdgecamError
+from edgecam.edge.errors import DataError, EdgecamError
 
 QUEUED = 4
+NICENESS = 10  # the training process yields the CPU to the loop
+TRAINING = "edgecam.train.faces.library_changes"  # the module a change runs as, in its own process
+
+
+def model_change(args: list[str], progress: Callable[[str, float], None]) -> None:
+    """Run one change of the face model (TRAINING's ``add``, ``rename`` or ``retrain``) in a process
+    of its own and wait for it, passing its progress on; its one-sentence failure as a DataError."""
+    nice = ["nice", "-n", str(NICENESS)] if shutil.which("nice") else []
+    with subprocess.Popen(
+        [*nice, sys.executable, "-m", TRAINING, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        for line in process.stdout:
+            if line.startswith("progress "):
+                progress("retraining", float(line.split()[1]))
+        why = process.stderr.read().strip()
+    if process.returncode != 0:
+        raise DataError(why.splitlines()[-1] if why else f"the training process ended with code {process.returncode}.")
 
 
 class Busy(Exception):

@@ -29,9 +29,10 @@ def enroll(
     Example: `edgecam enroll "Zoë" --source 0 --dataset photos --faces models`
     """
     from edgecam.edge.faces.detect import DetectorSettings
+    from edgecam.edge.faces.enrolment import EnrollSettings, capture
     from edgecam.edge.faces.model_file import read_metadata
     from edgecam.edge.sources.capture import open_source
-    from edgecam.train.faces.enroll import EnrollSettings, capture, update_model
+    from edgecam.train.faces.enroll import update_model
     from edgecam.train.faces.options import detector_settings
 
     console = Console(stderr=True)

@@ -9,6 +9,7 @@ by file, or not at all.
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,3 +47,31 @@ def retrain(model_dir: Path, library: Path, on_image: Callable[[int, int], None]
         meta.threshold.reject_target or REJECT_TARGET,
         on_image,
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m edgecam.train.faces.library_changes add MODEL NAME IMAGE... | rename MODEL OLD NEW |
+    retrain MODEL LIBRARY``: how the running loop changes its model, in a process of its own (the
+    loop never shares an interpreter with training). Progress goes to stdout as ``progress F``
+    lines; a failure is one sentence on stderr and exit code 1."""
+    from edgecam.edge.errors import EdgecamError
+    from edgecam.train.faces.enroll import update_model
+
+    action, model, *rest = argv if argv is not None else sys.argv[1:]
+    try:
+        if action == "add":
+            update_model(Path(model), rest[0], [Path(p) for p in rest[1:]])
+        elif action == "rename":
+            rename(Path(model), rest[0], rest[1])
+        elif action == "retrain":
+            retrain(Path(model), Path(rest[0]), lambda done, total: print(f"progress {done / total:.3f}", flush=True))
+        else:
+            raise EdgecamError(f"Unknown change {action!r}.")
+    except EdgecamError as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
