@@ -204,3 +204,9 @@ def test_on_a_desktop_the_roi_is_dragged_in_a_tk_window(blank_clip, tmp_path):
     assert picker.returncode == 0, stderr
     text = config.read_text()
     assert "roi = [100, 120, 200, 80]  # the card" in text and text.startswith("# my camera"), text
+
+
+def test_enroll_refuses_a_name_the_page_would_refuse(blank_clip, tmp_path):
+    result = run_cli("enroll", "unknown", "--source", str(blank_clip.path), "--dataset", str(tmp_path / "ds"))
+    assert result.returncode == 65 and "choose another name" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "ds").exists()

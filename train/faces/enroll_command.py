@@ -31,11 +31,13 @@ def enroll(
     from edgecam.edge.faces.detect import DetectorSettings
     from edgecam.edge.faces.enrolment import EnrollSettings, capture
     from edgecam.edge.faces.model_file import read_metadata
+    from edgecam.edge.faces.person_name import checked_name
     from edgecam.edge.sources.capture import open_source
     from edgecam.train.faces.enroll import update_model
     from edgecam.train.faces.options import detector_settings
 
     console = Console(stderr=True)
+    name = checked_name(name)  # a folder of the dataset and a label in events: the page's rules too
     detector = (
         DetectorSettings(**read_metadata(faces).detector) if faces and not yunet else detector_settings(yunet, haar)
     )
