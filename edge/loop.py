@@ -14,6 +14,8 @@ import cv2
 
 from edgecam.edge.config import Config
 from edgecam.edge.digits.stage import DigitStage
+from edgecam.edge.faces.model_file import MODEL_FILE
+from edgecam.edge.faces.no_model_yet import NoModelYet
 from edgecam.edge.faces.recognizer import FaceRecognizer
 from edgecam.edge.faces.tracker import FaceTracker, TrackerSettings
 from edgecam.edge.notify import Notifier
@@ -76,9 +78,12 @@ class Pipeline:
         self.rate = RateMeter()
         self.fps = 0.0
 
-    def new_recognizer(self) -> FaceRecognizer:
-        """A recogniser for the face model as it is on disk now, with the run's own settings."""
+    def new_recognizer(self) -> FaceRecognizer | NoModelYet:
+        """A recogniser for the face model as it is on disk now, with the run's own settings; while
+        there is no model yet but a face library to build one from, faces are all "unknown"."""
         faces = self.config.faces
+        if faces.library and not (Path(faces.model) / MODEL_FILE).exists():
+            return NoModelYet(faces.yunet or None)
         return FaceRecognizer(faces.model, faces.threshold if faces.threshold >= 0 else None, faces.yunet or None)
 
     def later(self, change: Callable[[Pipeline], dict | None]) -> None:

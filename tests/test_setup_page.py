@@ -3,6 +3,7 @@ faces named, a person enrolled live and deleted, all while the loop runs."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -42,13 +43,20 @@ def five_people(tmp_path_factory):
     return root
 
 
-def _walkers(tmp_path, people: dict[str, int]):
-    """A looped clip of people crossing one after another (ORL photos 1-10), and no card."""
+def _walkers(tmp_path, people: dict[str, int | None]):
+    """A looped clip of people crossing one after another (ORL photos 1-10; None: no one), and no card."""
     from edgecam.edge.scenes.clip import make_clip
 
     blank = np.zeros((10, 28, 28), np.uint8)
-    walkers = {name: [orl_image(number, i) for i in range(1, 11)] for name, number in people.items()}
-    return make_clip(tmp_path / "people.mp4", blank, np.arange(10), seed=1, frames=CLIP_FRAMES, people=walkers)
+    walkers = {name: [orl_image(n, i) for i in range(1, 11)] if n else [] for name, n in people.items()}
+    frames = CLIP_FRAMES * len(people) // 2
+    return make_clip(tmp_path / "people.mp4", blank, np.arange(10), seed=1, frames=frames, people=walkers)
+
+
+def _who(clip, frame: int) -> str:
+    """Who the looped clip shows at ``frame`` ("" for no one)."""
+    face = clip.faces[frame % clip.frames]
+    return face[0] if face else ""
 
 
 def _own_copy(five_people, tmp_path):
@@ -62,14 +70,14 @@ def _visits_named(events, clip, truth: str, name: str) -> list[float]:
     they are called ``name``."""
     visits: dict[int, list[bool]] = {}
     for e in events:
-        if clip.faces[e["frame"] % CLIP_FRAMES][0] == truth and len(e["faces"]) == 1:
-            visits.setdefault(e["frame"] // CLIP_FRAMES, []).append(e["faces"][0]["name"] == name)
+        if _who(clip, e["frame"]) == truth and len(e["faces"]) == 1:
+            visits.setdefault(e["frame"] // clip.frames, []).append(e["faces"][0]["name"] == name)
     return [float(np.mean(v)) for v in visits.values() if len(v) >= 50]
 
 
 def _named(events, clip, truth: str, name: str) -> float:
     """The share of frames showing ``truth`` (by the clip's own record) where one face is called ``name``."""
-    frames = [e for e in events if clip.faces[e["frame"] % CLIP_FRAMES][0] == truth]
+    frames = [e for e in events if _who(clip, e["frame"]) == truth]
     return sum(len(e["faces"]) == 1 and e["faces"][0]["name"] == name for e in frames) / max(len(frames), 1)
 
 
@@ -91,7 +99,7 @@ def test_an_unknown_face_is_named_from_the_page_then_a_person_deleted(five_peopl
             assert "Ada" in [p["name"] for p in setup_state(port)["people"]]
             assert len(list((library / "Ada").iterdir())) == 4
             assert oct((library / "Ada" / "0001.jpg").stat().st_mode & 0o777) == "0o600"
-            assert wait_for(lambda: len(events_after(events, "person_added")) > 3 * CLIP_FRAMES, 60)
+            assert wait_for(lambda: len(events_after(events, "person_added")) > 3 * clip.frames, 60)
             after = events_after(events, "person_added")
             # The stranger is named on each of their next visits in the same run (the photos of them
             # that were named; the clip shows others too), never as anyone else; s1 is still s1.
@@ -105,7 +113,7 @@ def test_an_unknown_face_is_named_from_the_page_then_a_person_deleted(five_peopl
             page.locator('.person[data-name="s1"] button', has_text="Delete").click()
             assert wait_for(lambda: model_version(port) == 2, 120), setup_state(port)["model"]
         assert not (library / "s1").exists() and "s1" not in [p["name"] for p in setup_state(port)["people"]]
-        assert wait_for(lambda: len(events_after(events, "person_deleted")) > 3 * CLIP_FRAMES, 60)
+        assert wait_for(lambda: len(events_after(events, "person_deleted")) > 3 * clip.frames, 60)
         after = events_after(events, "person_deleted")
         assert _named(after, clip, "s1", "unknown") >= 0.9
         assert min(_visits_named(after, clip, "s36", "Ada")) >= 1 / 3
@@ -129,7 +137,7 @@ def test_a_person_is_enrolled_live_from_the_running_camera(five_people, tmp_path
             assert wait_for(lambda: model_version(port) == 1, 120), setup_state(port)["model"]
             page.wait_for_selector('.person[data-name="Bea"]')
         assert len(list((library / "Bea").iterdir())) == 8
-        assert wait_for(lambda: len(events_after(events, "person_enrolled")) > 3 * CLIP_FRAMES, 60)
+        assert wait_for(lambda: len(events_after(events, "person_enrolled")) > 3 * clip.frames, 60)
         assert _named(events_after(events, "person_enrolled"), clip, "s37", "Bea") >= 0.8
     finally:
         loop.send_signal(signal.SIGTERM)
@@ -188,6 +196,59 @@ def test_the_roi_is_drawn_on_the_page_and_read_at_once(clip, fp32_export, tmp_pa
             assert state["roi"] is None and np.abs(np.subtract(state["corners"], corners)).max() <= 3, state
         assert wait_for(lambda: len(events_after(events, "roi")) > 2 * clip.frames, 60)
         assert _texts_read(events_after(events, "roi"), clip) >= 0.9
+    finally:
+        loop.send_signal(signal.SIGTERM)
+        loop.communicate(timeout=30)
+    assert loop.returncode == 0
+
+
+def _truth_of_crops(port: int, events, clip) -> dict[str, str]:
+    """Who each kept "unknown" crop shows, by the clip's own record of the frame it was cut from."""
+    frames = {}
+    for line in events.read_text().splitlines():
+        event = json.loads(line)
+        if "frame" in event:
+            frames[event["time"]] = event["frame"]
+    return {
+        face["id"]: _who(clip, frames[face["time"]]) for face in setup_state(port)["unknown"] if face["time"] in frames
+    }
+
+
+def test_from_an_empty_library_to_two_people_named(tmp_path):
+    """A new camera: no model, no one in the library. Faces are all "unknown" until two people are
+    named from the page; then the first model is trained and both are named."""
+    if not ORL.is_dir():
+        pytest.skip("ORL faces not present")
+    library, model = tmp_path / "faces", tmp_path / "models"
+    # No one in view between the two: with no names yet, only an empty frame tells two visits apart.
+    clip = _walkers(tmp_path, {"s1": 1, "s1~": None, "s36": 36, "s36~": None})
+    events, port = tmp_path / "events.jsonl", free_port()
+    loop = serve(port, "--source", str(clip.path), "--faces", str(model), "--library", str(library),
+                 "--snapshots", str(tmp_path / "snaps"), "--events", str(events))  # fmt: skip
+    try:
+        crops: dict[str, str] = {}
+
+        def both_seen() -> bool:
+            crops.update(_truth_of_crops(port, events, clip))
+            return all(sum(who == name for who in crops.values()) >= 3 for name in ("s1", "s36"))
+
+        assert wait_for(both_seen, 90), crops
+        with page_of(port) as page:
+            for version, (truth, name) in enumerate([("s1", "Ann"), ("s36", "Ben")], 1):
+                page.wait_for_selector(".stranger input")
+                for crop in [i for i, who in crops.items() if who == truth][:3]:
+                    page.check(f'#unknown input[value="{crop}"]')
+                page.fill("#unknown-name", name)
+                page.click("#name-unknown button")
+                assert wait_for(lambda v=version: model_version(port) == v, 120), setup_state(port)["model"]
+                page.wait_for_selector(f'.person[data-name="{name}"]')
+        assert (model / "faces.yml").is_file() and oct((model / "faces.yml").stat().st_mode & 0o777) == "0o600"
+        assert wait_for(lambda: len(events_after(events, "person_added")) > 3 * clip.frames, 60)
+        after = events_after(events, "person_added")
+        for truth, name, other in (("s1", "Ann", "Ben"), ("s36", "Ben", "Ann")):
+            visits = _visits_named(after, clip, truth, name)
+            assert len(visits) >= 2 and min(visits) >= 1 / 3, (truth, visits)
+            assert _named(after, clip, truth, other) <= 0.02
     finally:
         loop.send_signal(signal.SIGTERM)
         loop.communicate(timeout=30)

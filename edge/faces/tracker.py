@@ -31,7 +31,10 @@ import numpy as np
 
 from edgecam.edge.faces.change_watch import ChangeWatch
 from edgecam.edge.faces.detect import Box, Detection, centre_inside, overlap_area
+from edgecam.edge.faces.no_model_yet import NoModelYet
 from edgecam.edge.faces.recognizer import POOR, UNKNOWN, Face, FaceRecognizer
+
+Namer = FaceRecognizer | NoModelYet  # what names the faces: a model, or none yet
 
 VOTES = 7  # a track's name is the majority of its last this many recognitions
 FIRST_LOOKS = 3  # a track is recognised on each of its first this many detections; its name settles then
@@ -110,9 +113,7 @@ Timer = Callable[[str], Any]  # Timings.__call__: a context manager that times o
 class FaceTracker:
     """``tracker(grey)`` -> the faces of the current frame, named by their tracks' votes."""
 
-    def __init__(
-        self, recognizer: FaceRecognizer, settings: TrackerSettings | None = None, quiet_area: Box | None = None
-    ):
+    def __init__(self, recognizer: Namer, settings: TrackerSettings | None = None, quiet_area: Box | None = None):
         """``quiet_area``: a box where change is no sign of people (the digit card's ROI)."""
         self.recognizer = recognizer
         self.detect = recognizer.detect
@@ -124,7 +125,7 @@ class FaceTracker:
         watching = self.settings.watch_changes and self.detect.searches_windows
         self.watch = ChangeWatch(ignore=quiet_area) if watching else None
 
-    def use(self, recognizer: FaceRecognizer, renamed: dict[str, str] | None = None) -> None:
+    def use(self, recognizer: Namer, renamed: dict[str, str] | None = None) -> None:
         """Name faces with ``recognizer`` from now on (the live page changed the face library).
         A renamed person's votes follow the new name; any other change judges every track afresh."""
         self.recognizer, self.detect = recognizer, recognizer.detect

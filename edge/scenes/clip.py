@@ -73,10 +73,13 @@ def make_clip(
     return clip
 
 
-def _walk(frame: np.ndarray, walkers, index: int, frames: int, rng) -> tuple[str, tuple[int, int, int, int]]:
-    """One person at a time crosses the top of the frame, a new photo of them now and then."""
+def _walk(frame: np.ndarray, walkers, index: int, frames: int, rng) -> tuple[str, tuple[int, int, int, int]] | None:
+    """One person at a time crosses the top of the frame, a new photo of them now and then; a walker
+    with no photos is a time when no one is in view."""
     share = frames / len(walkers)
     name, photos = walkers[min(int(index / share), len(walkers) - 1)]
+    if not photos:
+        return None
     photo = photos[int(index / 10) % len(photos)]
     face = cv2.resize(photo, None, fx=2.0, fy=2.0, interpolation=cv2.INTER_CUBIC)
     h, w = face.shape[:2]

@@ -18,7 +18,7 @@ import numpy as np
 from edgecam.edge.config_edit import set_keys
 from edgecam.edge.errors import DataError, EdgecamError
 from edgecam.edge.faces.enrolment import EnrollSettings, capture
-from edgecam.edge.faces.model_file import read_metadata
+from edgecam.edge.faces.model_file import MODEL_FILE, read_metadata
 from edgecam.edge.faces.person_name import checked_name
 from edgecam.edge.setup.frame_tap import FrameTap
 from edgecam.edge.setup.library import FaceLibrary
@@ -135,7 +135,7 @@ class Setup:
 
         def work(progress):
             progress(f"adding {len(saved)} image(s) of {name}", 0.2)
-            self._add_to_model(model_dir, name, saved)
+            self._add_to_model(model_dir, name, saved, progress)
             self.snapshots.forget(set(ids))
             return self.pipeline.new_recognizer(), None
 
@@ -157,7 +157,8 @@ class Setup:
         def work(progress):
             if library:
                 library.rename(name, new)
-            model_change(["rename", str(model_dir), name, new], progress)
+            if self._has_model():
+                model_change(["rename", str(model_dir), name, new], progress)
             return self.pipeline.new_recognizer(), {name: new}
 
         what = {"action": "person_renamed", "name": name, "new_name": new}
@@ -169,7 +170,8 @@ class Setup:
         people = self._people()
         if name not in people:
             raise Refused(404, f"No person called {name!r} in the face model.")
-        if len(people) <= 2:
+        has_model = self._has_model()
+        if has_model and len(people) <= 2:
             raise Refused(409, "The face model needs at least two people to tell a stranger apart; add one first.")
         missing = sorted(set(people) - set(library.people()))
         if missing:
@@ -182,7 +184,8 @@ class Setup:
 
         def work(progress):
             aside.append(library.set_aside(name))
-            model_change(["retrain", str(model_dir), str(library.folder)], progress)
+            if has_model:
+                model_change(["retrain", str(model_dir), str(library.folder)], progress)
             library.discard(aside[0])
             return self.pipeline.new_recognizer(), None
 
@@ -226,14 +229,20 @@ class Setup:
                 raise DataError(f"No usable view of {name} in {CAPTURE_SECONDS:.0f} s ({why}).")
             what["images"] = len(saved)
             progress(f"adding {len(saved)} view(s) of {name}", 0.9)
-            self._add_to_model(model_dir, name, saved)
+            self._add_to_model(model_dir, name, saved, progress)
             return self.pipeline.new_recognizer(), None
 
         self._submit(Change(what, work, lambda: library.remove_files(saved)))
         return self._accepted(what)
 
-    def _add_to_model(self, model_dir: Path, name: str, images: list[Path]) -> None:
-        model_change(["add", str(model_dir), name, *map(str, images)], lambda step, fraction: None)
+    def _add_to_model(self, model_dir: Path, name: str, images: list[Path], progress) -> None:
+        if self._has_model():
+            model_change(["add", str(model_dir), name, *map(str, images)], progress)
+        elif self.library is not None and len(self.library.people()) >= 2:
+            model_change(["first", str(model_dir), str(self.library.folder)], progress)
+
+    def _has_model(self) -> bool:
+        return self.model_dir is not None and (self.model_dir / MODEL_FILE).exists()
 
     def _swap(self, recognizer, renamed: dict | None, what: dict) -> None:
         def apply(pipeline) -> dict:
@@ -275,6 +284,8 @@ class Setup:
         if tracker is None:
             return {}
         meta = tracker.recognizer.meta
+        if meta is None:  # no model yet: the people of the library, waiting for a second one
+            return {name: len(images) for name, images in (self.library.people() if self.library else {}).items()}
         return {name: meta.people[name].images if name in meta.people else 0 for name in meta.names.values()}
 
 

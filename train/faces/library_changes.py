@@ -3,7 +3,7 @@
 Adding is ``enroll.update_model`` (LBPH's incremental update, the "unknown" limit recalibrated);
 a rename changes only the names; removing a person retrains from the library,
 with the model's own settings, since LBPH cannot forget. Each writes the model atomically, file
-by file, or not at all.
+by file, or not at all. The first model of an empty library is trained once it holds two people.
 """
 
 from __future__ import annotations
@@ -31,6 +31,23 @@ def rename(model_dir: Path, old: str, new: str) -> FaceModelMeta:
     return meta
 
 
+def first(model_dir: Path, library: Path, on_image: Callable[[int, int], None] | None = None) -> FaceModelMeta:
+    """The first model, trained from ``library`` with the default settings (``edgecam train faces``'s)."""
+    console = Console(file=io.StringIO())  # the caller reports progress its own way
+    return train_faces(
+        Path(library),
+        Path(model_dir),
+        DetectorSettings(),
+        CropSettings(),
+        LbphParams(),
+        40,
+        None,
+        console,
+        REJECT_TARGET,
+        on_image,
+    )
+
+
 def retrain(model_dir: Path, library: Path, on_image: Callable[[int, int], None] | None = None) -> FaceModelMeta:
     """The model trained afresh from ``library`` with the settings it was trained with."""
     meta = read_metadata(model_dir)
@@ -51,7 +68,7 @@ def retrain(model_dir: Path, library: Path, on_image: Callable[[int, int], None]
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m edgecam.train.faces.library_changes add MODEL NAME IMAGE... | rename MODEL OLD NEW |
-    retrain MODEL LIBRARY``: how the running loop changes its model, in a process of its own (the
+    retrain MODEL LIBRARY | first MODEL LIBRARY``: how the running loop changes its model, in a process of its own (the
     loop never shares an interpreter with training). Progress goes to stdout as ``progress F``
     lines; a failure is one sentence on stderr and exit code 1."""
     from edgecam.edge.errors import EdgecamError
@@ -63,8 +80,9 @@ def main(argv: list[str] | None = None) -> int:
             update_model(Path(model), rest[0], [Path(p) for p in rest[1:]])
         elif action == "rename":
             rename(Path(model), rest[0], rest[1])
-        elif action == "retrain":
-            retrain(Path(model), Path(rest[0]), lambda done, total: print(f"progress {done / total:.3f}", flush=True))
+        elif action in ("retrain", "first"):
+            train = retrain if action == "retrain" else first
+            train(Path(model), Path(rest[0]), lambda done, total: print(f"progress {done / total:.3f}", flush=True))
         else:
             raise EdgecamError(f"Unknown change {action!r}.")
     except EdgecamError as error:
