@@ -77,12 +77,12 @@ def render(python: str, config: str, user: str) -> str:
 
 # A first config for a camera set up from the browser: the page open to the network behind the
 # token, snapshots (the unknown faces the page can name), a face library and its model in the
-# state folder (faces are all "unknown" until the library holds two people).
+# state folder (faces are all "unknown" until the library holds three people).
 STARTER: dict[tuple[str, str], object] = {
     ("stream", "listen"): "0.0.0.0:8080",
     ("snapshots", "folder"): "/var/lib/edgecam/snapshots",
     ("faces", "library"): "/var/lib/edgecam/faces",
-    ("faces", "model"): "/var/lib/edgecam/models",  # trained from the library once it holds two people
+    ("faces", "model"): "/var/lib/edgecam/models",  # trained from the library once it holds three people
 }
 
 

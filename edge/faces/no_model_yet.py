@@ -1,10 +1,10 @@
 """Faces before there is a face model: found, tracked and kept, all "unknown".
 
-A camera set up from the browser starts with an empty face library. Until it holds two
-people (the fewest a stranger can be told apart from), this stands in for the recogniser:
+A camera set up from the browser starts with an empty face library. Until it holds three
+people (with two, most strangers were named: setup.controller.MIN_PEOPLE), this stands in for the recogniser:
 faces are detected with the default detector and called "unknown", so the loop draws them,
 snapshots keep their crops, and the live page can name them or enrol people in front of the
-camera. The first model is trained from the library once a second person is in it.
+camera. The first model is trained from the library once a third person is in it.
 """
 
 from __future__ import annotations

@@ -25,6 +25,10 @@ from edgecam.edge.setup.library import FaceLibrary
 from edgecam.edge.setup.model_updates import Busy, Change, ModelUpdates, model_change
 
 MIN_SIDE = 8  # pixels: a smaller ROI cannot hold a digit
+# People a face model needs before it names anyone. With two, the nearest-over-rivals rule has one
+# rival: a model of ORL s1-s2 (photos 1-8) let 55 % of strangers s31-s40 through, one of s1-s3 none
+# (docs/benchmarks.md, "Setup from the browser").
+MIN_PEOPLE = 3
 MAX_VIEWS = 50  # images one request may add (live views, or unknown faces named at once)
 CAPTURE_SECONDS = 60.0  # a live enrolment gives up after this long
 UNKNOWN_SHOWN = 24
@@ -73,7 +77,7 @@ class Setup:
                 {**face, "image": f"snapshots/{face['id']}"}
                 for face in (self.snapshots.unknown_faces(UNKNOWN_SHOWN) if self.snapshots else [])
             ],
-            "model": self.updates.state() if self.model_dir else None,
+            "model": self.updates.state() | {"trained": self._has_model()} if self.model_dir else None,
             "library": str(self.library.folder) if self.library else None,
             "capture": self.capture,
         }
@@ -171,8 +175,10 @@ class Setup:
         if name not in people:
             raise Refused(404, f"No person called {name!r} in the face model.")
         has_model = self._has_model()
-        if has_model and len(people) <= 2:
-            raise Refused(409, "The face model needs at least two people to tell a stranger apart; add one first.")
+        if has_model and len(people) <= MIN_PEOPLE:
+            raise Refused(
+                409, f"The face model needs at least {MIN_PEOPLE} people to tell a stranger apart; add one first."
+            )
         missing = sorted(set(people) - set(library.people()))
         if missing:
             raise Refused(
@@ -238,7 +244,7 @@ class Setup:
     def _add_to_model(self, model_dir: Path, name: str, images: list[Path], progress) -> None:
         if self._has_model():
             model_change(["add", str(model_dir), name, *map(str, images)], progress)
-        elif self.library is not None and len(self.library.people()) >= 2:
+        elif self.library is not None and len(self.library.people()) >= MIN_PEOPLE:
             model_change(["first", str(model_dir), str(self.library.folder)], progress)
 
     def _has_model(self) -> bool:

@@ -3,7 +3,7 @@
 Adding is ``enroll.update_model`` (LBPH's incremental update, the "unknown" limit recalibrated);
 a rename changes only the names; removing a person retrains from the library,
 with the model's own settings, since LBPH cannot forget. Each writes the model atomically, file
-by file, or not at all. The first model of an empty library is trained once it holds two people.
+by file, or not at all. The first model of an empty library is trained once it holds three people.
 """
 
 from __future__ import annotations
