@@ -38,6 +38,11 @@ def train_faces(
     meta.seconds = round(time.perf_counter() - started, 2)
     save(out, fitted.lbph, meta)
     t = meta.threshold
+    if len(fitted.names) < 3:
+        console.print(
+            "[yellow]With two people a face has one rival to be compared with: most strangers were "
+            "named in a measurement (docs/benchmarks.md). Add a third person before trusting 'unknown'.[/]"
+        )
     console.print(
         f"[green]Trained {len(fitted.names)} people[/] from {sum(fitted.kept.values())} crops "
         f"(skipped {len(faces.skipped)}); {_rule(t)}. Wrote {out / MODEL_FILE}."
