@@ -130,10 +130,11 @@
     element.onclick = action;
     return element;
   }
-  async function change(method, path, body, done) {
+  async function change(method, path, body, done, before) {
     try {
       await api(method, path, body);
       say(done);
+      if (before) before();
       await refresh();
     } catch (error) {
       say(error.message, true);
@@ -158,11 +159,9 @@
       {value: p.name})));
   }
   function showUnknown(faces) {
-    const ticked = new Set([...document.querySelectorAll("#unknown input:checked")].map((box) => box.value));
     $("unknown").replaceChildren(...faces.map((face) => {
       const label = Object.assign(document.createElement("label"), {className: "stranger"});
-      const tick = Object.assign(document.createElement("input"), {type: "checkbox", value: face.id,
-        checked: ticked.has(face.id)});
+      const tick = Object.assign(document.createElement("input"), {type: "checkbox", value: face.id});
       label.append(image(face.image, "unknown face"), tick,
         document.createTextNode(new Date(face.time * 1000).toLocaleTimeString()));
       return label;
@@ -191,8 +190,10 @@
     event.preventDefault();
     const ids = [...document.querySelectorAll("#unknown input:checked")].map((box) => box.value);
     if (!ids.length) { say("Tick the faces of this person first.", true); return; }
+    // Once accepted, the named faces leave the list: untick them so it is drawn again.
+    const untick = () => document.querySelectorAll("#unknown input:checked").forEach((box) => { box.checked = false; });
     change("POST", "api/people", {name: $("unknown-name").value, from_unknown: ids},
-      `Adding ${ids.length} face(s) to ${$("unknown-name").value}…`);
+      `Adding ${ids.length} face(s) to ${$("unknown-name").value}…`, untick);
   };
 
   let shown = {};
@@ -205,10 +206,12 @@
     const region = setup.corners ? "corners " + setup.corners.join(",") : setup.roi ? "box " + setup.roi.join(",")
       : "the whole frame";
     $("roi-now").textContent = "Now: " + region + (setup.reading ? "" : " (digit reading is off)");
-    // Lists are drawn again only when they changed, so a name being typed is not wiped.
+    // Lists are drawn again only when they changed, so a name being typed is not wiped, and the
+    // unknown faces not while some are ticked: the faces being chosen stay where they are.
+    const choosing = document.querySelector("#unknown input:checked") !== null;
     for (const [key, draw] of [["people", showPeople], ["unknown", showUnknown]]) {
       const now = JSON.stringify(setup[key]);
-      if (shown[key] !== now) { shown[key] = now; draw(setup[key]); }
+      if (shown[key] !== now && !(key === "unknown" && choosing)) { shown[key] = now; draw(setup[key]); }
     }
     showModel(setup.model, setup.capture);
   }
