@@ -134,8 +134,10 @@ class Setup:
         missing = [i for i in ids if i not in known]
         if missing:
             raise Refused(404, f"No unknown face {missing[0]!r} (it may have expired); reload the page.")
-        images = [self.snapshots.path_of(i).read_bytes() for i in ids]
-        saved = library.add(name, images)
+        paths = [self.snapshots.path_of(i) for i in ids]
+        if None in paths:
+            raise Refused(404, "An unknown face was deleted meanwhile (retention); reload the page.")
+        saved = library.add(name, [path.read_bytes() for path in paths])
 
         def work(progress):
             progress(f"adding {len(saved)} image(s) of {name}", 0.2)

@@ -18,6 +18,7 @@ import json
 import re
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from edgecam.edge.errors import EdgecamError
 from edgecam.edge.setup.controller import Refused
 
 MAX_BODY = 64 * 1024
@@ -54,6 +55,9 @@ def change(handler) -> None:
         _answer(handler, *_route(handler))
     except Refused as refused:
         _answer(handler, refused.status, {"error": refused.sentence})
+    except (EdgecamError, OSError) as error:  # the library's disk, a model file gone bad
+        why = str(error) if isinstance(error, EdgecamError) else (error.strerror or str(error))
+        _answer(handler, 409, {"error": f"The change could not be made: {why.rstrip('.')}."})
 
 
 def _route(handler) -> tuple[int, dict]:
