@@ -16,6 +16,7 @@ from tests.orl_scenes import ORL, orl_image, write_orl_dataset
 from tests.processes import free_port, wait_for
 from tests.setup_page import (
     BROWSER,
+    TOKEN,
     drag,
     events_after,
     model_version,
@@ -271,3 +272,37 @@ def test_from_an_empty_library_to_three_people_named(tmp_path):
         loop.send_signal(signal.SIGTERM)
         loop.communicate(timeout=30)
     assert loop.returncode == 0
+
+
+def test_a_page_from_another_site_cannot_change_the_setup(tmp_path):
+    """What a hostile page in the user's own browser can do with the device's address and token."""
+    from edgecam.edge.scenes.clip import make_clip
+
+    clip = make_clip(tmp_path / "desk.mp4", np.zeros((10, 28, 28), np.uint8), np.arange(10), frames=30)
+    config = tmp_path / "edgecam.toml"
+    config.write_text(CONFIG)
+    port = free_port()
+    loop = serve(port, "--config", str(config), "--source", str(clip.path))
+    url = f"http://127.0.0.1:{port}/api/roi"
+    try:
+        with page_of(port) as page:
+            page.fill("#enrol-name", "unknown")
+            page.click("#enrol button")  # the device's own page, a name it refuses
+            page.wait_for_selector("#setup-message.bad")
+            refused_name = page.inner_text("#setup-message")
+            page.goto("data:text/html,<p>another site</p>")
+            # With the token in a header the browser asks first (CORS preflight), and the device
+            # grants no other site: the change is never sent.
+            preflighted = page.evaluate(
+                """([url, token]) => fetch(url, {method: "PUT", headers: {Authorization: "Bearer " + token,
+                   "Content-Type": "application/json"}, body: JSON.stringify({roi: [20, 20, 200, 100]})})
+                   .then((answer) => "sent: " + answer.status, () => "blocked")""",
+                [url, TOKEN],
+            )
+        state = setup_state(port)
+    finally:
+        loop.send_signal(signal.SIGTERM)
+        loop.communicate(timeout=30)
+    assert "choose another name" in refused_name
+    assert preflighted == "blocked"
+    assert state["roi"] == [10, 10, 80, 40] and config.read_text() == CONFIG

@@ -168,8 +168,8 @@
     }));
     if (!faces.length) $("unknown").textContent = "None kept (unknown faces are kept with the snapshots).";
   }
-  function showModel(model, capture) {
-    if (!model) { $("model-state").textContent = "Face recognition is off."; return; }
+  function showModel(faces, model, capture) {
+    if (!faces) { $("model-state").textContent = "Face recognition is off (no [faces] model)."; return; }
     if (!model.trained && model.state === "ready" && !model.error) {
       $("model-state").textContent = "No face model yet: name or enrol three people and the first one is trained.";
       return;
@@ -213,7 +213,7 @@
       const now = JSON.stringify(setup[key]);
       if (shown[key] !== now && !(key === "unknown" && choosing)) { shown[key] = now; draw(setup[key]); }
     }
-    showModel(setup.model, setup.capture);
+    showModel(setup.faces, setup.model, setup.capture);
   }
   refresh();
   setInterval(refresh, 2000);

@@ -77,7 +77,8 @@ class Setup:
                 {**face, "image": f"snapshots/{face['id']}"}
                 for face in (self.snapshots.unknown_faces(UNKNOWN_SHOWN) if self.snapshots else [])
             ],
-            "model": self.updates.state() | {"trained": self._has_model()} if self.model_dir else None,
+            "faces": self.pipeline.tracker is not None,
+            "model": self.updates.state() | {"trained": self._has_model()},
             "library": str(self.library.folder) if self.library else None,
             "capture": self.capture,
         }
