@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import time
 
 import numpy as np
 import pytest
@@ -15,8 +16,10 @@ from tests.conftest import ROOT, run_cli
 from tests.orl_scenes import ORL, orl_image, write_orl_dataset
 from tests.processes import free_port, wait_for
 from tests.setup_page import (
+    AUTH,
     BROWSER,
     TOKEN,
+    call,
     drag,
     events_after,
     model_version,
@@ -306,3 +309,32 @@ def test_a_page_from_another_site_cannot_change_the_setup(tmp_path):
     assert "choose another name" in refused_name
     assert preflighted == "blocked"
     assert state["roi"] == [10, 10, 80, 40] and config.read_text() == CONFIG
+
+
+def test_a_change_that_fails_leaves_the_model_and_the_library_as_they_were(five_people, tmp_path):
+    """An "unknown" crop that is no image (a damaged file in the snapshots, as a failing card can
+    leave it) cannot teach the model anyone, and the model and the library stay as they were."""
+    library, model = _own_copy(five_people, tmp_path)
+    snapshots = tmp_path / "snaps"
+    snapshots.mkdir()
+    stem = "20260101-000000-000-face_appeared-1"
+    for name in (f"{stem}.jpg", f"{stem}-face.jpg"):
+        (snapshots / name).write_bytes(b"\xff\xd8 not a whole JPEG")
+    entry = {"time": round(time.time() - 60, 3), "event": "face_appeared", "files": [f"{stem}.jpg", f"{stem}-face.jpg"]}
+    (snapshots / "index.jsonl").write_text(json.dumps(entry | {"name": "unknown"}) + "\n")
+    before = {path.name: path.read_bytes() for path in model.iterdir()}
+    clip = _walkers(tmp_path, [("s1", range(1, 11))])
+    port = free_port()
+    loop = serve(port, "--source", str(clip.path), "--faces", str(model), "--library", str(library),
+                 "--snapshots", str(snapshots))  # fmt: skip
+    try:
+        status, answer = call(port, "POST", "/api/people", {"name": "Eve", "from_unknown": [f"{stem}-face.jpg"]}, AUTH)
+        assert status == 202, answer
+        assert wait_for(lambda: "error" in setup_state(port)["model"], 60), setup_state(port)
+        state = setup_state(port)
+    finally:
+        loop.send_signal(signal.SIGTERM)
+        loop.communicate(timeout=30)
+    assert state["model"]["version"] == 0 and "No face could be found" in state["model"]["error"]
+    assert "Eve" not in [p["name"] for p in state["people"]] and not (library / "Eve").exists()
+    assert {path.name: path.read_bytes() for path in model.iterdir()} == before

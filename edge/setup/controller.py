@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import cv2
 import numpy as np
@@ -65,14 +66,7 @@ class Setup:
             "frame": list(self.pipeline.frame_size) if self.pipeline.frame_size else None,
             "reading": self.pipeline.digits is not None,
             "config_file": str(self.config_file) if self.config_file else None,
-            "people": [
-                {
-                    "name": name,
-                    "samples": len(library.get(name, [])) or count,
-                    "images": [f"api/people/{name}/images/{i}" for i in range(min(3, len(library.get(name, []))))],
-                }
-                for name, count in people.items()
-            ],
+            "people": [_person(name, count, library.get(name, [])) for name, count in people.items()],
             "unknown": [
                 {**face, "image": f"snapshots/{face['id']}"}
                 for face in (self.snapshots.unknown_faces(UNKNOWN_SHOWN) if self.snapshots else [])
@@ -117,8 +111,13 @@ class Setup:
             saved = True
         self.roi, self.corners = roi, corners
         what = {"action": "roi", "roi": roi, "corners": corners, "saved": saved}
-        self.pipeline.later(lambda p: (p.move_digits(roi or [], corners or []), _event(what))[1])
-        return {"roi": roi, "corners": corners, "saved": saved, "config_file": self.state()["config_file"]}
+
+        def move(pipeline) -> dict:
+            pipeline.move_digits(roi or [], corners or [])
+            return _event(what)
+
+        self.pipeline.later(move)
+        return {"roi": roi, "corners": corners, "saved": saved, "config_file": str(self.config_file)}
 
     def post_people(self, body: dict) -> dict:
         _only(body, {"name", "from_unknown", "capture"})
@@ -265,6 +264,8 @@ class Setup:
         try:
             self.updates.submit(change)
         except Busy:
+            if change.undo:  # photos already added to the library for it leave again
+                change.undo()
             raise Refused(
                 429, "The face model is still busy with earlier changes; try again when it is ready."
             ) from None
@@ -296,6 +297,13 @@ class Setup:
         if meta is None:  # no model yet: the people of the library, waiting for a second one
             return {name: len(images) for name, images in (self.library.people() if self.library else {}).items()}
         return {name: meta.people[name].images if name in meta.people else 0 for name in meta.names.values()}
+
+
+def _person(name: str, trained_from: int, photos: list[Path]) -> dict:
+    """A person as the page lists them: the photos in the library (or those the model was trained
+    from, without a library), and the addresses of the first three."""
+    shown = [f"api/people/{quote(name, safe='')}/images/{i}" for i in range(min(3, len(photos)))]
+    return {"name": name, "samples": len(photos) or trained_from, "images": shown}
 
 
 def _event(what: dict) -> dict:
