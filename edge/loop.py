@@ -26,7 +26,7 @@ from edgecam.edge.scene_changes import SceneChanges
 from edgecam.edge.settings import Secrets
 from edgecam.edge.sources.capture import open_source
 from edgecam.edge.sources.undistort import Undistorter
-from edgecam.edge.timing import RateMeter, StageTimes
+from edgecam.edge.timing import OutputTimes, RateMeter, StageTimes
 
 
 @dataclass
@@ -37,6 +37,7 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
     stopped_by: str = "end of source"
     undecodable: int = 0  # frames of the source that would not decode, skipped
+    output: dict = field(default_factory=dict)  # latency and interval of the frames handed to the sinks
 
     @property
     def fps(self) -> float:
@@ -75,6 +76,7 @@ class Pipeline:
         self.undistort = Undistorter(config.source.calibration) if config.source.calibration else None
         self.overlay = Overlay()
         self.times = StageTimes()
+        self.output = OutputTimes()
         self.rate = RateMeter()
         self.fps = 0.0
 
@@ -169,6 +171,7 @@ def run(
         while not stop.is_set():
             with pipeline.times("capture"):
                 frame = source.read()
+            delivered = time.perf_counter()
             if source.undecodable > result.undecodable:
                 telemetry.undecodable.inc(source.undecodable - result.undecodable)
                 result.undecodable = source.undecodable
@@ -180,6 +183,7 @@ def run(
             for note in pipeline.settle():
                 _tell(sinks, "note", note)
             event = pipeline.process(frame, result.frames)
+            output = pipeline.output.handed(delivered)
             for change in changes.update(event) if watched else ():
                 telemetry.change(change)
                 _tell(sinks, "change", change)
@@ -195,7 +199,7 @@ def run(
             stage_ms = pipeline.times.end_frame()
             pipeline.fps = pipeline.rate.tick()
             if watched:
-                telemetry.frame_done(stage_ms, pipeline.fps, event)
+                telemetry.frame_done(stage_ms, pipeline.fps, event, output)
             notifier.frame_done(pipeline.fps)
             result.frames += 1
             if config.output.max_frames and result.frames >= config.output.max_frames:
@@ -212,6 +216,7 @@ def run(
         _close_all(sinks, result, log)
         source.close()
     result.stages = pipeline.times.summary()
+    result.output = pipeline.output.summary()
     return result
 
 

@@ -36,12 +36,43 @@ class StageTimes:
 
 
 def latency_stats(milliseconds) -> dict[str, float]:
-    """p50, p95 and max of some millisecond timings, as the reports print them."""
+    """p50, p95, p99 and max of some millisecond timings, as the reports print them."""
     return {
         "p50_ms": round(float(np.percentile(milliseconds, 50)), 3),
         "p95_ms": round(float(np.percentile(milliseconds, 95)), 3),
+        "p99_ms": round(float(np.percentile(milliseconds, 99)), 3),
         "max_ms": round(float(np.max(milliseconds)), 3),
     }
+
+
+class OutputTimes:
+    """What a viewer sees: each frame's latency from the moment the source delivered it to the
+    moment its overlay is drawn and handed to the sinks, and the interval between hand-offs."""
+
+    def __init__(self, window: int = 10_000):
+        self.latency_ms: deque = deque(maxlen=window)
+        self.interval_ms: deque = deque(maxlen=window)
+        self._last: float | None = None
+
+    def handed(self, delivered: float) -> tuple[float, float | None]:
+        """A frame delivered at ``delivered`` (time.perf_counter) is handed to the sinks now:
+        its latency and the interval since the last hand-off, in seconds."""
+        now = time.perf_counter()
+        latency = now - delivered
+        interval = None if self._last is None else now - self._last
+        self._last = now
+        self.latency_ms.append(latency * 1000)
+        if interval is not None:
+            self.interval_ms.append(interval * 1000)
+        return latency, interval
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        out = {}
+        if self.latency_ms:
+            out["latency"] = latency_stats(self.latency_ms)
+        if self.interval_ms:
+            out["interval"] = latency_stats(self.interval_ms)
+        return out
 
 
 class RateMeter:

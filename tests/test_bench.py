@@ -33,6 +33,12 @@ def test_bench_reports_stages_memory_and_the_baseline_side_by_side(fp32_export, 
     for stage in ("capture", "digits", "overlay"):
         assert report["stages"][stage]["p95_ms"] >= report["stages"][stage]["p50_ms"] > 0
     assert 20 < report["rss_mb"] < 2000  # a real `edgecam run` was measured
+    # What a viewer sees: each frame's latency covers at least its stages, and frames follow each
+    # other at the rate measured.
+    latency, interval = report["latency"], report["interval"]
+    assert latency["p50_ms"] <= latency["p95_ms"] <= latency["p99_ms"] <= latency["max_ms"]
+    assert latency["p50_ms"] >= report["stages"]["digits"]["p50_ms"]
+    assert interval["p50_ms"] == pytest.approx(1000 / report["fps"], rel=0.5) and report["skipped_frames"] == 0
     assert report["baseline"]["frames"] == 60 and report["speedup"] == pytest.approx(
         report["fps"] / report["baseline"]["fps"], rel=0.01
     )

@@ -142,6 +142,16 @@ def test_page_snapshot_state_and_metrics(streaming, clip):
         assert metrics[f'edgecam_stage_latency_seconds_count{{stage="{stage}"}}'] > 0
         assert metrics[f'edgecam_stage_latency_seconds_bucket{{le="+Inf",stage="{stage}"}}'] > 0
     assert metrics["edgecam_camera_up"] == 1 and metrics["edgecam_camera_reconnects_total"] == 0
+    # Latency to output: every frame counted, and on average longer than one of its stages.
+    frames = metrics["edgecam_output_latency_seconds_count"]
+    assert frames >= metrics["edgecam_frames_processed_total"] - 1
+    assert metrics["edgecam_output_interval_seconds_count"] > 0
+    latency_mean = metrics["edgecam_output_latency_seconds_sum"] / frames
+    digits_mean = (
+        metrics['edgecam_stage_latency_seconds_sum{stage="digits"}']
+        / metrics['edgecam_stage_latency_seconds_count{stage="digits"}']
+    )
+    assert latency_mean > digits_mean
 
 
 def test_a_bare_port_listens_on_loopback_only(streaming):

@@ -109,9 +109,11 @@ def run(
         config, config_file=config_file, log=lambda message: console.print(message, highlight=False), secrets=secrets
     )
     stages = ", ".join(f"{name} {s['p50_ms']:.2f}" for name, s in result.stages.items())
+    latency = result.output.get("latency")
+    to_output = f"latency to output p50 {latency['p50_ms']:.1f}, p95 {latency['p95_ms']:.1f} ms; " if latency else ""
     console.print(
         f"{result.frames} frames in {result.seconds:.1f} s: [bold]{result.fps:.1f} FPS[/] "
-        f"(stopped by {result.stopped_by}); per-stage p50 ms: {stages}; peak memory {peak_rss_mb():.0f} MB"
+        f"(stopped by {result.stopped_by}); per-stage p50 ms: {stages}; {to_output}peak memory {peak_rss_mb():.0f} MB"
     )
     if result.undecodable:
         console.print(f"{result.undecodable} frame(s) of the source would not decode and were skipped.")

@@ -46,6 +46,18 @@ class Telemetry:
         self.frame_latency = Histogram(
             "edgecam_frame_latency_seconds", "Time one frame spent in all stages", buckets=LATENCY_BUCKETS, registry=r
         )
+        self.output_latency = Histogram(
+            "edgecam_output_latency_seconds",
+            "From the source delivering a frame to its overlay being handed to the sinks",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.output_interval = Histogram(
+            "edgecam_output_interval_seconds",
+            "Between two frames handed to the sinks (a hitch shows as a long one)",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
         self.faces_seen = Counter(
             "edgecam_faces_seen", "Faces that came into view or changed name, by name", ["name"], registry=r
         )
@@ -71,7 +83,14 @@ class Telemetry:
         self._lock = threading.Lock()
 
     # --- written by the loop -------------------------------------------------------------
-    def frame_done(self, stage_ms: dict[str, float], fps: float, event: dict) -> None:
+    def frame_done(
+        self, stage_ms: dict[str, float], fps: float, event: dict, output: tuple[float, float | None] = (0.0, None)
+    ) -> None:
+        """``output``: the frame's latency and the interval since the last one (OutputTimes.handed)."""
+        latency, interval = output
+        self.output_latency.observe(latency)
+        if interval is not None:
+            self.output_interval.observe(interval)
         for stage, ms in stage_ms.items():
             self.stage_latency.labels(stage).observe(ms / 1000)
         self.frame_latency.observe(sum(stage_ms.values()) / 1000)

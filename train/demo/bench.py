@@ -162,6 +162,12 @@ def _print(report: dict, console: Console) -> None:
         table.add_row(name, f"{stats['p50_ms']:.2f}", f"{stats['p95_ms']:.2f}", f"{stats['max_ms']:.2f}")
     console.print(table)
     console.print(f"peak RSS of edgecam run {report['rss_mb']:.0f} MB, CPU {report['cpu_percent']:.0f} %")
+    latency, interval = report["latency"], report["interval"]
+    console.print(
+        f"latency to output p50 {latency['p50_ms']:.1f}, p95 {latency['p95_ms']:.1f}, p99 {latency['p99_ms']:.1f}, "
+        f"max {latency['max_ms']:.1f} ms; output interval p50 {interval['p50_ms']:.1f}, "
+        f"p99 {interval['p99_ms']:.1f}, max {interval['max_ms']:.1f} ms; {report['skipped_frames']} frames skipped"
+    )
     if "accuracy" in report:
         console.print(f"accuracy: {report['accuracy']}")
     if "streamed" in report:
