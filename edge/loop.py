@@ -37,6 +37,7 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
     stopped_by: str = "end of source"
     undecodable: int = 0  # frames of the source that would not decode, skipped
+    skipped: int = 0  # frames a live source gave that a newer one replaced before the loop took them
     output: dict = field(default_factory=dict)  # latency and interval of the frames handed to the sinks
 
     @property
@@ -171,7 +172,11 @@ def run(
         while not stop.is_set():
             with pipeline.times("capture"):
                 frame = source.read()
-            delivered = time.perf_counter()
+            # A live frame's latency starts when the camera gave it, not when the loop took it.
+            delivered = source.captured_at if source.live else time.perf_counter()
+            if source.live and source.skipped > result.skipped:
+                telemetry.skipped.inc(source.skipped - result.skipped)
+                result.skipped = source.skipped
             if source.undecodable > result.undecodable:
                 telemetry.undecodable.inc(source.undecodable - result.undecodable)
                 result.undecodable = source.undecodable

@@ -115,5 +115,7 @@ def run(
         f"{result.frames} frames in {result.seconds:.1f} s: [bold]{result.fps:.1f} FPS[/] "
         f"(stopped by {result.stopped_by}); per-stage p50 ms: {stages}; {to_output}peak memory {peak_rss_mb():.0f} MB"
     )
+    if result.skipped:
+        console.print(f"{result.skipped} frame(s) of the camera came faster than the loop and were skipped.")
     if result.undecodable:
         console.print(f"{result.undecodable} frame(s) of the source would not decode and were skipped.")

@@ -68,6 +68,11 @@ class Telemetry:
             "Frames of a file or folder that would not decode and were skipped",
             registry=r,
         )
+        self.skipped = Counter(
+            "edgecam_frames_skipped",
+            "Frames the camera gave that a newer one replaced before the loop could take them",
+            registry=r,
+        )
         self.reconnects = Counter("edgecam_camera_reconnects", "Times the camera was lost and came back", registry=r)
         self.camera_up = Gauge(
             "edgecam_camera_up", "1 while the camera delivers frames, 0 while it is lost", registry=r

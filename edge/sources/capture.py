@@ -112,6 +112,9 @@ class LiveSource:
         self._open = open_capture
         self._condition = threading.Condition()
         self._frame, self._sequence, self._handed = None, 0, 0
+        self._arrived = 0.0  # time.perf_counter() when the newest frame came from the camera
+        self.captured_at = 0.0  # ...and when the frame last handed out did: its latency starts there
+        self.skipped = 0  # frames the camera gave that were replaced by a newer one before the loop took them
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self.capture: Any  # what open_capture returns (a cv2.VideoCapture or a stand-in); set by _start
@@ -148,7 +151,9 @@ class LiveSource:
                 time.sleep(0.05)
                 continue
             with self._condition:
-                self._frame, self._sequence = frame, self._sequence + 1
+                if self._sequence > self._handed:
+                    self.skipped += 1  # the loop never took the frame this one replaces
+                self._frame, self._sequence, self._arrived = frame, self._sequence + 1, time.perf_counter()
                 self._condition.notify_all()
 
     def read(self, timeout: float | None = None) -> np.ndarray | None:
@@ -157,7 +162,7 @@ class LiveSource:
             fresh = self._condition.wait_for(lambda: self._sequence > self._handed, timeout or self.timeout)
             if not fresh:
                 return None
-            self._handed = self._sequence
+            self._handed, self.captured_at = self._sequence, self._arrived
             return self._frame
 
     def reopen(self) -> bool:
