@@ -46,6 +46,13 @@ class SourceConfig(Section):
     calibration: Text = Field(
         "", description="camera intrinsics (YAML from 'edgecam calibrate camera') to undistort with"
     )
+    pace: float = Field(
+        0.0,
+        ge=0,
+        le=240,
+        description="play a video file in real time at this many frames a second, as a camera "
+        "(frames the loop is too slow for are skipped); 0 = every frame, as fast as the loop goes",
+    )
 
 
 class FacesConfig(Section):

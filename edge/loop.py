@@ -151,7 +151,11 @@ def run(
     stop = stop or threading.Event()
     pipeline = Pipeline(config)  # models first: a bad model fails before the camera is opened
     source = open_source(
-        config.source.spec, config.source.loop, (config.source.width, config.source.height), config.source.fps
+        config.source.spec,
+        config.source.loop,
+        (config.source.width, config.source.height),
+        config.source.fps,
+        config.source.pace,
     )
     telemetry = Telemetry()
     changes = SceneChanges()
@@ -189,6 +193,7 @@ def run(
                 _tell(sinks, "note", note)
             event = pipeline.process(frame, result.frames)
             output = pipeline.output.handed(delivered)
+            event["latency_ms"] = round(output[0] * 1000, 1)
             for change in changes.update(event) if watched else ():
                 telemetry.change(change)
                 _tell(sinks, "change", change)

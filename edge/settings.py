@@ -38,6 +38,7 @@ class Flags:
 
     source: str | None = None
     loop: bool | None = None
+    pace: float | None = None
     display: bool | None = None
     roi: str | None = None
     faces: Path | None = None
@@ -60,6 +61,7 @@ class Flags:
         where = {
             "source": ("source", "spec"),
             "loop": ("source", "loop"),
+            "pace": ("source", "pace"),
             "calibration": ("source", "calibration"),
             "display": ("output", "display"),
             "record": ("output", "record"),

@@ -20,6 +20,14 @@ def run(
         "a video file, an image folder or glob, rpicam (the Pi camera via rpicam-vid), or picamera2.",
     ),
     loop: bool | None = typer.Option(None, "--loop/--no-loop", help="Start a video file again at its end."),
+    pace: float | None = typer.Option(
+        None,
+        "--pace",
+        min=0,
+        metavar="FPS",
+        help="Play a video file in real time at FPS, as a camera would: frames the loop is too slow "
+        "for are skipped and counted (measure a slow machine against a camera's pace).",
+    ),
     display: bool | None = typer.Option(
         None, "--display/--headless", help="Show a window (q quits, s snapshot, p pause) or none."
     ),
@@ -88,6 +96,7 @@ def run(
     flags = Flags(
         source=source,
         loop=loop,
+        pace=pace,
         display=display,
         roi=roi,
         faces=faces,

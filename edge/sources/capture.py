@@ -195,9 +195,12 @@ def _image_paths(pattern: str) -> list[Path]:
     return sorted(Path(p) for p in glob.glob(pattern) if Path(p).suffix.lower() in IMAGE_SUFFIXES)
 
 
-def open_source(spec: str, loop: bool = False, size: tuple[int, int] = (640, 480), fps: float = 30.0):
+def open_source(
+    spec: str, loop: bool = False, size: tuple[int, int] = (640, 480), fps: float = 30.0, pace: float = 0.0
+):
     """Open what the user named: 0, /dev/video0, rtsp://..., http://..., a video, a folder, a glob,
-    rpicam or picamera2 (the Pi camera, at ``size`` and ``fps``)."""
+    rpicam or picamera2 (the Pi camera, at ``size`` and ``fps``). ``pace``: play a video file in
+    real time at this many frames a second, as a camera would (edge.sources.paced)."""
     spec = str(spec).strip()
     if spec.isascii() and spec.isdigit():  # "²" is a digit to Python, and no camera index
         return LiveSource(
@@ -228,6 +231,10 @@ def open_source(spec: str, loop: bool = False, size: tuple[int, int] = (640, 480
         if path.is_file():
             if path.suffix.lower() in IMAGE_SUFFIXES:
                 return ImageSequenceSource([path], loop)
+            if pace > 0:
+                from edgecam.edge.sources.paced import PacedFile
+
+                return LiveSource(lambda: PacedFile(path, pace), f"{path} at {pace:g} FPS")
             return VideoFileSource(path, loop)
     except OSError as error:  # a name too long for the file system, a folder we may not list, ...
         raise MissingInput(f"The source {spec[:200]!r} cannot be opened ({error.strerror or error}).") from None

@@ -49,6 +49,17 @@ def bench(
         min=0,
         help="Also run with the web stream on and this many MJPEG viewers reading it, and report what streaming costs.",
     ),
+    quota: float | None = typer.Option(
+        None,
+        "--quota",
+        min=0.01,
+        max=64.0,
+        metavar="SHARE",
+        help="Also run `edgecam run` on this share of one core (a cgroup CPU quota; needs root), fed "
+        "the clip in real time at --pace: 0.25 of this machine's core stands in for a Pi's.",
+    ),
+    pace: float = typer.Option(30.0, "--pace", min=1, max=240, metavar="FPS", help="The camera's pace for --quota."),
+    seconds: float = typer.Option(120.0, "--seconds", min=2, help="How long the --quota run lasts."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Run the real loop without display and report FPS, per-stage p50/p95/max ms, peak RSS of
@@ -83,6 +94,11 @@ def bench(
         if viewers:
             with console.status(f"Running the loop with {viewers} stream viewer(s)..."):
                 report["streamed"] = measuring.run_streamed(config, decoded, viewers)
+        if quota is not None:
+            from edgecam.edge.bench_paced import run_paced
+
+            with console.status(f"Running the loop on {quota:g} of a core at {pace:g} FPS for {seconds:g} s..."):
+                report["paced"] = run_paced(_run_args(source, faces, digits, roi_box, threads), quota, pace, seconds)
         if baseline:
             from edgecam.edge.extras import require
 
@@ -117,28 +133,22 @@ def _generated_clip(path: Path, frames: int, faces_dataset: Path | None, console
         return make_clip(path, mnist.test_images, mnist.test_labels, seed=0, frames=min(frames, 300), people=people)
 
 
+def _run_args(source: str, faces, digits, roi, threads: int) -> list[str]:
+    """`edgecam run`'s arguments for the bench's source and models."""
+    args = ["--source", source, "--threads", str(threads)]
+    if faces:
+        args += ["--faces", str(faces)]
+    if digits:
+        args += ["--digits", str(digits)]
+    if roi:
+        args += ["--roi", ",".join(map(str, roi))]
+    return args
+
+
 def _run_rss(source: str, faces, digits, roi, threads: int, frames: int) -> float:
     """Peak resident memory of a real `edgecam run` on the same source, in megabytes."""
-    command = [
-        sys.executable,
-        "-m",
-        "edgecam",
-        "run",
-        "--source",
-        source,
-        "--headless",
-        "--loop",
-        "--max-frames",
-        str(frames),
-        "--threads",
-        str(threads),
-    ]
-    if faces:
-        command += ["--faces", str(faces)]
-    if digits:
-        command += ["--digits", str(digits)]
-    if roi:
-        command += ["--roi", ",".join(map(str, roi))]
+    run = [sys.executable, "-m", "edgecam", "run", *_run_args(source, faces, digits, roi, threads)]
+    command = [*run, "--headless", "--loop", "--max-frames", str(frames)]
     result = subprocess.run(command, capture_output=True, text=True, check=True)
     found = re.search(r"peak memory (\d+) MB", " ".join(result.stderr.split()))
     return float(found.group(1)) if found else float("nan")
@@ -176,6 +186,14 @@ def _print(report: dict, console: Console) -> None:
             f"with the stream on and {streamed['viewers']} viewer(s): {streamed['fps']:.1f} FPS, "
             f"{streamed['jpegs']} JPEGs for {streamed['frames']} frames "
             f"(p50 {streamed['jpeg_ms']['p50_ms']:.2f} ms each), viewers got {streamed['frames_received']}"
+        )
+    if "paced" in report:
+        paced = report["paced"]
+        latency = paced["latency"]
+        console.print(
+            f"on {paced['quota']:g} of a core at {paced['pace_fps']:g} FPS for {paced['seconds']:g} s: "
+            f"{paced['fps']:.1f} FPS, latency p50 {latency['p50_ms']:.0f}, p95 {latency['p95_ms']:.0f} ms "
+            f"(halves {paced['latency_p95_halves_ms']}), {paced['skipped_frames']} camera frames skipped"
         )
     if "baseline" in report:
         console.print(

@@ -1,0 +1,81 @@
+"""``edgecam bench --quota SHARE --pace FPS``: the real ``edgecam run`` on a fraction of one core,
+fed in real time as a camera feeds it, to see whether it keeps up and what a viewer would see.
+
+The clip is played at the camera's pace (edge.sources.paced): a loop slower than the pace
+skips frames (counted) rather than falling behind. Each frame's latency to output (in its
+event) is read back; the two halves of the run are compared, since a loop that falls behind
+shows a latency that grows.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from edgecam.edge.cpu_quota import cpu_quota, inside
+from edgecam.edge.errors import VerificationFailed
+from edgecam.edge.timing import latency_stats
+
+STARTUP_SECONDS = 180.0  # loading the models on a quarter of a core takes a while
+
+
+def run_paced(run_args: list[str], quota: float, pace: float, seconds: float) -> dict:
+    """``edgecam run RUN_ARGS`` at ``pace`` FPS for ``seconds`` (after its first frame), on
+    ``quota`` of one core."""
+    with tempfile.TemporaryDirectory(prefix="edgecam-paced-") as scratch, cpu_quota(quota) as group:
+        events = Path(scratch) / "events.jsonl"
+        run = [sys.executable, "-m", "edgecam", "run", *run_args, "--pace", f"{pace:g}", "--headless"]
+        process = subprocess.Popen(
+            inside(group, [*run, "--events", str(events)]), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            deadline = time.monotonic() + STARTUP_SECONDS
+            while not (events.exists() and events.stat().st_size) and process.poll() is None:
+                if time.monotonic() > deadline:
+                    raise VerificationFailed(f"The paced loop gave no frame within {STARTUP_SECONDS:.0f} s.")
+                time.sleep(0.2)
+            time.sleep(seconds)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=60)
+        if process.returncode != 0:
+            raise VerificationFailed(f"The paced loop failed: {' '.join(stderr.split())[-300:]}")
+        frames = [json.loads(line) for line in events.read_text().splitlines() if line.startswith('{"frame"')]
+    return summary(frames, stderr, quota, pace)
+
+
+def summary(frames: list[dict], stderr: str, quota: float, pace: float) -> dict:
+    """What the paced run's events and its closing lines say."""
+    if len(frames) < 4:
+        raise VerificationFailed(f"The paced loop handed out only {len(frames)} frames.")
+    times = np.array([frame["time"] for frame in frames])
+    latency = np.array([frame["latency_ms"] for frame in frames])
+    middle = (times[0] + times[-1]) / 2
+    text = " ".join(stderr.split())
+    skipped = re.search(r"(\d+) frame\(s\) of the camera came faster", text)
+    memory = re.search(r"peak memory (\d+) MB", text)
+    seconds = float(times[-1] - times[0])
+    return {
+        "quota": quota,
+        "pace_fps": pace,
+        "seconds": round(seconds, 1),
+        "frames": len(frames),
+        "fps": round((len(frames) - 1) / seconds, 2) if seconds > 0 else 0.0,
+        "latency": latency_stats(latency),
+        # A loop falling behind its camera shows here: the second half's latency above the first's.
+        "latency_p95_halves_ms": [
+            round(float(np.percentile(latency[times <= middle], 95)), 1),
+            round(float(np.percentile(latency[times > middle], 95)), 1),
+        ],
+        "interval": latency_stats(np.diff(times) * 1000),
+        "skipped_frames": int(skipped.group(1)) if skipped else 0,
+        "rss_mb": float(memory.group(1)) if memory else float("nan"),
+    }

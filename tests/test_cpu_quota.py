@@ -1,0 +1,30 @@
+"""A quarter of a core stands in for a Pi: fed in real time, the loop keeps up with the camera by
+skipping frames, never by falling behind (its latency bounded and not growing)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from edgecam.edge.cpu_quota import available
+from tests.conftest import run_cli
+
+pytestmark = pytest.mark.skipif(available() is not None, reason=f"no CPU quota here: {available()}")
+
+
+def test_on_a_quarter_of_a_core_the_loop_keeps_up_with_a_30_fps_camera(clip, fp32_export, faces_model):
+    result = run_cli(
+        "bench", "--source", str(clip.path), "--roi", ",".join(map(str, clip.roi)), "--frames", "30",
+        "--digits", str(fp32_export[0]), "--faces", str(faces_model),
+        "--quota", "0.25", "--pace", "30", "--seconds", "20", "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    paced = json.loads(result.stdout)["paced"]
+    assert paced["quota"] == 0.25 and paced["seconds"] >= 15 and paced["frames"] >= 40
+    # Slower than the camera: frames are skipped and counted, and each one taken is drawn.
+    assert paced["fps"] < 30 and paced["skipped_frames"] > 0
+    # Bounded latency that does not grow: no queue builds up behind the camera.
+    assert paced["latency"]["p95_ms"] <= 250, paced
+    first, second = paced["latency_p95_halves_ms"]
+    assert second <= 1.5 * first + 30, paced
