@@ -27,9 +27,12 @@ from edgecam.edge.timing import latency_stats
 STARTUP_SECONDS = 180.0  # loading the models on a quarter of a core takes a while
 
 
-def run_paced(run_args: list[str], quota: float, pace: float, seconds: float) -> dict:
+def run_paced(
+    run_args: list[str], quota: float, pace: float, seconds: float, truth: list[str | None] | None = None
+) -> dict:
     """``edgecam run RUN_ARGS`` at ``pace`` FPS for ``seconds`` (after its first frame), on
-    ``quota`` of one core."""
+    ``quota`` of one core. ``truth``: who the clip shows in each frame (None: no one), to time
+    how soon each newcomer is named."""
     with tempfile.TemporaryDirectory(prefix="edgecam-paced-") as scratch, cpu_quota(quota) as group:
         events = Path(scratch) / "events.jsonl"
         run = [sys.executable, "-m", "edgecam", "run", *run_args, "--pace", f"{pace:g}", "--headless"]
@@ -49,7 +52,35 @@ def run_paced(run_args: list[str], quota: float, pace: float, seconds: float) ->
         if process.returncode != 0:
             raise VerificationFailed(f"The paced loop failed: {' '.join(stderr.split())[-300:]}")
         frames = [json.loads(line) for line in events.read_text().splitlines() if line.startswith('{"frame"')]
-    return summary(frames, stderr, quota, pace)
+    report = summary(frames, stderr, quota, pace)
+    if truth:
+        report["named_after_s"] = naming_delays(frames, truth, pace)
+    return report
+
+
+def naming_delays(frames: list[dict], truth: list[str | None], pace: float) -> list[float | None]:
+    """For each person's arrival in the paced clip during the run: seconds from the camera giving
+    the arrival's first frame to the first output naming them (None: not named while in view)."""
+    first = frames[0]
+    captured = first["time"] - first["latency_ms"] / 1000  # when the camera gave the first frame out
+    start, end = first["source_frame"], frames[-1]["source_frame"]
+    arrivals = [
+        i
+        for i in range(start + 1, end + 1)
+        if truth[i % len(truth)] and truth[i % len(truth)] != truth[(i - 1) % len(truth)]
+    ]
+    delays: list[float | None] = []
+    for number, arrival in enumerate(arrivals):
+        leaves = arrivals[number + 1] if number + 1 < len(arrivals) else end + 1
+        name = truth[arrival % len(truth)]
+        due = captured + (arrival - start) / pace
+        named = [
+            frame["time"] - due
+            for frame in frames
+            if arrival <= frame["source_frame"] < leaves and any(face["name"] == name for face in frame["faces"])
+        ]
+        delays.append(round(named[0], 3) if named else None)
+    return delays
 
 
 def summary(frames: list[dict], stderr: str, quota: float, pace: float) -> dict:

@@ -194,6 +194,8 @@ def run(
             event = pipeline.process(frame, result.frames)
             output = pipeline.output.handed(delivered)
             event["latency_ms"] = round(output[0] * 1000, 1)
+            if getattr(source, "position", None) is not None:
+                event["source_frame"] = source.position  # which frame of a paced file this was
             for change in changes.update(event) if watched else ():
                 telemetry.change(change)
                 _tell(sinks, "change", change)

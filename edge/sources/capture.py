@@ -115,6 +115,8 @@ class LiveSource:
         self._arrived = 0.0  # time.perf_counter() when the newest frame came from the camera
         self.captured_at = 0.0  # ...and when the frame last handed out did: its latency starts there
         self.skipped = 0  # frames the camera gave that were replaced by a newer one before the loop took them
+        self._arrived_position: int | None = None
+        self.position: int | None = None  # a paced file's frame number of the frame last handed out
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self.capture: Any  # what open_capture returns (a cv2.VideoCapture or a stand-in); set by _start
@@ -154,6 +156,7 @@ class LiveSource:
                 if self._sequence > self._handed:
                     self.skipped += 1  # the loop never took the frame this one replaces
                 self._frame, self._sequence, self._arrived = frame, self._sequence + 1, time.perf_counter()
+                self._arrived_position = getattr(capture, "position", None)
                 self._condition.notify_all()
 
     def read(self, timeout: float | None = None) -> np.ndarray | None:
@@ -162,7 +165,7 @@ class LiveSource:
             fresh = self._condition.wait_for(lambda: self._sequence > self._handed, timeout or self.timeout)
             if not fresh:
                 return None
-            self._handed, self.captured_at = self._sequence, self._arrived
+            self._handed, self.captured_at, self.position = self._sequence, self._arrived, self._arrived_position
             return self._frame
 
     def reopen(self) -> bool:

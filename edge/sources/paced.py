@@ -44,6 +44,11 @@ class PacedFile:
             ok, frame = self.capture.read()
         return ok, frame
 
+    @property
+    def position(self) -> int:
+        """The number of the frame read last, counted from the start and on through each loop."""
+        return self.index - 1
+
     def get(self, prop: int) -> float:
         return self.fps if prop == cv2.CAP_PROP_FPS else float(self.capture.get(prop))
 

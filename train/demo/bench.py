@@ -98,7 +98,9 @@ def bench(
             from edgecam.edge.bench_paced import run_paced
 
             with console.status(f"Running the loop on {quota:g} of a core at {pace:g} FPS for {seconds:g} s..."):
-                report["paced"] = run_paced(_run_args(source, faces, digits, roi_box, threads), quota, pace, seconds)
+                truth = [face[0] if face else None for face in clip.faces] if clip and faces else None
+                run_args = _run_args(source, faces, digits, roi_box, threads)
+                report["paced"] = run_paced(run_args, quota, pace, seconds, truth)
         if baseline:
             from edgecam.edge.extras import require
 
@@ -195,6 +197,8 @@ def _print(report: dict, console: Console) -> None:
             f"{paced['fps']:.1f} FPS, latency p50 {latency['p50_ms']:.0f}, p95 {latency['p95_ms']:.0f} ms "
             f"(halves {paced['latency_p95_halves_ms']}), {paced['skipped_frames']} camera frames skipped"
         )
+        if "named_after_s" in paced:
+            console.print(f"newcomers named after (s): {paced['named_after_s']}")
     if "baseline" in report:
         console.print(
             f"tutorial-style loop {report['baseline']['fps']:.1f} FPS "
