@@ -58,8 +58,10 @@ def serve(port: int, *args: str):
     process = start("run", "--loop", "--headless", "--stream", str(port), *args, env={"EDGECAM_STREAM_TOKEN": TOKEN})
 
     def up() -> bool:
+        """Serving, and the loop has had its first frame (an ROI is checked against its size)."""
         with contextlib.suppress(OSError):
-            return call(port, "GET", "/api/setup", headers=AUTH)[0] == 200
+            status, state = call(port, "GET", "/api/setup", headers=AUTH)
+            return status == 200 and state["frame"] is not None
         return False
 
     assert wait_for(up, 60), process.stderr.read() if process.poll() is not None else "the page never came up"

@@ -91,6 +91,7 @@ def test_without_a_token_changes_come_from_this_machine_only(blank_clip, tmp_pat
     loop = start("run", "--source", str(blank_clip.path), "--loop", "--headless", "--stream", f"0.0.0.0:{port}")
     try:
         assert wait_for(lambda: _answers(address, port), 60)
+        assert wait_for(lambda: call(port, "GET", "/api/setup")[1]["frame"] is not None, 60)  # a first frame
         remote = _put_from(address, port)
         local = call(port, "PUT", "/api/roi", {"roi": [20, 20, 200, 100]})
     finally:
