@@ -30,6 +30,16 @@ import numpy as np
 CELLS = (40, 30)  # thumbnail width, height
 
 
+def thumbnail(grey: np.ndarray) -> np.ndarray:
+    """The frame as CELLS, each divided by the mean brightness (exposure steps are not change)."""
+    # Two steps: a bilinear shrink that reads only a few pixels per cell, then an area
+    # average over those, for ~10 us where one area shrink of the whole frame takes ~80 us.
+    half = cv2.resize(grey, (CELLS[0] * 2, CELLS[1] * 2), interpolation=cv2.INTER_LINEAR)
+    thumb = cv2.resize(half, CELLS, interpolation=cv2.INTER_AREA).astype(np.float32)
+    thumb /= thumb.mean() + 1.0
+    return thumb
+
+
 class ChangeWatch:
     def __init__(
         self, level: float = 0.3, elsewhere: float = 0.01, doubtful: float = 0.2, replaced: float = 0.4, ignore=None
@@ -43,19 +53,36 @@ class ChangeWatch:
         self.replaced = replaced  # share of a tracked face's box that, changed at once, is someone else
         self.previous: np.ndarray | None = None
         self.changed: np.ndarray | None = None  # the last frame's changed cells (CELLS[1] x CELLS[0] bool)
+        self.stirred: np.ndarray | None = None  # the cells changed on any frame since the last ``settle``
         self.cell = (1.0, 1.0)  # a cell's width and height in frame pixels
 
     def update(self, grey: np.ndarray) -> None:
-        # Two steps: a bilinear shrink that reads only a few pixels per cell, then an area
-        # average over those, for ~10 us where one area shrink of the whole frame takes ~80 us.
-        half = cv2.resize(grey, (CELLS[0] * 2, CELLS[1] * 2), interpolation=cv2.INTER_LINEAR)
-        thumb = cv2.resize(half, CELLS, interpolation=cv2.INTER_AREA).astype(np.float32)
-        thumb /= thumb.mean() + 1.0
-        self.cell = (grey.shape[1] / CELLS[0], grey.shape[0] / CELLS[1])
+        self.see(thumbnail(grey), grey.shape)
+
+    def see(self, thumb: np.ndarray, shape: tuple[int, ...]) -> None:
+        """``update`` with the frame's ``thumbnail`` already made; ``shape``: the frame's."""
+        self.cell = (shape[1] / CELLS[0], shape[0] / CELLS[1])
         self.changed = None if self.previous is None else np.abs(thumb - self.previous) > self.level
         self.previous = thumb
         if self.changed is not None and self.ignore is not None:
             self.changed[self._cells(self.ignore)] = False
+        if self.changed is not None:
+            self.stirred = self.changed.copy() if self.stirred is None else self.stirred | self.changed
+
+    def settle(self) -> None:
+        """Forget the changes seen so far (the whole frame was just searched)."""
+        self.stirred = None
+
+    def stirred_away_from(self, tracked: list) -> bool:
+        """Whether, since the last ``settle``, the picture changed away from the tracked faces
+        (``tracked``: their boxes now) as much as news does on one frame: only then can someone
+        new have come into view."""
+        if self.stirred is None:
+            return self.previous is None  # nothing seen yet, or nothing changed since
+        elsewhere = self.stirred.copy()
+        for box in tracked:
+            elsewhere[self._cells(box, widen=0.5)] = False
+        return bool(np.count_nonzero(elsewhere) >= self.elsewhere * elsewhere.size)
 
     def news(self, tracked: list) -> tuple[int, int, int, int] | None:
         """The box (x, y, w, h, frame pixels) around what changed in a way worth a look, given the

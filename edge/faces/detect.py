@@ -22,6 +22,7 @@ HAAR_FOLDER: str = cv2.data.haarcascades  # type: ignore[attr-defined]  # cv2.da
 
 
 Box = tuple[int, int, int, int]  # x, y, w, h in frame pixels
+Sizes = tuple[int, int]  # the narrowest and widest face to look for, in frame pixels
 
 
 @dataclass
@@ -83,8 +84,9 @@ class FaceDetector(Protocol):
         """The fast search over the whole frame: where the faces are, loosely framed."""
         ...
 
-    def coarse_in(self, grey: np.ndarray, area: Box) -> tuple[list[Detection], Box]:
-        """The fast search in and around ``area``: its detections and the window it searched."""
+    def coarse_in(self, grey: np.ndarray, area: Box, sizes: Sizes | None = None) -> tuple[list[Detection], Box]:
+        """The fast search in and around ``area`` (for faces ``sizes`` wide, in frame pixels, when
+        given): its detections and the window it searched."""
         ...
 
     def around(self, grey: np.ndarray, box: Box) -> Detection | None:
@@ -146,15 +148,26 @@ class HaarDetector:
             ]
         )
 
-    def coarse_in(self, grey: np.ndarray, area: Box) -> tuple[list[Detection], Box]:
+    def coarse_in(self, grey: np.ndarray, area: Box, sizes: Sizes | None = None) -> tuple[list[Detection], Box]:
         """The fast search in ``area`` widened by half its size, at most 64 px (a face only partly
-        inside is found whole), past the frame's edge too (see ``window``): its detections and the
-        window searched, both in frame pixels."""
+        inside is found whole), past the frame's edge too (see ``window``), for faces ``sizes``
+        wide when given (the cascade's cost is mostly in its smallest windows): its detections and
+        the window searched, both in frame pixels."""
         x, y, w, h = area
         pad = min(max(w, h) // 2, 64)
-        x0, y0, x1, y1 = x - pad, y - pad, x + w + pad, y + h + pad
         frame_scale = min(1.0, self.settings.track_width / grey.shape[1])
-        found = self._coarse_search(window(grey, x0, y0, x1, y1), round((x1 - x0) * frame_scale))
+        # On the shrunk frame's pixel grid, so that a face is framed as the whole-frame search frames it.
+        step = round(1 / frame_scale) if abs(1 / frame_scale - round(1 / frame_scale)) < 1e-6 else 1
+        x0, y0 = (x - pad) // step * step, (y - pad) // step * step
+        x1, y1 = -(-(x + w + pad) // step) * step, -(-(y + h + pad) // step) * step
+        region, s = window(grey, x0, y0, x1, y1), self.settings
+        if sizes is None:
+            found = self._coarse_search(region, round((x1 - x0) * frame_scale))
+        else:
+            low, high = max(s.track_min_face, int(sizes[0] * frame_scale)), int(sizes[1] * frame_scale) + 1
+            found = self._search(
+                region, round((x1 - x0) * frame_scale), s.track_scale_factor, low, high, s.track_min_neighbors
+            )
         moved = [Detection((x0 + bx, y0 + by, bw, bh)) for bx, by, bw, bh in (d.box for d in found)]
         return moved, (x0, y0, x1 - x0, y1 - y0)
 
@@ -225,7 +238,7 @@ class YuNetDetector:
     def coarse(self, grey: np.ndarray) -> list[Detection]:
         return self(grey)
 
-    def coarse_in(self, grey: np.ndarray, area: Box) -> tuple[list[Detection], Box]:
+    def coarse_in(self, grey: np.ndarray, area: Box, sizes: Sizes | None = None) -> tuple[list[Detection], Box]:
         return self(grey), (0, 0, grey.shape[1], grey.shape[0])
 
     def around(self, grey: np.ndarray, box: Box) -> Detection | None:

@@ -38,6 +38,7 @@ Namer = FaceRecognizer | NoModelYet  # what names the faces: a model, or none ye
 
 VOTES = 7  # a track's name is the majority of its last this many recognitions
 FIRST_LOOKS = 3  # a track is recognised on each of its first this many detections; its name settles then
+QUIET_SWEEPS = 4  # while nothing changes away from the tracked faces, only every 4th sweep is made
 UNSURE = 0.5  # the confidence of a track with no votes yet: as likely named as not
 
 
@@ -97,6 +98,10 @@ class Track:
 class TrackerSettings:
     detect_every: int = 4
     recognize_every: int = 6  # in detections, once a track has its first looks
+    # Once every vote a track holds names the same person, a look rarely changes anything: it is
+    # looked at this many times less often (the watch still calls for a look at once when the face
+    # changes, and a cut restarts the track). Not an "unknown": a better look may name them.
+    agreed_spacing: int = 2
     iou_match: float = 0.3
     # A track the coarse search misses is looked for once more by the precise search around its
     # box; if that fails too it is dropped at once, so a person who left is gone within one
@@ -105,6 +110,11 @@ class TrackerSettings:
     # Look between detections where the picture changed (faces.change_watch); a tracked face
     # whose box changed there is recognised again at once: it may be someone else.
     watch_changes: bool = True
+    # With the watch on, only every this many detections searches the whole frame; the others
+    # search around the tracked faces and where the picture changed, which is where a newcomer
+    # shows (the watch finds them on the frame they step in). A sweep still comes every
+    # detect_every * sweep_every frames for whoever the watch missed.
+    sweep_every: int = 2
 
 
 Timer = Callable[[str], Any]  # Timings.__call__: a context manager that times one stage
@@ -119,6 +129,7 @@ class FaceTracker:
         self.detect = recognizer.detect
         self.settings = settings or TrackerSettings()
         self.tracks: list[Track] = []
+        self.lost: list[Box] = []  # where tracks were lost since the last sweep
         self.frame_index = 0
         self._next_id = 1
         # Only a detector that can search a window can afford to look at every cut.
@@ -140,15 +151,45 @@ class FaceTracker:
     def __call__(self, grey: np.ndarray, timer: Timer | None = None) -> list[Face]:
         if self.watch:
             self.watch.update(grey)
-        if self.frame_index % self.settings.detect_every == 0:
+        due = self.frame_index % self.settings.detect_every == 0
+        if due and self._sweep_due():
+            self.lost = []
+            if self.watch:
+                self.watch.settle()
             detections = _timed(timer, "face_detect", lambda: self.detect.coarse(grey))
             _timed(timer, "recognize", lambda: self._update(grey, detections))
-        elif self.watch and (changed := self.watch.news([t.box for t in self.tracks])) is not None:
-            # A cut between detections: look where it happened now, not at the next scheduled detection.
-            detections, area = _timed(timer, "face_detect", lambda: self.detect.coarse_in(grey, changed))
+        elif (look := self._where_to_look(due)) is not None:
+            # A detection between sweeps, or a cut between detections: search only there.
+            detections, area = _timed(timer, "face_detect", lambda: self.detect.coarse_in(grey, *look))
             _timed(timer, "recognize", lambda: self._update(grey, detections, area))
         self.frame_index += 1
         return [t.face() for t in self.tracks]
+
+    def _sweep_due(self) -> bool:
+        """Whether this detection searches the whole frame: always without the watch; with it, every
+        ``sweep_every`` detections if the picture changed away from the tracked faces since the last
+        sweep, and every ``sweep_every * QUIET_SWEEPS`` detections in any case."""
+        if self.watch is None:
+            return True
+        detection = self.frame_index // self.settings.detect_every
+        if detection % (self.settings.sweep_every * QUIET_SWEEPS) == 0:
+            return True
+        return detection % self.settings.sweep_every == 0 and self.watch.stirred_away_from([t.box for t in self.tracks])
+
+    def _where_to_look(self, due: bool) -> tuple[Box, tuple[int, int] | None] | None:
+        """Where to search, and for faces how wide: around what changed in a way worth a look (the
+        watch's news), any size, and when a detection is due, around the tracked and lost faces,
+        for faces of about their sizes; None when there is nowhere to look."""
+        if self.watch is None:
+            return None
+        news = self.watch.news([t.box for t in self.tracks])
+        known = [t.box for t in self.tracks] + self.lost if due else []
+        if news is None and not known:
+            return None
+        if news is not None:
+            return _union([*known, news]), None
+        widths = [w for _, _, w, _ in known]
+        return _union(known), (int(min(widths) * 0.6), int(max(widths) * 1.6))
 
     def _update(self, grey: np.ndarray, detections: list[Detection], area: Box | None = None) -> None:
         """Match, vote, drop and start tracks; with ``area``, only the tracks whose centre lies in it."""
@@ -163,7 +204,11 @@ class FaceTracker:
                 continue
             unmatched.remove(best)
             self._follow(grey, track, detections[best])
-        self.tracks = [t for t in self.tracks if t.missed <= self.settings.max_missed]
+        kept = [t for t in self.tracks if t.missed <= self.settings.max_missed]
+        # A face the search lost (poor light, a turned head) is most likely still there: searched
+        # again at every detection until the next sweep.
+        self.lost += [t.box for t in self.tracks if t.missed > self.settings.max_missed]
+        self.tracks = kept
         self._start_tracks(grey, [detections[i] for i in unmatched])
 
     def _judge_change(self, track: Track) -> bool:
@@ -203,7 +248,10 @@ class FaceTracker:
         looks, every ``recognize_every`` detections, or a challenger awaiting a second look)."""
         track.box, track.missed = detection.box, 0
         track.seen += 1
-        due = len(track.votes) < FIRST_LOOKS or track.seen % self.settings.recognize_every == 0
+        every = self.settings.recognize_every
+        if len(track.votes) >= FIRST_LOOKS and set(track.names()) - {UNKNOWN} and len(set(track.names())) == 1:
+            every *= self.settings.agreed_spacing
+        due = len(track.votes) < FIRST_LOOKS or track.seen % every == 0
         if due or track.challenger:
             self._vote(track, grey, detection)
 
@@ -242,6 +290,12 @@ class FaceTracker:
         else:
             track.challenger = None
         track.votes.append(face)
+
+
+def _union(boxes: list[Box]) -> Box:
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    return x0, y0, x1 - x0, y1 - y0
 
 
 def _timed(timer: Timer | None, name: str, work: Callable[[], Any]) -> Any:
