@@ -61,11 +61,15 @@ def run_pipeline(config: Config, frames: list[np.ndarray], decode_ms: list[float
         pipeline.times.end_frame()
         return event
 
-    result = measure(process, frames)
-    stages = {"capture": latency_stats(decode_ms), **pipeline.times.summary()}
+    try:
+        result = measure(process, frames)
+    finally:
+        pipeline.close()
+    stages = {"capture": latency_stats(decode_ms), **pipeline.stage_summary()}
     result["stages"] = stages
-    # Frames are taken one by one as fast as the loop goes, so none is skipped or waits in a queue.
-    result.update(pipeline.output.summary(), skipped_frames=0)
+    # Frames are taken one by one as fast as the loop goes, so none is skipped or waits in a queue;
+    # the face worker (two threads or more) is given every frame too, as for a file.
+    result.update(pipeline.output.summary(), skipped_frames=0, face_skipped_frames=0)
     return result
 
 
@@ -93,6 +97,7 @@ def run_streamed(config: Config, frames: list[np.ndarray], viewers: int) -> dict
     try:
         result = measure(process, frames)
     finally:
+        pipeline.close()
         server.close()
         # Closing ends every stream; a viewer counts what reached it until then. Without waiting, a
         # viewer starved of the CPU by the loop could still have parts unread in its socket.

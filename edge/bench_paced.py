@@ -92,6 +92,7 @@ def summary(frames: list[dict], stderr: str, quota: float, pace: float) -> dict:
     middle = (times[0] + times[-1]) / 2
     text = " ".join(stderr.split())
     skipped = re.search(r"(\d+) frame\(s\) of the camera came faster", text)
+    face_skipped = re.search(r"(\d+) frame\(s\) went by while faces", text)
     memory = re.search(r"peak memory (\d+) MB", text)
     seconds = float(times[-1] - times[0])
     return {
@@ -108,5 +109,6 @@ def summary(frames: list[dict], stderr: str, quota: float, pace: float) -> dict:
         ],
         "interval": latency_stats(np.diff(times) * 1000),
         "skipped_frames": int(skipped.group(1)) if skipped else 0,
+        "face_skipped_frames": int(face_skipped.group(1)) if face_skipped else 0,
         "rss_mb": float(memory.group(1)) if memory else float("nan"),
     }

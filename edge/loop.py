@@ -18,6 +18,7 @@ from edgecam.edge.faces.model_file import MODEL_FILE
 from edgecam.edge.faces.no_model_yet import NoModelYet
 from edgecam.edge.faces.recognizer import FaceRecognizer
 from edgecam.edge.faces.tracker import FaceTracker, TrackerSettings
+from edgecam.edge.faces.worker import FaceWorker
 from edgecam.edge.notify import Notifier
 from edgecam.edge.outputs.sinks import DisplaySink, EventsSink, RecordSink, StopRequested
 from edgecam.edge.outputs.telemetry import Telemetry
@@ -38,6 +39,7 @@ class RunResult:
     stopped_by: str = "end of source"
     undecodable: int = 0  # frames of the source that would not decode, skipped
     skipped: int = 0  # frames a live source gave that a newer one replaced before the loop took them
+    face_skipped: int = 0  # frames the face worker had no time for (drawn with the faces found last)
     output: dict = field(default_factory=dict)  # latency and interval of the frames handed to the sinks
 
     @property
@@ -74,6 +76,9 @@ class Pipeline:
             )
             # The card's text changing is no sign of people coming or going.
             self.tracker = FaceTracker(recognizer, settings, self.digits.roi if self.digits else None)
+        # With a second thread, faces are found beside the frame path instead of on it.
+        self.worker = FaceWorker(self.tracker) if self.tracker and threads > 1 else None
+        self.wait_for_faces = True  # a file's frames all go to the worker; a camera's newest only
         self.undistort = Undistorter(config.source.calibration) if config.source.calibration else None
         self.overlay = Overlay()
         self.times = StageTimes()
@@ -96,12 +101,27 @@ class Pipeline:
 
     def settle(self) -> list[dict]:
         """Apply the changes asked since the last frame; their events."""
-        notes = []
+        notes: list[dict] = []
+        if self._between and self.worker is not None:
+            self.worker.between(lambda: self._apply(notes))  # the tracker must be still for them
+        else:
+            self._apply(notes)
+        return notes
+
+    def _apply(self, notes: list[dict]) -> None:
         while self._between:
             note = self._between.popleft()(self)
             if note:
                 notes.append(note)
-        return notes
+
+    def stage_summary(self) -> dict:
+        """Each stage's times, the face worker's included."""
+        faces = self.worker.times.summary() if self.worker else {}
+        return self.times.summary() | faces
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
 
     def move_digits(self, roi: list[int], corners: list[int]) -> None:
         if self.digits is not None:
@@ -117,8 +137,14 @@ class Pipeline:
         self.frame_size = (frame.shape[1], frame.shape[0])
         for tap in self.taps:
             tap.offer(frame)
-        grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
-        faces = self.tracker(grey, self.times) if self.tracker else []
+        # A copy even of a grey frame: the overlay draws on the frame while the worker reads this.
+        grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame.copy()
+        if self.worker is not None:
+            with self.times("faces"):
+                thumb = self.worker.offer(grey, index, self.wait_for_faces)
+                faces = self.worker.faces(thumb, grey.shape)
+        else:
+            faces = self.tracker(grey, self.times) if self.tracker else []
         reading, roi = None, None
         if self.digits:
             with self.times("digits"):
@@ -150,13 +176,17 @@ def run(
     """``config_file``: where the live page's setup saves the ROI (the file ``config`` came from)."""
     stop = stop or threading.Event()
     pipeline = Pipeline(config)  # models first: a bad model fails before the camera is opened
-    source = open_source(
-        config.source.spec,
-        config.source.loop,
-        (config.source.width, config.source.height),
-        config.source.fps,
-        config.source.pace,
-    )
+    try:
+        source = open_source(
+            config.source.spec,
+            config.source.loop,
+            (config.source.width, config.source.height),
+            config.source.fps,
+            config.source.pace,
+        )
+    except BaseException:
+        pipeline.close()
+        raise
     telemetry = Telemetry()
     changes = SceneChanges()
     # Only the stream, MQTT and snapshots read what these collect.
@@ -168,8 +198,10 @@ def run(
     except BaseException:
         _close_all(sinks, result, log)
         source.close()
+        pipeline.close()
         raise
     notifier = Notifier()
+    pipeline.wait_for_faces = not source.live
     restore = _stop_on_signals(stop)
     started = time.perf_counter()
     try:
@@ -179,8 +211,11 @@ def run(
             # A live frame's latency starts when the camera gave it, not when the loop took it.
             delivered = source.captured_at if source.live else time.perf_counter()
             if source.live and source.skipped > result.skipped:
-                telemetry.skipped.inc(source.skipped - result.skipped)
+                telemetry.skipped.labels("camera").inc(source.skipped - result.skipped)
                 result.skipped = source.skipped
+            if pipeline.worker is not None and pipeline.worker.skipped > result.face_skipped:
+                telemetry.skipped.labels("faces").inc(pipeline.worker.skipped - result.face_skipped)
+                result.face_skipped = pipeline.worker.skipped
             if source.undecodable > result.undecodable:
                 telemetry.undecodable.inc(source.undecodable - result.undecodable)
                 result.undecodable = source.undecodable
@@ -225,9 +260,10 @@ def run(
         notifier.stopping()
         result.seconds = time.perf_counter() - started
         restore()
+        pipeline.close()
         _close_all(sinks, result, log)
         source.close()
-    result.stages = pipeline.times.summary()
+    result.stages = pipeline.stage_summary()
     result.output = pipeline.output.summary()
     return result
 

@@ -126,5 +126,10 @@ def run(
     )
     if result.skipped:
         console.print(f"{result.skipped} frame(s) of the camera came faster than the loop and were skipped.")
+    if result.face_skipped:
+        console.print(
+            f"{result.face_skipped} frame(s) went by while faces were being found on another; "
+            "they were drawn with the faces found last."
+        )
     if result.undecodable:
         console.print(f"{result.undecodable} frame(s) of the source would not decode and were skipped.")

@@ -70,7 +70,9 @@ class Telemetry:
         )
         self.skipped = Counter(
             "edgecam_frames_skipped",
-            "Frames the camera gave that a newer one replaced before the loop could take them",
+            "Frames skipped: by=camera, a newer camera frame replaced them before the loop took them; "
+            "by=faces, the face worker had no time for them (drawn with the faces found last)",
+            ["by"],
             registry=r,
         )
         self.reconnects = Counter("edgecam_camera_reconnects", "Times the camera was lost and came back", registry=r)
