@@ -56,10 +56,51 @@ class CardWarp:
         )
 
 
-class DigitStage:
-    """Reads the ROI, but only when its pixels changed: a card held still is read once."""
+class ContentChange:
+    """Whether the ROI shows something new since it was last read, a hand's shake aside.
 
-    CHANGE_LEVEL = 3.0  # mean grey-level change of the 32x16 thumbnail that counts as new content
+    A card held in a hand moves by a pixel or two every frame, which changes its thumbnail as
+    much as a new digit does on average; a new digit, though, changes a few cells by far more.
+    So the shift between the two thumbnails (4 px cells) is measured and undone first (phase
+    correlation), and the largest cell change decides. On the bench clip (a card shaken by up
+    to 2 px a frame) the same card changed a cell by at most 46 grey levels, and one digit
+    replaced by another's changed one by 115 or more.
+    """
+
+    CELL = 4  # pixels of the ROI per thumbnail cell
+    LEVEL = 70.0  # grey levels a cell must change by, once the shake is undone, to be news
+
+    def __init__(self) -> None:
+        self.last: np.ndarray | None = None
+        self._window: np.ndarray | None = None
+
+    def __call__(self, roi: np.ndarray) -> bool:
+        """Whether ``roi`` differs from the last ``roi`` called ``seen``."""
+        thumb = self._thumb(roi)
+        if self.last is None or self.last.shape != thumb.shape or min(thumb.shape) < 8:
+            return True
+        if self._window is None or self._window.shape != thumb.shape:
+            self._window = cv2.createHanningWindow((thumb.shape[1], thumb.shape[0]), cv2.CV_32F)
+        (dx, dy), _ = cv2.phaseCorrelate(self.last, thumb, self._window)
+        back = np.float32([[1, 0, -dx], [0, 1, -dy]])
+        moved = cv2.warpAffine(thumb, back, (thumb.shape[1], thumb.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+        inner = (slice(2, -2), slice(2, -2))  # the border came from outside the ROI
+        return float(np.abs(moved[inner] - self.last[inner]).max()) >= self.LEVEL
+
+    def seen(self, roi: np.ndarray) -> None:
+        self.last = self._thumb(roi)
+
+    def _thumb(self, roi: np.ndarray) -> np.ndarray:
+        grey = roi if roi.ndim == 2 else cv2.cvtColor(roi, cv2.COLOR_BGR2GRAY)
+        size = (max(1, grey.shape[1] // self.CELL), max(1, grey.shape[0] // self.CELL))
+        return cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+class DigitStage:
+    """Reads the ROI, but only when it shows something new: a card held still, or shaking in a
+    hand, is read once, and again every REREAD_AFTER frames."""
+
+    REREAD_AFTER = 15
 
     def __init__(
         self,
@@ -81,7 +122,8 @@ class DigitStage:
         self.roi: Box | None = self.warp.bounds if self.warp else ((roi[0], roi[1], roi[2], roi[3]) if roi else None)
         self.stabilize = Stabilizer(self.stable_frames)
         self._checked = False
-        self._thumb: np.ndarray | None = None
+        self._change = ContentChange()
+        self._unread = 0  # frames since the ROI was last read
         self._last: Reading | None = None
         self._raw_text = ""
 
@@ -101,12 +143,15 @@ class DigitStage:
     def __call__(self, frame: np.ndarray) -> Reading:
         x, y, w, h = self.region(frame)
         roi = self.warp(frame) if self.warp else frame[y : y + h, x : x + w]
-        thumb = cv2.resize(roi, (32, 16), interpolation=cv2.INTER_AREA).astype(np.float32)
-        last, before = self._last, self._thumb
+        last = self._last
         settled = last is not None and last.text == self._raw_text
-        if last is not None and before is not None and settled and np.abs(thumb - before).mean() < self.CHANGE_LEVEL:
+        self._unread += 1
+        # A reading also grows stale: one made through a blur the change test does not see as new
+        # (a shake, a moment of bad light) is made again within half a second at most.
+        if last is not None and settled and self._unread < self.REREAD_AFTER and not self._change(roi):
             return last  # nothing new in the ROI and the vote agrees with it: the reading stands
-        self._thumb = thumb
+        self._change.seen(roi)
+        self._unread = 0
         self.reads += 1
         raw = self.reader.read(roi)
         self._raw_text = raw.text
