@@ -142,7 +142,7 @@ class Pipeline:
         if self.worker is not None:
             with self.times("faces"):
                 thumb = self.worker.offer(grey, index, self.wait_for_faces)
-                faces = self.worker.faces(thumb, grey.shape)
+                faces = self.worker.faces(grey, thumb)
         else:
             faces = self.tracker(grey, self.times) if self.tracker else []
         reading, roi = None, None
