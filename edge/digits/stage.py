@@ -82,7 +82,7 @@ class ContentChange:
         if self._window is None or self._window.shape != thumb.shape:
             self._window = cv2.createHanningWindow((thumb.shape[1], thumb.shape[0]), cv2.CV_32F)
         (dx, dy), _ = cv2.phaseCorrelate(self.last, thumb, self._window)
-        back = np.float32([[1, 0, -dx], [0, 1, -dy]])
+        back = np.array([[1, 0, -dx], [0, 1, -dy]], np.float32)
         moved = cv2.warpAffine(thumb, back, (thumb.shape[1], thumb.shape[0]), borderMode=cv2.BORDER_REPLICATE)
         inner = (slice(2, -2), slice(2, -2))  # the border came from outside the ROI
         return float(np.abs(moved[inner] - self.last[inner]).max()) >= self.LEVEL

@@ -34,7 +34,6 @@ from edgecam.edge.faces.recognizer import Face
 from edgecam.edge.faces.tracker import FaceTracker
 from edgecam.edge.timing import StageTimes
 
-
 PATCH = 32  # a face's patch, in pixels a side, for following it between frames
 MATCH = 0.6  # phase correlation's peak below which a patch no longer shows the same face
 _HANNING = cv2.createHanningWindow((PATCH, PATCH), cv2.CV_32F)
@@ -50,9 +49,7 @@ class Published:
 
 def patch(grey: np.ndarray, box: Box) -> np.ndarray:
     x, y, w, h = box
-    return cv2.resize(window(grey, x, y, x + w, y + h), (PATCH, PATCH), interpolation=cv2.INTER_AREA).astype(
-        np.float32
-    )
+    return cv2.resize(window(grey, x, y, x + w, y + h), (PATCH, PATCH), interpolation=cv2.INTER_AREA).astype(np.float32)
 
 
 def follow(then: np.ndarray, grey: np.ndarray, box: Box) -> tuple[Box, float]:
