@@ -230,7 +230,13 @@ class MqttConfig(Section):
 
 
 class RuntimeConfig(Section):
-    threads: int = Field(1, ge=1, le=64, description="OpenCV and ONNX Runtime threads; 1 is the Pi-like figure")
+    threads: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="OpenCV and ONNX Runtime threads; 2 or more also find faces on a worker thread "
+        "beside the picture; 1 is the Pi-like figure",
+    )
 
 
 class Config(Section):

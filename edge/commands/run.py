@@ -44,7 +44,12 @@ def run(
     record: Path | None = typer.Option(None, "--record", help="Write the annotated video here (.mp4)."),
     events: Path | None = typer.Option(None, "--events", help="Append one JSON line per frame here."),
     max_frames: int | None = typer.Option(None, "--max-frames", min=0, help="Stop after N frames (0: never)."),
-    threads: int | None = typer.Option(None, "--threads", min=1, help="OpenCV and ONNX Runtime threads (default 1)."),
+    threads: int | None = typer.Option(
+        None,
+        "--threads",
+        min=1,
+        help="OpenCV and ONNX Runtime threads (default 1); 2 or more find faces beside the picture.",
+    ),
     detect_every: int | None = typer.Option(
         None, "--detect-every", min=1, help="Detect faces every N frames, track between."
     ),

@@ -54,6 +54,9 @@ class ChangeWatch:
         self.previous: np.ndarray | None = None
         self.changed: np.ndarray | None = None  # the last frame's changed cells (CELLS[1] x CELLS[0] bool)
         self.stirred: np.ndarray | None = None  # the cells changed on any frame since the last ``settle``
+        # Whether the last news was change away from the tracked faces (someone new may be anywhere
+        # in it, at any size), rather than only tracked faces that changed.
+        self.news_elsewhere = False
         self.cell = (1.0, 1.0)  # a cell's width and height in frame pixels
 
     def update(self, grey: np.ndarray) -> None:
@@ -87,6 +90,7 @@ class ChangeWatch:
     def news(self, tracked: list) -> tuple[int, int, int, int] | None:
         """The box (x, y, w, h, frame pixels) around what changed in a way worth a look, given the
         boxes of the faces being tracked; None when nothing did."""
+        self.news_elsewhere = False
         if self.changed is None:
             return None
         elsewhere = self.changed.copy()
@@ -94,6 +98,7 @@ class ChangeWatch:
             elsewhere[self._cells(box, widen=0.5)] = False
         regions = [self._cells(box) for box in tracked if self.doubted_at(box)]
         if np.count_nonzero(elsewhere) >= self.elsewhere * elsewhere.size:
+            self.news_elsewhere = True
             rows, columns = np.nonzero(elsewhere)
             regions.append((slice(rows.min(), rows.max() + 1), slice(columns.min(), columns.max() + 1)))
         if not regions:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -58,6 +58,7 @@ class Track:
     seen: int = 0
     challenger: str | None = None  # the other name the last vote gave, awaiting a second look
     poor_quality: float | None = None  # the best quality of the looks too poor to vote, while there are no votes
+    _summary: tuple | None = field(default=None, repr=False)  # (the votes it was made from, face())
 
     def restart(self, id: int) -> None:
         """Someone else stands here now: a new id, and no votes from whoever stood here before."""
@@ -83,6 +84,13 @@ class Track:
     def face(self) -> Face:
         """The leading name of the recent votes, as sure as the votes agree; "unknown" for a visit seen
         only too poorly to tell people apart."""
+        # Asked on every frame, and the votes change only on a few: the summary is kept until they do.
+        key = (tuple(map(id, self.votes)), tuple(vote.name for vote in self.votes), self.poor_quality)
+        if self._summary is None or self._summary[0] != key:
+            self._summary = (key, self._face())
+        return replace(self._summary[1], box=self.box, track=self.id)
+
+    def _face(self) -> Face:
         if not self.votes:
             reason = None if self.poor_quality is None else POOR
             return Face(UNKNOWN, UNSURE, float("inf"), self.box, self.id, self.poor_quality, reason=reason)
@@ -186,10 +194,12 @@ class FaceTracker:
         known = [t.box for t in self.tracks] + self.lost if due else []
         if news is None and not known:
             return None
-        if news is not None:
+        if news is not None and self.watch.news_elsewhere:
             return _union([*known, news]), None
-        widths = [w for _, _, w, _ in known]
-        return _union(known), (int(min(widths) * 0.6), int(max(widths) * 1.6))
+        # Only tracked faces changed (turned, or replaced where they stand): faces of about their sizes.
+        sized = known or [t.box for t in self.tracks if self.watch.doubted_at(t.box)]
+        widths = [w for _, _, w, _ in sized]
+        return _union(sized if news is None else [*sized, news]), (int(min(widths) * 0.6), int(max(widths) * 1.6))
 
     def _update(self, grey: np.ndarray, detections: list[Detection], area: Box | None = None) -> None:
         """Match, vote, drop and start tracks; with ``area``, only the tracks whose centre lies in it."""
