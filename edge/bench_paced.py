@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -36,6 +37,7 @@ def run_paced(
     with tempfile.TemporaryDirectory(prefix="edgecam-paced-") as scratch, cpu_quota(quota) as group:
         events = Path(scratch) / "events.jsonl"
         run = [sys.executable, "-m", "edgecam", "run", *run_args, "--pace", f"{pace:g}", "--headless"]
+        cpu_before, started = _children_cpu_seconds(), time.monotonic()
         process = subprocess.Popen(
             inside(group, [*run, "--events", str(events)]), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
@@ -51,11 +53,19 @@ def run_paced(
             _, stderr = process.communicate(timeout=60)
         if process.returncode != 0:
             raise VerificationFailed(f"The paced loop failed: {' '.join(stderr.split())[-300:]}")
+        # The run exec'd in place of the shell that joined the cgroup: its CPU time is the child's.
+        cpu = (_children_cpu_seconds() - cpu_before) / (time.monotonic() - started)
         frames = [json.loads(line) for line in events.read_text().splitlines() if line.startswith('{"frame"')]
     report = summary(frames, stderr, quota, pace)
+    report["cpu_percent"] = round(100 * cpu, 1)  # of one core, start-up (loading the models) included
     if truth:
         report["named_after_s"] = naming_delays(frames, truth, pace)
     return report
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def naming_delays(frames: list[dict], truth: list[str | None], pace: float) -> list[float | None]:

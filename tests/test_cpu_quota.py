@@ -23,9 +23,10 @@ def test_on_a_quarter_of_a_core_the_loop_keeps_up_with_a_30_fps_camera(mnist, fp
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     paced = json.loads(result.stdout)["paced"]
-    assert paced["quota"] == 0.25 and paced["seconds"] >= 15 and paced["frames"] >= 40
+    assert paced["quota"] == 0.25 and paced["seconds"] >= 15 and paced["frames"] >= 40, paced
     # Slower than the camera: frames are skipped and counted, and each one taken is drawn.
-    assert paced["fps"] < 30 and paced["skipped_frames"] > 0
+    assert paced["fps"] < 30 and paced["skipped_frames"] > 0, paced
+    assert 0 < paced["cpu_percent"] <= 30, paced  # the quota held: a quarter of a core, give or take
     # Bounded latency that does not grow: no queue builds up behind the camera. (How low it is, is a
     # speed figure for the bench's report: on this shared machine p95 was 212 ms or 298 ms by the hour.)
     assert paced["latency"]["p99_ms"] <= 1000, paced
@@ -33,4 +34,4 @@ def test_on_a_quarter_of_a_core_the_loop_keeps_up_with_a_30_fps_camera(mnist, fp
     assert second <= 1.5 * first + 30, paced
     # Each person who stepped in (every 3.3 s in this clip) was named within a second.
     arrivals = paced["named_after_s"]
-    assert len(arrivals) >= 4 and all(delay is not None and delay <= 1.0 for delay in arrivals), arrivals
+    assert len(arrivals) >= 4 and all(delay is not None and delay <= 1.0 for delay in arrivals), paced

@@ -195,7 +195,9 @@ def _print(report: dict, console: Console) -> None:
         console.print(
             f"on {paced['quota']:g} of a core at {paced['pace_fps']:g} FPS for {paced['seconds']:g} s: "
             f"{paced['fps']:.1f} FPS, latency p50 {latency['p50_ms']:.0f}, p95 {latency['p95_ms']:.0f} ms "
-            f"(halves {paced['latency_p95_halves_ms']}), {paced['skipped_frames']} camera frames skipped"
+            f"(halves {paced['latency_p95_halves_ms']}), output interval p50 {paced['interval']['p50_ms']:.0f}, "
+            f"p99 {paced['interval']['p99_ms']:.0f} ms; {paced['skipped_frames']} camera frames skipped, "
+            f"{paced['face_skipped_frames']} by the face worker; CPU {paced['cpu_percent']:.0f} % of a core"
         )
         if "named_after_s" in paced:
             console.print(f"newcomers named after (s): {paced['named_after_s']}")
