@@ -247,6 +247,8 @@ def run(
             pipeline.fps = pipeline.rate.tick()
             if watched:
                 telemetry.frame_done(stage_ms, pipeline.fps, event, output)
+                for worker_ms in pipeline.worker.drain() if pipeline.worker else ():
+                    telemetry.stages_done(worker_ms)
             notifier.frame_done(pipeline.fps)
             result.frames += 1
             if config.output.max_frames and result.frames >= config.output.max_frames:

@@ -14,6 +14,7 @@ import pytest
 from edgecam.edge.faces.recognizer import FaceRecognizer
 from edgecam.edge.faces.tracker import FaceTracker, TrackerSettings
 from edgecam.edge.faces.worker import FaceWorker
+from edgecam.edge.outputs.telemetry import Telemetry
 from tests.conftest import run_cli
 from tests.face_scenes import background, camera, paste
 from tests.orl_scenes import ORL, orl_image
@@ -53,6 +54,13 @@ def test_faces_found_on_an_earlier_frame_are_not_drawn_where_the_picture_changed
         assert worker.faces(empty, thumb) == []
         _published(worker, 4)
         assert worker._published is not None and worker._published.faces == []
+        # The worker's stage times reach /metrics' per-stage histogram, one sample per frame it ran.
+        telemetry, ran = Telemetry(), worker.drain()
+        for stage_ms in ran:
+            telemetry.stages_done(stage_ms)
+        count = telemetry.registry.get_sample_value("edgecam_stage_latency_seconds_count", {"stage": "face_detect"})
+        assert len(ran) >= 4 and count == sum("face_detect" in stage_ms for stage_ms in ran) >= 4
+        assert worker.drain() == []
     finally:
         worker.close()
 

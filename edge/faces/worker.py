@@ -22,6 +22,7 @@ frame at 0.98 or more.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -63,6 +64,7 @@ class FaceWorker:
     def __init__(self, tracker: FaceTracker):
         self.tracker = tracker
         self.times = StageTimes()  # face_detect and recognize, timed on this thread
+        self.finished: deque[dict[str, float]] = deque(maxlen=256)  # each frame's stage ms, for /metrics
         self.skipped = 0  # frames replaced by a newer one before the worker took them
         self.error: BaseException | None = None
         self._lock = threading.Lock()  # held while the tracker runs; ``between`` waits for it
@@ -110,6 +112,13 @@ class FaceWorker:
             now.append(replace(face, box=box) if match >= MATCH else face)
         return now
 
+    def drain(self) -> list[dict[str, float]]:
+        """The stage times of the frames the worker finished since the last call."""
+        done = []
+        while self.finished:
+            done.append(self.finished.popleft())
+        return done
+
     def between(self, change: Callable[[], object]) -> object:
         """Run ``change()`` while the tracker is not running (a new model from the live page)."""
         with self._lock:
@@ -135,7 +144,7 @@ class FaceWorker:
             try:
                 with self._lock:
                     faces = self.tracker(grey, self.times)
-                    self.times.end_frame()
+                    self.finished.append(self.times.end_frame())
             except BaseException as error:  # told to the loop at its next offer
                 self.error = error
                 with self._wake:

@@ -110,6 +110,11 @@ class Telemetry:
             self.frame_count += 1
             self._last_frame = time.monotonic()
 
+    def stages_done(self, stage_ms: dict[str, float]) -> None:
+        """Stage times measured off the frame path (the face worker's, one of its frames)."""
+        for stage, ms in stage_ms.items():
+            self.stage_latency.labels(stage).observe(ms / 1000)
+
     def change(self, happening: dict) -> None:
         """A face or a reading changed (see edge.scene_changes)."""
         kind = happening["event"]
