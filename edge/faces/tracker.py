@@ -1,8 +1,11 @@
 """Faces across frames: boxes matched by overlap, names settled by a vote, work skipped when safe.
 
 A fast, coarse detection runs every ``detect_every`` frames; in between, tracks
-keep their last box. A track is recognised on its first three detections and
-then every ``recognize_every`` detections, each time after a precise search in
+keep their last box. With the change watch on, only some detections sweep the whole
+frame (see ``_sweep_due``); the others search around the tracked and lost faces, at
+their sizes, where a face seen a moment ago most likely still is. A track is
+recognised on its first three detections and then every ``recognize_every``
+detections (twice that once its votes agree on a name), each time after a precise search in
 a small window around it (LBPH needs the face framed as at training time), and
 the name shown is the majority of its recent votes, so a single bad frame never
 makes a name flicker. A vote against a settled name is checked at the very next
