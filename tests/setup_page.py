@@ -86,9 +86,14 @@ def on_page(page, frame_point) -> tuple[float, float]:
     return box["x"] + frame_point[0] * box["width"] / natural[0], box["y"] + frame_point[1] * box["height"] / natural[1]
 
 
+def written_events(path: Path) -> list[dict]:
+    """The events a running loop has written whole: the last line may still be half-written."""
+    return [json.loads(line) for line in path.read_text().split("\n")[:-1]]
+
+
 def events_after(path: Path, action: str) -> list[dict]:
     """The frame events that followed the ``setup_changed`` event of ``action``."""
-    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    lines = written_events(path)
     starts = [i for i, e in enumerate(lines) if e.get("event") == "setup_changed" and e["change"]["action"] == action]
     return [e for e in lines[starts[-1] + 1 :] if "frame" in e] if starts else []
 

@@ -28,6 +28,7 @@ from tests.setup_page import (
     serve,
     setup_state,
     tilted,
+    written_events,
 )
 
 pytest.importorskip("playwright")
@@ -220,8 +221,7 @@ def test_the_roi_is_drawn_on_the_page_and_read_at_once(clip, fp32_export, tmp_pa
 def _truth_of_crops(port: int, events, clip) -> dict[str, str]:
     """Who each kept "unknown" crop shows, by the clip's own record of the frame it was cut from."""
     frames = {}
-    for line in events.read_text().splitlines():
-        event = json.loads(line)
+    for event in written_events(events):
         if "frame" in event:
             frames[event["time"]] = event["frame"]
     return {
