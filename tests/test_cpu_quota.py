@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from edgecam.edge.cpu_quota import available
+from edgecam.edge.cpu_quota import PERIOD_US, available
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.skipif(available() is not None, reason=f"no CPU quota here: {available()}")
@@ -28,10 +28,11 @@ def test_on_a_quarter_of_a_core_the_loop_keeps_up_with_a_30_fps_camera(mnist, fp
     assert paced["fps"] < 30 and paced["skipped_frames"] > 0, paced
     assert 0 < paced["cpu_percent"] <= 30, paced  # the quota held: a quarter of a core, give or take
     # Bounded latency that does not grow: no queue builds up behind the camera. (How low it is, is a
-    # speed figure for the bench's report: on this shared machine p95 was 212 ms or 298 ms by the hour.)
+    # speed figure for the bench's report.) A frame that arrives when the quota is spent waits for the
+    # next scheduler period, so either half's p95 may move by up to one period by chance alone.
     assert paced["latency"]["p99_ms"] <= 1000, paced
     first, second = paced["latency_p95_halves_ms"]
-    assert second <= 1.5 * first + 30, paced
+    assert second <= 1.5 * first + PERIOD_US / 1000, paced
     # Each person who stepped in (every 3.3 s in this clip) was named within a second.
     arrivals = paced["named_after_s"]
     assert len(arrivals) >= 4 and all(delay is not None and delay <= 1.0 for delay in arrivals), paced
