@@ -53,6 +53,7 @@ def _register_sub_apps() -> None:
     # Each area's module imports only typer at the top, so --help stays fast and
     # works on a device that has no torch installed.
     from edgecam.calibration.cli import app as calibrate_app
+    from edgecam.edge.commands.card import app as card_app
     from edgecam.edge.commands.config_show import config_app
     from edgecam.edge.commands.models import app as models_app
     from edgecam.edge.commands.mqtt import app as mqtt_app
@@ -81,6 +82,7 @@ def _register_sub_apps() -> None:
     app.add_typer(service_app, name="service")
     app.add_typer(models_app, name="models")
     app.add_typer(mqtt_app, name="mqtt")
+    app.add_typer(card_app, name="card")
 
 
 _register_sub_apps()
