@@ -58,7 +58,7 @@ def make_clip(
         card = None
         for index in range(frames):
             if card is None or index % frames_per_card == 0:
-                card = make_card(images, labels, rng, size=(cw, ch))
+                card = make_card(images, labels, rng, size=(cw, ch), margin=0.1)
             frame = background.copy()
             dx, dy = rng.integers(-2, 3, 2)  # the card shakes a little in a hand
             frame[cy + dy : cy + dy + ch, cx + dx : cx + dx + cw] = card.image

@@ -1,0 +1,272 @@
+"""Find the card in a picture: its ArUco markers, or else a bright four-cornered shape.
+
+Either way the answer is a homography from the card's own plane to the picture and the
+rectangle of that plane to read, so the reader sees the card upright whatever its tilt,
+and only what is inside the card's border (or the printed box's line).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from edgecam.edge.digits import card_layout as layout
+
+READ_HEIGHT = 96  # pixels: the upright read area's height (the reader's digits are 20-70 px tall)
+PAPER_INSET = 0.04  # of a plain card's height, read inside its edge on every side
+SEARCH_SIDE = 320  # the paper search runs on a picture no larger than this
+MIN_CARD_SHARE = 0.02  # a card covers at least this share of the searched area
+
+
+@dataclass
+class CardView:
+    homography: np.ndarray  # card plane -> picture, 3 x 3
+    read: layout.Rect  # in card plane units
+    kind: str  # "aruco" or "paper"
+    markers: int = 0  # ArUco markers seen
+
+    def quad(self) -> np.ndarray:
+        """The read area's corners in the picture, clockwise from the top left, 4 x 2."""
+        corners = self.read.corners().reshape(-1, 1, 2)
+        return cv2.perspectiveTransform(corners, self.homography).reshape(4, 2)
+
+    def size(self) -> tuple[int, int]:
+        return max(8, round(READ_HEIGHT * self.read.w / self.read.h)), READ_HEIGHT
+
+    def upright(self, picture: np.ndarray) -> np.ndarray:
+        """The read area warped to face the camera, READ_HEIGHT pixels tall."""
+        width, height = self.size()
+        scale = height / self.read.h
+        to_read = np.array([[scale, 0, -self.read.x * scale], [0, scale, -self.read.y * scale], [0, 0, 1]], np.float64)
+        matrix = to_read @ np.linalg.inv(self.homography)
+        return cv2.warpPerspective(
+            picture, matrix, (width, height), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
+        )
+
+    def moved_by(self, offset: tuple[int, int]) -> CardView:
+        """The same view in a picture whose origin is ``offset`` (x, y) in this one's."""
+        shift = np.array([[1, 0, offset[0]], [0, 1, offset[1]], [0, 0, 1]], np.float64)
+        return CardView(shift @ self.homography, self.read, self.kind, self.markers)
+
+
+class CardFinder:
+    def __init__(self) -> None:
+        parameters = cv2.aruco.DetectorParameters()
+        parameters.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_SUBPIX
+        self.aruco = cv2.aruco.ArucoDetector(layout.dictionary(), parameters)
+        self.places = layout.marker_rects()
+
+    def __call__(self, grey: np.ndarray) -> CardView | None:
+        """The card in ``grey`` (a frame or the ROI), its markers first."""
+        return self.by_markers(grey) or by_paper(grey)
+
+    def by_markers(self, grey: np.ndarray) -> CardView | None:
+        corners, ids, _ = self.aruco.detectMarkers(grey)
+        if ids is None:
+            return None
+        card_points, picture_points = [], []
+        for marker, found in zip(ids.ravel(), corners, strict=True):
+            if int(marker) in self.places:
+                card_points.append(self.places[int(marker)].corners())
+                picture_points.append(found.reshape(4, 2))
+        if len(card_points) < 2:  # one marker's four corners are too close together to place the box
+            return None
+        homography, _ = cv2.findHomography(np.concatenate(card_points), np.concatenate(picture_points))
+        if homography is None:
+            return None
+        return CardView(homography, layout.read_rect(), "aruco", len(card_points))
+
+
+def by_paper(grey: np.ndarray) -> CardView | None:
+    """The largest bright convex quadrilateral: a plain card on a darker desk or in a hand."""
+    height, width = grey.shape[:2]
+    step = max(1.0, max(width, height) / SEARCH_SIDE)
+    small = grey
+    if step > 1:
+        small = cv2.resize(grey, (round(width / step), round(height / step)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (5, 5), 0)
+    otsu, _ = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    best, best_area = None, MIN_CARD_SHARE * small.shape[0] * small.shape[1]
+    # Light falling off across the card may take a corner of it below Otsu's level: lower levels
+    # are tried when none is found, and a shape counts only if its whole outline is a step from
+    # bright to dark (a side cut across the paper is no card's edge).
+    for level in (otsu, 0.85 * otsu, 0.7 * otsu):
+        _, bright = cv2.threshold(small, level, 255, cv2.THRESH_BINARY)
+        # The digits are holes in the card, and a finger may bite into its edge: close what is small.
+        bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+        for quad, area in _quadrilaterals(bright, best_area):
+            quad = _snapped(small, quad)
+            if _outlined(small, quad):
+                best, best_area = quad, area
+        if best is not None:
+            break
+    else:
+        return None
+    quad = _clockwise_from_top_left((best + 0.5) * step - 0.5)  # small pixel centres to the full picture's
+    printed = cv2.getPerspectiveTransform(layout.Rect(0, 0, *layout.CARD_MM).corners(), quad)
+    if _shows_the_box(grey, printed):
+        return CardView(printed, layout.read_rect(), "printed")
+    card_w = float(np.linalg.norm(quad[1] - quad[0]) + np.linalg.norm(quad[2] - quad[3])) / 2
+    card_h = float(np.linalg.norm(quad[3] - quad[0]) + np.linalg.norm(quad[2] - quad[1])) / 2
+    plane = layout.Rect(0, 0, card_w, card_h).corners()
+    homography = cv2.getPerspectiveTransform(plane, quad)
+    inset = PAPER_INSET * card_h
+    return CardView(homography, layout.Rect(inset, inset, card_w - 2 * inset, card_h - 2 * inset), "paper")
+
+
+def _shows_the_box(grey: np.ndarray, homography: np.ndarray) -> bool:
+    """Whether the card is ``edgecam card print``'s (its markers blurred or covered past finding):
+    its writing box's top and bottom lines are dark rows across nearly all of the box's width."""
+    per_mm = 2.0
+    to_card = np.diag([per_mm, per_mm, 1.0]) @ np.linalg.inv(homography)
+    size = (round(layout.CARD_MM[0] * per_mm), round(layout.CARD_MM[1] * per_mm))
+    card = cv2.warpPerspective(grey, to_card, size, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+    x, y, w, h = (round(v * per_mm) for v in layout.BOX_MM)
+    columns = slice(x + 10, x + w - 10)
+    for line, inwards in ((y, 1), (y + h, -1)):
+        middle = card[line - 4 : line + 5, columns].astype(np.float32)  # the line's rows, give or take 2 mm
+        near, far = sorted((line + inwards * 6, line + inwards * 11))
+        paper = np.median(card[near:far, columns].astype(np.float32), axis=0)  # inside the box, beside it
+        # A blurred line is faint, but darker than the paper beside it at nearly every column.
+        if (middle.min(axis=0) < 0.93 * paper).mean() < 0.85:
+            return False
+    return True
+
+
+def _quadrilaterals(bright: np.ndarray, min_area: float):
+    """Four-cornered outlines of the bright shapes larger than ``min_area`` (small picture), with
+    their areas; each corner where two straight lines fitted to its sides meet."""
+    contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    for contour in contours:
+        area = cv2.contourArea(contour)
+        if area < min_area:
+            continue
+        x, y, w, h = cv2.boundingRect(contour)
+        if x == 0 or y == 0 or x + w == bright.shape[1] or y + h == bright.shape[0]:
+            continue  # cut by the searched area's border: not a whole card (or the ROI is all paper)
+        quad = _four_corners(contour)
+        if quad is not None and cv2.contourArea(quad) <= 1.15 * area:  # not a blob, a face, a bitten shape
+            yield _fitted(contour.reshape(-1, 2).astype(np.float32), quad.reshape(4, 2).astype(np.float32)), area
+
+
+def _fitted(points: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The corners of ``quad`` moved to where lines fitted to the outline's sides meet: every point
+    of a side counts, not only the one the polygon approximation kept."""
+    lines = []
+    for corner in range(4):
+        start, end = quad[corner], quad[(corner + 1) % 4]
+        side = end - start
+        length = float(np.linalg.norm(side))
+        if length < 4:
+            return quad
+        along = (points - start) @ side / length**2
+        across = np.abs((points - start) @ np.array([-side[1], side[0]]) / length)
+        near = points[(along > 0.1) & (along < 0.9) & (across < 2.5)]
+        if len(near) < 5:
+            return quad
+        vx, vy, x0, y0 = cv2.fitLine(near, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append((np.array([x0, y0]), np.array([vx, vy])))
+    fitted = _meeting_points(lines)
+    if fitted is None:
+        return quad
+    return fitted if np.abs(fitted - quad).max() <= 4 else quad
+
+
+def _snapped(small: np.ndarray, quad: np.ndarray, reach: float = 8.0) -> np.ndarray:
+    """Each side moved onto the card's edge: along the side, the steepest fall in brightness
+    outwards within ``reach`` pixels, with a line fitted through them. The threshold the quad
+    came from may have cut off a corner where light falls off; the edge itself is still there."""
+    centre = quad.mean(axis=0)
+    offsets = np.arange(-reach, reach + 0.5, 0.5, dtype=np.float32)
+    lines = []
+    for corner in range(4):
+        start, end = quad[corner], quad[(corner + 1) % 4]
+        points = start + (end - start) * np.linspace(0.1, 0.9, 24, dtype=np.float32)[:, None]
+        normal = np.array([end[1] - start[1], start[0] - end[0]], np.float32)
+        normal /= max(float(np.linalg.norm(normal)), 1e-6)
+        if np.dot(centre - start, normal) > 0:
+            normal = -normal
+        grid = points[:, None, :] + offsets[None, :, None] * normal[None, None, :]
+        profile = cv2.remap(small, grid[..., 0], grid[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        # The step from 4 px inside to 4 px outside: a pen stroke near the edge is too thin to
+        # make one, the card's edge on the desk is one all along. Then the steepest fall near it.
+        values = profile.astype(np.float32)
+        sums = np.cumsum(np.pad(values, ((0, 0), (1, 0))), axis=1)
+        width = 8  # samples, 0.5 px apart
+        inner = (sums[:, width:-width] - sums[:, : -2 * width]) / width
+        outer = (sums[:, 2 * width :] - sums[:, width:-width]) / width
+        rough = np.argmax(inner - outer, axis=1) + width  # the first sample outside
+        fall = np.diff(values, axis=1)
+        rows = np.arange(len(points))[:, None]
+        near = np.clip(rough[:, None] + np.arange(-3, 3)[None, :], 0, fall.shape[1] - 1)
+        sharp = near[rows[:, 0], np.argmin(fall[rows, near], axis=1)]
+        edge = points + (offsets[sharp] + 0.25)[:, None] * normal
+        line = cv2.fitLine(edge, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        # Once more without the points far from the first line: a stroke or a speck they found.
+        off_line = np.abs((edge - line[2:]) @ np.array([-line[1], line[0]]))
+        if (off_line < 1.5).sum() >= 6:
+            line = cv2.fitLine(edge[off_line < 1.5], cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append((line[2:].astype(np.float64), line[:2].astype(np.float64)))
+    corners = _meeting_points(lines)
+    return corners if corners is not None and np.abs(corners - quad).max() <= 2 * reach else quad
+
+
+def _meeting_points(lines: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | None:
+    """Where each line (point, direction) meets the one before it: the quad's corners."""
+    corners = []
+    for corner in range(4):
+        (p, u), (q, v) = lines[corner - 1], lines[corner]
+        matrix = np.array([u, -v]).T
+        if abs(np.linalg.det(matrix)) < 1e-6:
+            return None
+        corners.append(p + np.linalg.solve(matrix, q - p)[0] * u)
+    return np.array(corners, np.float32)
+
+
+def _outlined(small: np.ndarray, quad: np.ndarray, depth: float = 4.0) -> bool:
+    """Whether nearly all along each side the picture steps down from inside the quad to outside
+    (the mean of ``depth`` pixels on each side, so a textured desk's specks do not count): a side
+    cut across the paper itself, where a corner was misplaced, is no card's edge."""
+    centre = quad.mean(axis=0)
+    steps = np.arange(0.5, depth + 0.25, 0.5, dtype=np.float32)
+    for corner in range(4):
+        start, end = quad[corner], quad[(corner + 1) % 4]
+        points = start + (end - start) * np.linspace(0.1, 0.9, 20, dtype=np.float32)[:, None]
+        normal = np.array([end[1] - start[1], start[0] - end[0]], np.float32)
+        normal /= max(float(np.linalg.norm(normal)), 1e-6)
+        if np.dot(centre - start, normal) > 0:
+            normal = -normal  # pointing out of the quad
+        inside = _along(small, points, -normal, steps).mean(axis=1)
+        outside = _along(small, points, normal, steps).mean(axis=1)
+        if np.mean(inside > 1.1 * outside) < 0.8:
+            return False
+    return True
+
+
+def _along(picture: np.ndarray, points: np.ndarray, direction: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """The picture sampled from each point along ``direction`` at ``steps``: N x len(steps)."""
+    grid = points[:, None, :] + steps[None, :, None] * direction[None, None, :]
+    return cv2.remap(picture, grid[..., 0], grid[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(
+        np.float32
+    )
+
+
+def _four_corners(contour: np.ndarray) -> np.ndarray | None:
+    hull = cv2.convexHull(contour)
+    perimeter = cv2.arcLength(hull, True)
+    for share in (0.02, 0.04, 0.06):
+        quad = cv2.approxPolyDP(hull, share * perimeter, True)
+        if len(quad) == 4:
+            return quad
+    return None
+
+
+def _clockwise_from_top_left(quad: np.ndarray) -> np.ndarray:
+    """Corners ordered clockwise (in picture coordinates, y down) starting at the top left."""
+    centre = quad.mean(axis=0)
+    angles = np.arctan2(quad[:, 1] - centre[1], quad[:, 0] - centre[0])
+    ordered = quad[np.argsort(angles)]  # clockwise on screen, starting from the left-most angle
+    start = int(np.argmin(ordered.sum(axis=1)))
+    return np.roll(ordered, -start, axis=0)
