@@ -87,7 +87,12 @@ class DigitsConfig(Section):
         default_factory=list, description="x1,y1..x4,y4 of a tilted card, clockwise; overrides roi"
     )
     min_probability: float = Field(0.0, ge=0, le=1, description="digits less sure than this are left out")
-    stable_frames: int = Field(5, ge=1, le=1000, description="vote over this many frames before the text changes")
+    sure: float = Field(
+        0.9, ge=0, le=1, description="a digit less probable than this (calibrated) makes the card read as unsure"
+    )
+    stable_frames: int = Field(
+        2, ge=1, le=1000, description="a new text is shown once read with confidence this many times in a row"
+    )
 
     @field_validator("roi")
     @classmethod

@@ -7,7 +7,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -62,6 +62,7 @@ class Pipeline:
                 config.digits.min_probability,
                 config.digits.stable_frames,
                 config.digits.corners,
+                config.digits.sure,
             )
         self.config = config
         # Changes asked from other threads (the live page's setup), applied between two frames.
@@ -145,17 +146,18 @@ class Pipeline:
                 faces = self.worker.faces(grey, thumb)
         else:
             faces = self.tracker(grey, self.times) if self.tracker else []
-        reading, roi = None, None
+        reading, roi, card = None, None, None
         if self.digits:
             with self.times("digits"):
-                roi = self.digits.region(frame)
-                reading = self.digits(frame)
+                roi = self.digits.roi
+                reading = self.digits(grey)
+                card = self.digits.outline()
         with self.times("overlay"):
             last = {k: v[-1] for k, v in self.times.samples.items() if v}
-            # Digit boxes of a warped (four-corner) ROI are in the card's own coordinates: draw only its text.
-            warped = self.digits is not None and self.digits.warp is not None
-            shown = type(reading)(reading.text, reading.confidence) if reading and warped else reading
-            self.overlay.draw(frame, faces, roi, shown, self.fps, last)
+            # Digit boxes of a warped card are in the card's own coordinates: draw only its text.
+            upright = self.digits is not None and (self.digits.warp is not None or card is not None)
+            shown = replace(reading, digits=[]) if reading and upright else reading
+            self.overlay.draw(frame, faces, roi, shown, self.fps, last, card)
         event = {
             "frame": index,
             "time": round(time.time(), 3),

@@ -97,6 +97,8 @@ class SceneChanges:
 
     def _digits(self, reading: dict, now: float) -> list[dict]:
         text = reading.get("text", "")
+        if text is None:
+            return []  # unsure: it says nothing about what the card says, so it changes nothing
         if text == self.digits:
             self._digit_candidate, self._digit_streak = "", 0
             return []

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from edgecam.edge.errors import VerificationFailed
 from edgecam.edge.scenes.mnist import ensure_mnist, load_mnist
 from edgecam.export import int8 as int8_quantizer
+from edgecam.export.calibrate import calibrate
 from edgecam.export.onnx_export import INPUT_NAME, check, export_fp32, metadata_for, model_from_checkpoint, set_metadata
 from edgecam.export.verify import compare, latency_ms
 
@@ -77,6 +78,10 @@ def export_onnx(
                     "nothing was written."
                 )
             final = quantized
+        with console.status("Calibrating the probabilities on digits cut from generated cards..."):
+            calibration = calibrate(final, data.test_images, data.test_labels)
+            set_metadata(final, {"temperature": str(calibration["temperature"])})
+        report["calibration"] = calibration
         os.replace(final, out)
 
     report.update(

@@ -22,16 +22,23 @@ def reader(fp32_export):
     return DigitReader(DigitModel(fp32_export[0]))
 
 
-def test_cards_are_read_exactly_and_far_better_than_a_plain_resize(reader, mnist):
+def test_cards_are_read_exactly_far_better_than_a_plain_resize_and_never_guessed(reader, mnist):
     rng = np.random.default_rng(11)
-    cards = [make_card(mnist.test_images, mnist.test_labels, rng) for _ in range(200)]
-    exact = sum(reader.read(card.image).text == card.text for card in cards) / len(cards)
+    cards = [make_card(mnist.test_images, mnist.test_labels, rng, margin=0.08) for _ in range(200)]
+    readings = [reader.read(card.image) for card in cards]
+    exact = sum(r.text == card.text for r, card in zip(readings, cards, strict=True)) / len(cards)
+    unsure = [r for r in readings if r.unsure]
+    wrong = len(cards) - exact * len(cards) - len(unsure)
     plain = 0
     for card in cards:  # the naive reader, even given the true boxes: invert, resize to 28x28
         grey = cv2.cvtColor(card.image, cv2.COLOR_BGR2GRAY)
         crops = np.stack([cv2.resize(255 - grey[y : y + h, x : x + w], (28, 28)) for x, y, w, h in card.boxes])
         plain += "".join(map(str, reader.model.classify(crops)[0])) == card.text
-    assert exact >= 0.93, f"cards read exactly: {exact:.1%}"  # ~98.7 % with the full model
+    # This model (2 epochs on 20,000 digits) is less often sure than a fully trained one: it read
+    # 85 % exactly here and left 14.5 % unsure; docs/benchmarks.md has the full model's figures.
+    assert exact >= 0.8, f"cards read exactly: {exact:.1%}"
+    assert wrong <= 2, f"{wrong:.0f} of {len(cards)} cards read as a wrong text"  # the rest say they are unsure
+    assert all(r.text is None and r.reason and r.to_dict()["unsure"] for r in unsure)
     assert plain / len(cards) < exact - 0.3
 
 
@@ -43,7 +50,7 @@ def test_blank_paper_reads_nothing(reader):
 
 
 def test_specks_and_ruled_lines_are_ignored(reader, mnist):
-    card = make_card(mnist.test_images, mnist.test_labels, np.random.default_rng(5), count=3)
+    card = make_card(mnist.test_images, mnist.test_labels, np.random.default_rng(5), count=3, margin=0.08)
     image = card.image.copy()
     cv2.line(image, (0, 150), (319, 150), (120, 120, 120), 2)  # a ruled line under the digits
     rng = np.random.default_rng(1)
@@ -53,7 +60,7 @@ def test_specks_and_ruled_lines_are_ignored(reader, mnist):
 
 
 def test_read_command_prints_the_contract(fp32_export, mnist, tmp_path):
-    card = make_card(mnist.test_images, mnist.test_labels, np.random.default_rng(3), count=4)
+    card = make_card(mnist.test_images, mnist.test_labels, np.random.default_rng(3), count=4, margin=0.08)
     frame = np.full((480, 640, 3), 60, np.uint8)
     frame[100:260, 200:520] = card.image
     path = tmp_path / "card.png"

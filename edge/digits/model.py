@@ -47,6 +47,12 @@ class DigitModel:
                 f"{self.path} says pixels are normalised with mean {self.mean} and std {self.std}; "
                 "a digit model's are between 0 and 1 (std above 0): export it again with 'edgecam export onnx'."
             )
+        # Calibration (temperature scaling, fitted at export): probabilities that mean what they say.
+        self.temperature = self._number("temperature") if "temperature" in self.metadata else np.float32(1.0)
+        if not 0.05 <= self.temperature <= 20:
+            raise DataError(
+                f"{self.path} has temperature {self.temperature}; export it again with 'edgecam export onnx'."
+            )
         self.labels = self.metadata["labels"].split(",")
         if len(self.labels) != 10:
             raise DataError(f"{self.path} names {len(self.labels)} labels; a digit model has ten (0-9).")
@@ -95,18 +101,25 @@ class DigitModel:
             parts.append(self.session.run(None, {self.input_name: padded})[0][: len(chunk)])
         return np.concatenate(parts)
 
-    def classify(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Digits and their probabilities for N crops of 28x28 pixels, uint8 (0-255) or float (0-1)."""
+    def logits(self, crops: np.ndarray) -> np.ndarray:
+        """Raw scores (before calibration) for N crops of 28x28 pixels, uint8 (0-255) or float (0-1)."""
         crops = np.asarray(crops)
         if crops.ndim == 2:
             crops = crops[None]
         if len(crops) == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            return np.zeros((0, 10), np.float32)
         pixels = crops.astype(np.float32)
         if crops.dtype == np.uint8:
             pixels *= np.float32(1 / 255)
-        batch = ((pixels - self.mean) / self.std).reshape(len(crops), 1, 28, 28)
-        probabilities = softmax(self.scores(batch))
+        return self.scores(((pixels - self.mean) / self.std).reshape(len(crops), 1, 28, 28))
+
+    def probabilities(self, crops: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities of the ten digits for N crops (see ``logits``): N x 10."""
+        return softmax(self.logits(crops) / self.temperature)
+
+    def classify(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Digits and their calibrated probabilities for N crops (see ``logits``)."""
+        probabilities = self.probabilities(crops)
         best = probabilities.argmax(axis=1)
         return best, probabilities[np.arange(len(best)), best]
 

@@ -15,6 +15,9 @@ import cv2
 import numpy as np
 
 from edgecam.edge.digits.model import DigitModel
+from edgecam.edge.digits.segment import ReaderSettings, cover, segment
+
+FITS = (20, 17, 23)  # sizes each digit is read at: MNIST's own first
 
 
 @dataclass
@@ -33,20 +36,29 @@ class Digit:
 
 @dataclass
 class Reading:
-    text: str = ""
-    confidence: float = 0.0
+    """What a card says. ``text`` is None when the reader is not sure (``reason`` says why): a
+    guess is never given as an answer. An empty text is a card with nothing written on it."""
+
+    text: str | None = ""
+    confidence: float = 0.0  # the product of the digits' calibrated probabilities
     digits: list[Digit] = field(default_factory=list)
+    reason: str | None = None
+    held: str | None = None  # when unsure: the last text read with confidence, shown greyed
+
+    @property
+    def unsure(self) -> bool:
+        return self.text is None
 
     def to_dict(self) -> dict:
-        return {"text": self.text, "confidence": round(float(self.confidence), 4)}
+        out: dict = {"text": self.text, "confidence": round(float(self.confidence), 4), "unsure": self.unsure}
+        if self.unsure:
+            out["reason"] = self.reason
+            out["last_text"] = self.held
+        return out
 
 
-@dataclass
-class ReaderSettings:
-    min_height: float = 0.18  # a digit is at least this share of the ROI's height
-    max_height: float = 0.98
-    min_ink_pixels: int = 12
-    min_probability: float = 0.0  # digits below this are left out of the text
+def unsure(reason: str, digits: list[Digit] | None = None) -> Reading:
+    return Reading(None, 0.0, digits or [], reason)
 
 
 class DigitReader:
@@ -57,11 +69,16 @@ class DigitReader:
     def read(self, roi: np.ndarray) -> Reading:
         grey = roi if roi.ndim == 2 else cv2.cvtColor(roi, cv2.COLOR_BGR2GRAY)
         ink = ink_map(grey)
-        boxes = digit_boxes(ink_mask(ink), grey.shape, self.settings)
+        boxes, doubt = segment(ink_mask(ink), grey.shape, self.settings, cover(grey))
         if not boxes:
-            return Reading()
-        crops = np.stack([mnist_crop(ink, box) for box in boxes])
-        digits, probabilities = self.model.classify(crops)
+            return unsure(doubt) if doubt else Reading()
+        # Each digit is also cut out a little smaller and larger: a digit the model knows reads the
+        # same at all three sizes, while one it is guessing at (a stranger's hand, a smudge) often
+        # does not. Its probability is the least of the three.
+        crops = np.stack([mnist_crop(ink, box, fit) for fit in FITS for box in boxes])
+        scores = self.model.probabilities(crops).reshape(len(FITS), len(boxes), -1)
+        digits = scores[0].argmax(axis=1)
+        probabilities = scores[:, np.arange(len(boxes)), digits].min(axis=0)
         found = [
             Digit(int(d), float(p), box)
             for d, p, box in zip(digits, probabilities, boxes, strict=False)
@@ -69,6 +86,11 @@ class DigitReader:
         ]
         if not found:
             return Reading()
+        if doubt:
+            return unsure(doubt, found)
+        weakest = min(range(len(found)), key=lambda i: found[i].probability)
+        if found[weakest].probability < self.settings.sure:
+            return unsure(f"digit {weakest + 1} is unclear ({found[weakest].probability:.0%} sure)", found)
         text = "".join(str(self.model.labels[d.digit]) for d in found)
         return Reading(text, float(np.prod([d.probability for d in found])), found)
 
@@ -100,46 +122,12 @@ def ink_mask(ink: np.ndarray) -> np.ndarray:
     return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
 
 
-def digit_boxes(mask: np.ndarray, shape: tuple[int, ...], settings: ReaderSettings) -> list[tuple[int, int, int, int]]:
-    """Boxes of the connected ink blobs that look like digits, joined where a stroke broke, left to right."""
-    height, width = shape[:2]
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    boxes = []
-    for x, y, w, h, area in stats[1:count]:
-        if area < settings.min_ink_pixels:
-            continue  # specks of dust and noise
-        if w > 0.6 * width and h < 0.15 * height:
-            continue  # a ruled line or the card's edge
-        if (x == 0 or y == 0 or x + w == width or y + h == height) and (w > 0.9 * width or h > 0.98 * height):
-            continue  # the ROI cut through something larger: a frame, a border
-        boxes.append([int(x), int(y), int(w), int(h)])
-    boxes = _join_overlapping_columns(sorted(boxes))
-    low, high = settings.min_height * height, settings.max_height * height
-    return [(b[0], b[1], b[2], b[3]) for b in boxes if low <= b[3] <= high]
-
-
-def _join_overlapping_columns(boxes: list[list[int]]) -> list[list[int]]:
-    """A 5's flag or a 4 drawn in two strokes are separate blobs stacked in one column: join them."""
-    joined: list[list[int]] = []
-    for box in boxes:
-        if joined:
-            last = joined[-1]
-            overlap = min(last[0] + last[2], box[0] + box[2]) - max(last[0], box[0])
-            if overlap > 0.5 * min(last[2], box[2]):
-                x0, y0 = min(last[0], box[0]), min(last[1], box[1])
-                x1, y1 = max(last[0] + last[2], box[0] + box[2]), max(last[1] + last[3], box[1] + box[3])
-                joined[-1] = [x0, y0, x1 - x0, y1 - y0]
-                continue
-        joined.append(box)
-    return joined
-
-
-def mnist_crop(ink: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    """MNIST's own normalisation: fit into 20x20 keeping the aspect ratio, then shift so the
-    centre of mass sits at the centre of the 28x28 image."""
+def mnist_crop(ink: np.ndarray, box: tuple[int, int, int, int], fit: int = 20) -> np.ndarray:
+    """MNIST's own normalisation: fit into ``fit`` x ``fit`` (MNIST's 20) keeping the aspect ratio,
+    then shift so the centre of mass sits at the centre of the 28x28 image."""
     x, y, w, h = box
     patch = ink[y : y + h, x : x + w]
-    scale = 20.0 / max(w, h)
+    scale = fit / max(w, h)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     small = cv2.resize(patch, size, interpolation=cv2.INTER_AREA)
     out = np.zeros((28, 28), np.uint8)

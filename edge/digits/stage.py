@@ -1,38 +1,20 @@
-"""The loop's digit stage: cut the ROI out of the frame, read it, and settle the text over frames."""
+"""The loop's digit stage: find the card (in the ROI, or anywhere in view), read it upright, and
+settle the text over frames."""
 
 from __future__ import annotations
-
-from collections import Counter, deque
 
 import cv2
 import numpy as np
 
+from edgecam.edge.digits.card_find import CardFinder, CardView
+from edgecam.edge.digits.content_change import ContentChange
 from edgecam.edge.digits.model import DigitModel
-from edgecam.edge.digits.reader import DigitReader, ReaderSettings, Reading
+from edgecam.edge.digits.reader import DigitReader, ReaderSettings, Reading, unsure
+from edgecam.edge.digits.stabilizer import Stabilizer
 from edgecam.edge.errors import ConfigError
 from edgecam.edge.faces.detect import Box
 
-
-class Stabilizer:
-    """Keeps the text steady: a new text is shown at once when it is read with confidence,
-    otherwise only once the last frames agree on it, so a blurred frame does not flip it."""
-
-    SURE = 0.5
-
-    def __init__(self, frames: int):
-        self.history: deque = deque(maxlen=frames)
-        self.shown: Reading | None = None
-
-    def __call__(self, reading: Reading) -> Reading:
-        self.history.append(reading)
-        text, votes = Counter(r.text for r in self.history).most_common(1)[0]
-        if reading.confidence >= self.SURE or self.shown is None:
-            self.shown = reading
-        elif text != self.shown.text and votes > len(self.history) // 2:
-            latest = next(r for r in reversed(self.history) if r.text == text)
-            agreeing = [r.confidence for r in self.history if r.text == text]
-            self.shown = Reading(text, float(np.mean(agreeing)) * votes / len(self.history), latest.digits)
-        return self.shown
+NO_CARD = "no card in view"
 
 
 class CardWarp:
@@ -56,51 +38,19 @@ class CardWarp:
         )
 
 
-class ContentChange:
-    """Whether the ROI shows something new since it was last read, a hand's shake aside.
+class DigitStage:
+    """Reads the card, but only when it shows something new: a card held still, or shaking in a
+    hand, is read once, and again every REREAD_AFTER frames.
 
-    A card held in a hand moves by a pixel or two every frame, which changes its thumbnail as
-    much as a new digit does on average; a new digit, though, changes a few cells by far more.
-    So the shift between the two thumbnails (4 px cells) is measured and undone first (phase
-    correlation), and the largest cell change decides. On the bench clip (a card shaken by up
-    to 2 px a frame) the same card changed a cell by at most 46 grey levels, and one digit
-    replaced by another's changed one by 115 or more.
+    With fixed corners the card is taken to be there. Otherwise it is looked for in the ROI (or
+    the whole frame): its ArUco markers, or a bright four-cornered shape. Between reads only the
+    card's own part of the frame is watched, so people moving elsewhere cost nothing; while no
+    card is in view it is looked for every SEARCH_EVERY frames. A ROI with no card inside it is
+    read as it is (a card larger than the ROI, or a display).
     """
 
-    CELL = 4  # pixels of the ROI per thumbnail cell
-    LEVEL = 70.0  # grey levels a cell must change by, once the shake is undone, to be news
-
-    def __init__(self) -> None:
-        self.last: np.ndarray | None = None
-        self._window: np.ndarray | None = None
-
-    def __call__(self, roi: np.ndarray) -> bool:
-        """Whether ``roi`` differs from the last ``roi`` called ``seen``."""
-        thumb = self._thumb(roi)
-        if self.last is None or self.last.shape != thumb.shape or min(thumb.shape) < 8:
-            return True
-        if self._window is None or self._window.shape != thumb.shape:
-            self._window = cv2.createHanningWindow((thumb.shape[1], thumb.shape[0]), cv2.CV_32F)
-        (dx, dy), _ = cv2.phaseCorrelate(self.last, thumb, self._window)
-        back = np.array([[1, 0, -dx], [0, 1, -dy]], np.float32)
-        moved = cv2.warpAffine(thumb, back, (thumb.shape[1], thumb.shape[0]), borderMode=cv2.BORDER_REPLICATE)
-        inner = (slice(2, -2), slice(2, -2))  # the border came from outside the ROI
-        return float(np.abs(moved[inner] - self.last[inner]).max()) >= self.LEVEL
-
-    def seen(self, roi: np.ndarray) -> None:
-        self.last = self._thumb(roi)
-
-    def _thumb(self, roi: np.ndarray) -> np.ndarray:
-        grey = roi if roi.ndim == 2 else cv2.cvtColor(roi, cv2.COLOR_BGR2GRAY)
-        size = (max(1, grey.shape[1] // self.CELL), max(1, grey.shape[0] // self.CELL))
-        return cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.float32)
-
-
-class DigitStage:
-    """Reads the ROI, but only when it shows something new: a card held still, or shaking in a
-    hand, is read once, and again every REREAD_AFTER frames."""
-
     REREAD_AFTER = 15
+    SEARCH_EVERY = 3
 
     def __init__(
         self,
@@ -110,8 +60,11 @@ class DigitStage:
         min_probability: float,
         stable_frames: int,
         corners: list[int] | None = None,
+        sure: float = ReaderSettings.sure,
     ):
-        self.reader = DigitReader(DigitModel(model_path, threads), ReaderSettings(min_probability=min_probability))
+        settings = ReaderSettings(min_probability=min_probability, sure=sure)
+        self.reader = DigitReader(DigitModel(model_path, threads), settings)
+        self.finder = CardFinder()
         self.stable_frames = stable_frames
         self.reads = 0
         self.move_to(roi, corners)
@@ -121,11 +74,12 @@ class DigitStage:
         self.warp = CardWarp(corners) if corners else None
         self.roi: Box | None = self.warp.bounds if self.warp else ((roi[0], roi[1], roi[2], roi[3]) if roi else None)
         self.stabilize = Stabilizer(self.stable_frames)
+        self.card: CardView | None = None  # the card found last, in frame coordinates
         self._checked = False
         self._change = ContentChange()
-        self._unread = 0  # frames since the ROI was last read
+        self._unread = 0  # frames since the card was last read
         self._last: Reading | None = None
-        self._raw_text = ""
+        self._raw_text: str | None = ""  # the last read's own text, before the vote
 
     def region(self, frame: np.ndarray) -> tuple[int, int, int, int]:
         height, width = frame.shape[:2]
@@ -140,20 +94,75 @@ class DigitStage:
         self._checked = True
         return x, y, w, h
 
+    def outline(self) -> np.ndarray | None:
+        """The read area's corners in the frame (4 x 2) when a card was found, for the overlay."""
+        return self.card.quad() if self.card is not None else None
+
     def __call__(self, frame: np.ndarray) -> Reading:
-        x, y, w, h = self.region(frame)
-        roi = self.warp(frame) if self.warp else frame[y : y + h, x : x + w]
+        grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        watched = self._watched(grey)
         last = self._last
         settled = last is not None and last.text == self._raw_text
         self._unread += 1
         # A reading also grows stale: one made through a blur the change test does not see as new
         # (a shake, a moment of bad light) is made again within half a second at most.
-        if last is not None and settled and self._unread < self.REREAD_AFTER and not self._change(roi):
-            return last  # nothing new in the ROI and the vote agrees with it: the reading stands
-        self._change.seen(roi)
+        # An unsure reading (no card, a blur, a hand) is tried again sooner.
+        stale = self._unread >= (self.SEARCH_EVERY if last is not None and last.unsure else self.REREAD_AFTER)
+        if last is not None and settled and not stale and not self._change(watched):
+            return last  # nothing new where the card is, and the vote agrees with it: the reading stands
         self._unread = 0
         self.reads += 1
-        raw = self.reader.read(roi)
+        raw = self._read(grey)
+        self._change.seen(self._watched(grey))
         self._raw_text = raw.text
         self._last = reading = self.stabilize(raw)
         return reading
+
+    def _read(self, grey: np.ndarray) -> Reading:
+        if self.warp is not None:
+            return self.reader.read(self.warp(grey))
+        reading, self.card = read_card(grey, self.finder, self.reader, self.region(grey), self.roi is not None)
+        return reading
+
+    def _watched(self, grey: np.ndarray) -> np.ndarray:
+        """The part of the frame whose change means the card may read differently now."""
+        if self.warp is not None:
+            return self.warp(grey)
+        x, y, w, h = self.region(grey)
+        if self.card is not None:
+            quad = self.card.quad()
+            x0, y0 = np.floor(quad.min(axis=0)).astype(int)
+            x1, y1 = np.ceil(quad.max(axis=0)).astype(int)
+            right, bottom = min(x + w, x1), min(y + h, y1)
+            x, y = max(x, x0), max(y, y0)
+            w, h = right - x, bottom - y
+        return grey[y : y + max(h, 1), x : x + max(w, 1)]
+
+
+def read_card(
+    grey: np.ndarray, finder: CardFinder, reader: DigitReader, box: Box, read_box_without_card: bool
+) -> tuple[Reading, CardView | None]:
+    """The card found in ``box`` of ``grey``, read upright, and where it is (frame coordinates).
+
+    With no card inside the box, a card around it (the box grown by a quarter each way) is read
+    instead if it holds the box's centre: a ROI drawn inside the card, whose edge a blur would
+    smear into it. Failing that the box itself is read if ``read_box_without_card``, else the
+    reading is unsure: there is nothing to read.
+    """
+    x, y, w, h = box
+    height, width = grey.shape[:2]
+    found = finder(grey[y : y + h, x : x + w])
+    if found is not None:
+        card = found.moved_by((x, y))
+        return reader.read(card.upright(grey)), card
+    if (w, h) != (width, height):
+        x0, y0 = max(x - w // 4, 0), max(y - h // 4, 0)
+        x1, y1 = min(x + w + w // 4, width), min(y + h + h // 4, height)
+        around = finder(grey[y0:y1, x0:x1])
+        if around is not None:
+            card = around.moved_by((x0, y0))
+            if cv2.pointPolygonTest(card.quad().reshape(-1, 1, 2), (x + w / 2, y + h / 2), False) > 0:
+                return reader.read(card.upright(grey)), card
+    if read_box_without_card:
+        return reader.read(grey[y : y + h, x : x + w]), None
+    return unsure(NO_CARD), None

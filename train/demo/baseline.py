@@ -12,7 +12,8 @@ import cv2
 import numpy as np
 import torch
 
-from edgecam.edge.digits.reader import ReaderSettings, digit_boxes, ink_map, ink_mask, mnist_crop
+from edgecam.edge.digits.reader import ink_map, ink_mask, mnist_crop
+from edgecam.edge.digits.segment import ReaderSettings, digit_boxes
 from edgecam.edge.faces.detect import HAAR_FOLDER
 from edgecam.edge.faces.model_file import MODEL_FILE, load_lbph, read_metadata
 from edgecam.edge.faces.recognizer import UNKNOWN

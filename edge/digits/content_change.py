@@ -1,0 +1,46 @@
+"""Whether a card shows something new since it was last read."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+class ContentChange:
+    """Whether the ROI shows something new since it was last read, a hand's shake aside.
+
+    A card held in a hand moves by a pixel or two every frame, which changes its thumbnail as
+    much as a new digit does on average; a new digit, though, changes a few cells by far more.
+    So the shift between the two thumbnails (4 px cells) is measured and undone first (phase
+    correlation), and the largest cell change decides. On the bench clip (a card shaken by up
+    to 2 px a frame) the same card changed a cell by at most 46 grey levels, and one digit
+    replaced by another's changed one by 115 or more.
+    """
+
+    CELL = 4  # pixels of the ROI per thumbnail cell
+    LEVEL = 70.0  # grey levels a cell must change by, once the shake is undone, to be news
+
+    def __init__(self) -> None:
+        self.last: np.ndarray | None = None
+        self._window: np.ndarray | None = None
+
+    def __call__(self, roi: np.ndarray) -> bool:
+        """Whether ``roi`` differs from the last ``roi`` called ``seen``."""
+        thumb = self._thumb(roi)
+        if self.last is None or self.last.shape != thumb.shape or min(thumb.shape) < 8:
+            return True
+        if self._window is None or self._window.shape != thumb.shape:
+            self._window = cv2.createHanningWindow((thumb.shape[1], thumb.shape[0]), cv2.CV_32F)
+        (dx, dy), _ = cv2.phaseCorrelate(self.last, thumb, self._window)
+        back = np.array([[1, 0, -dx], [0, 1, -dy]], np.float32)
+        moved = cv2.warpAffine(thumb, back, (thumb.shape[1], thumb.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+        inner = (slice(2, -2), slice(2, -2))  # the border came from outside the ROI
+        return float(np.abs(moved[inner] - self.last[inner]).max()) >= self.LEVEL
+
+    def seen(self, roi: np.ndarray) -> None:
+        self.last = self._thumb(roi)
+
+    def _thumb(self, roi: np.ndarray) -> np.ndarray:
+        grey = roi if roi.ndim == 2 else cv2.cvtColor(roi, cv2.COLOR_BGR2GRAY)
+        size = (max(1, grey.shape[1] // self.CELL), max(1, grey.shape[0] // self.CELL))
+        return cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.float32)

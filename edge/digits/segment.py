@@ -1,0 +1,161 @@
+"""Cut the ink of a card into digits, and say when the cut cannot be trusted.
+
+Ink cut by the read area's border may be a digit half in view or an edge smeared in by
+blur; a large dark patch reaching in from the border is a hand or a shadow, harmless only
+where clear paper lies between it and every digit; digits written so close that they touch
+cannot be told apart with confidence. Whatever cannot be trusted makes the reading unsure
+rather than a guess.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass
+class ReaderSettings:
+    min_height: float = 0.18  # a digit is at least this share of the ROI's height
+    max_height: float = 0.98
+    min_ink_pixels: int = 12
+    min_probability: float = 0.0  # digits below this are left out of the text
+    sure: float = 0.9  # a digit less probable than this (calibrated) makes the card unsure
+
+
+def digit_boxes(mask: np.ndarray, shape: tuple[int, ...], settings: ReaderSettings) -> list[Box]:
+    """Boxes of the ink blobs that look like digits, left to right."""
+    return segment(mask, shape, settings)[0]
+
+
+def cover(grey: np.ndarray) -> np.ndarray | None:
+    """Where something large and dark reaches in from the border (a thumb, a hard shadow), or None.
+
+    The ink map flattens light, so such a patch shows there only as a ring of "ink" along its
+    edge; here it is found whole: darker than the paper, wider than any pen stroke, and with
+    a step in brightness along its edge (light falling off across the card is as dark, but grades).
+    """
+    height, width = grey.shape[:2]
+    paper = float(np.percentile(grey, 90))
+    size = max(3, round(0.12 * height)) | 1
+    wide = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    dark = cv2.morphologyEx((grey < 0.8 * paper).astype(np.uint8), cv2.MORPH_OPEN, wide)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    if count <= 1:
+        return None
+    found = np.zeros(grey.shape[:2], np.uint8)
+    ring = np.ones((7, 7), np.uint8)
+    for index in range(1, count):
+        x, y, w, h, area = stats[index]
+        if not (x == 0 or y == 0 or x + w == width or y + h == height) or area < 2 * size * size:
+            continue
+        region = (labels == index).astype(np.uint8)
+        inside, outside = grey[(region - cv2.erode(region, ring)) > 0], grey[(cv2.dilate(region, ring) - region) > 0]
+        # A step in brightness all along its edge: light falling off across the card only grades.
+        if len(inside) and len(outside) and np.median(inside) < 0.8 * np.median(outside):
+            found[region > 0] = 1
+    return found if found.any() else None
+
+
+def segment(
+    mask: np.ndarray, shape: tuple[int, ...], settings: ReaderSettings, covered: np.ndarray | None = None
+) -> tuple[list[Box], str | None]:
+    """The digit boxes, and why they cannot be trusted (None when they can). ``covered`` is
+    ``cover``'s answer: its edge is no ink, and a digit near it may be partly under it."""
+    height, width = shape[:2]
+    gap = max(2, round(0.05 * height))
+    near_cover = None
+    if covered is not None:  # its edge is drawn as ink: take that ring out (and only that: a digit may lie inside)
+        square = np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)
+        near_cover = cv2.dilate(covered, square)
+        mask = mask.copy()
+        mask[(near_cover > 0) & (cv2.erode(covered, square) == 0)] = 0
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    boxes: list[list[int]] = []
+    intrusions: list[list[int]] = []
+    doubt = None
+    for x, y, w, h, area in stats[1:count]:
+        at_border = x == 0 or y == 0 or x + w == width or y + h == height
+        if area < settings.min_ink_pixels:
+            continue  # specks of dust and noise
+        if w > 0.6 * width and h < 0.15 * height:
+            continue  # a ruled line or the card's edge
+        if (y == 0 or y + h == height) and h < 0.15 * height and w > 2.5 * h:
+            continue  # a line along the top or bottom (the box's, blurred in): no digit is so flat
+        if (x == 0 or x + w == width) and w < 0.1 * width and h > 0.85 * height:
+            continue  # a line down a side: a digit is never as tall as the read area
+        if at_border and (w > 0.3 * width or area > 0.1 * width * height):
+            intrusions.append([int(x), int(y), int(w), int(h)])  # a hand, a shadow, a frame the ROI cut
+            continue
+        if area > 0.25 * width * height:
+            doubt = "a large blot covers part of the card"
+            continue
+        boxes.append([int(x), int(y), int(w), int(h)])
+    low, high = settings.min_height * height, settings.max_height * height
+    joined = _join_overlapping_columns(sorted(boxes))
+    kept = [b for b in joined if low <= b[3] <= high]
+    if any(b[3] >= 0.1 * height and b[2] * b[3] >= 3 * settings.min_ink_pixels for b in joined if b not in kept):
+        doubt = "marks that are neither digits nor specks"  # a digit half rubbed out, a scribble
+    if any(_near(box, intrusion, gap) for box in kept for intrusion in intrusions) or (
+        near_cover is not None
+        and any(near_cover[y : y + h + gap, max(x - gap, 0) : x + w + gap].any() for x, y, w, h in kept)
+    ):
+        doubt = doubt or "something covers part of the card"
+    digits: list[Box] = []
+    for x, y, w, h in kept:
+        if x <= 0 or y <= 0 or x + w >= width or y + h >= height:
+            doubt = doubt or "ink runs off the edge of the read area"
+        parts = round(w / (0.75 * h)) if w > 1.5 * h else 1
+        pieces = _cut(mask, (x, y, w, h), parts) if parts > 1 else [(x, y, w, h)]
+        if parts > 3 or len(pieces) != parts or any(piece[3] < low for piece in pieces):
+            doubt = doubt or "digits run together"
+        digits += pieces
+    return digits, doubt
+
+
+def _near(box: list[int], other: list[int], gap: int) -> bool:
+    return (
+        box[0] - gap < other[0] + other[2]
+        and other[0] - gap < box[0] + box[2]
+        and box[1] - gap < other[1] + other[3]
+        and other[1] - gap < box[1] + box[3]
+    )
+
+
+def _cut(mask: np.ndarray, box: Box, parts: int) -> list[Box]:
+    """Digits written so close they touch, cut at the columns with least ink near even spacing.
+    Each piece is then read like any digit: a cut in the wrong place reads unsure, not as a digit."""
+    x, y, w, h = box
+    region = mask[y : y + h, x : x + w] > 0
+    columns = region.sum(axis=0)
+    cuts = [0]
+    for k in range(1, parts):
+        centre, reach = round(k * w / parts), max(1, w // (4 * parts))
+        cuts.append(centre - reach + int(np.argmin(columns[centre - reach : centre + reach + 1])))
+    cuts.append(w)
+    pieces = []
+    for left, right in itertools.pairwise(cuts):
+        rows = np.flatnonzero(region[:, left:right].any(axis=1))
+        if right > left and len(rows):
+            pieces.append((x + left, y + int(rows[0]), right - left, int(rows[-1] - rows[0] + 1)))
+    return pieces
+
+
+def _join_overlapping_columns(boxes: list[list[int]]) -> list[list[int]]:
+    """A 5's flag or a 4 drawn in two strokes are separate blobs stacked in one column: join them."""
+    joined: list[list[int]] = []
+    for box in boxes:
+        if joined:
+            last = joined[-1]
+            overlap = min(last[0] + last[2], box[0] + box[2]) - max(last[0], box[0])
+            if overlap > 0.5 * min(last[2], box[2]):
+                x0, y0 = min(last[0], box[0]), min(last[1], box[1])
+                x1, y1 = max(last[0] + last[2], box[0] + box[2]), max(last[1] + last[3], box[1] + box[3])
+                joined[-1] = [x0, y0, x1 - x0, y1 - y0]
+                continue
+        joined.append(box)
+    return joined
