@@ -96,15 +96,27 @@ def sample(writer: Writer, condition: str, rng: np.random.Generator) -> Sample:
     return Sample(effect(grey, rng), card.text)
 
 
-def benchmark(model_path: str, mnist, cards: int = 100, seed: int = 2024, sure: float | None = None) -> dict:
-    """{writer: {condition: {"exact", "unsure", "wrong", "cards"}}} as shares of ``cards``."""
+def benchmark(
+    model_path: str,
+    mnist,
+    cards: int = 100,
+    seed: int = 2024,
+    sure: float | None = None,
+    only: tuple[list[str], list[str]] | None = None,
+) -> dict:
+    """{writer: {condition: {"exact", "unsure", "wrong", "cards"}}} as shares of ``cards``;
+    ``only`` = (writers, conditions) measures those alone."""
     settings = ReaderSettings() if sure is None else ReaderSettings(sure=sure)
     reader, finder = DigitReader(DigitModel(model_path), settings), CardFinder()
     table: dict = {}
     for name, writer in writers(mnist).items():
+        if only and name not in only[0]:
+            continue
         rng = np.random.default_rng(seed)
         rows = table[name] = {}
         for condition in (*CONDITIONS, *VIEWS):
+            if only and condition not in only[1]:
+                continue
             counts = {"exact": 0, "unsure": 0, "wrong": 0}
             for _ in range(cards):
                 shot = sample(writer, condition, rng)

@@ -45,15 +45,23 @@ class LoopScene:
     conditions: list[str] = field(default_factory=list)  # per frame
 
 
-def make_scene(path: Path, mnist, seed: int = 5, frames_per_segment: int = 60, max_tilt: float = 30.0) -> LoopScene:
-    """Write the clip (MJPEG at quality 95, so the codec adds little of its own) and what it shows."""
+def make_scene(
+    path: Path,
+    mnist,
+    seed: int = 5,
+    frames_per_segment: int = 60,
+    max_tilt: float = 30.0,
+    segments: tuple[str, ...] = SEGMENTS,
+) -> LoopScene:
+    """Write the clip (MJPEG at quality 95, so the codec adds little of its own) and what it shows:
+    one card per segment, seen through the segment's camera effect."""
     rng = np.random.default_rng(seed)
     images, labels = mnist.test_images[MNIST_HELD_OUT], mnist.test_labels[MNIST_HELD_OUT]
     background = desk(rng)
     scene = LoopScene(path)
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 15.0, (640, 480))
     writer.set(cv2.VIDEOWRITER_PROP_QUALITY, 95)
-    for number, condition in enumerate(SEGMENTS):
+    for number, condition in enumerate(segments):
         if number % 2 == 0:
             card = printed_card(images, labels, rng)
         else:

@@ -14,7 +14,7 @@ import numpy as np
 
 from edgecam.edge.digits import card_layout as layout
 
-READ_HEIGHT = 96  # pixels: the upright read area's height (the reader's digits are 20-70 px tall)
+READ_HEIGHTS = (64, 160)  # pixels: the upright read area is as tall as it is seen, within these
 PAPER_INSET = 0.04  # of a plain card's height, read inside its edge on every side
 SEARCH_SIDE = 320  # the paper search runs on a picture no larger than this
 MIN_CARD_SHARE = 0.02  # a card covers at least this share of the searched area
@@ -33,16 +33,21 @@ class CardView:
         return cv2.perspectiveTransform(corners, self.homography).reshape(4, 2)
 
     def size(self) -> tuple[int, int]:
-        return max(8, round(READ_HEIGHT * self.read.w / self.read.h)), READ_HEIGHT
+        quad = self.quad()
+        seen = (np.linalg.norm(quad[3] - quad[0]) + np.linalg.norm(quad[2] - quad[1])) / 2
+        # Read at the resolution the camera gave: shrinking breaks thin strokes apart, enlarging
+        # adds nothing but time. A card seen very small is enlarged to a readable size.
+        height = int(np.clip(round(seen), *READ_HEIGHTS))
+        return max(8, round(height * self.read.w / self.read.h)), height
 
     def upright(self, picture: np.ndarray) -> np.ndarray:
-        """The read area warped to face the camera, READ_HEIGHT pixels tall."""
+        """The read area warped to face the camera, at about the size it is seen."""
         width, height = self.size()
         scale = height / self.read.h
         to_read = np.array([[scale, 0, -self.read.x * scale], [0, scale, -self.read.y * scale], [0, 0, 1]], np.float64)
         matrix = to_read @ np.linalg.inv(self.homography)
         return cv2.warpPerspective(
-            picture, matrix, (width, height), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
+            picture, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
 
     def moved_by(self, offset: tuple[int, int]) -> CardView:

@@ -105,15 +105,21 @@ def segment(
         and any(near_cover[y : y + h + gap, max(x - gap, 0) : x + w + gap].any() for x, y, w, h in kept)
     ):
         doubt = doubt or "something covers part of the card"
+    tallest = max((b[3] for b in kept), default=0)
+    for left, right in itertools.pairwise(kept):
+        # A stroke broken off a digit reads as a "1" all too easily: a thin blob close beside another.
+        thin = min(left[2] / left[3], right[2] / right[3]) < 0.4
+        if thin and right[0] - (left[0] + left[2]) < 0.08 * tallest:
+            doubt = doubt or "a digit may be broken in two"
+    if any(b[3] < 0.6 * tallest for b in kept):
+        doubt = doubt or "digits of very different sizes"  # a fragment, a smudge
     digits: list[Box] = []
     for x, y, w, h in kept:
         if x <= 0 or y <= 0 or x + w >= width or y + h >= height:
             doubt = doubt or "ink runs off the edge of the read area"
-        parts = round(w / (0.75 * h)) if w > 1.5 * h else 1
-        pieces = _cut(mask, (x, y, w, h), parts) if parts > 1 else [(x, y, w, h)]
-        if parts > 3 or len(pieces) != parts or any(piece[3] < low for piece in pieces):
-            doubt = doubt or "digits run together"
-        digits += pieces
+        elif w > 1.5 * h:
+            doubt = doubt or "digits run together"  # cutting them apart was tried: it made up digits
+        digits.append((x, y, w, h))
     return digits, doubt
 
 
@@ -124,25 +130,6 @@ def _near(box: list[int], other: list[int], gap: int) -> bool:
         and box[1] - gap < other[1] + other[3]
         and other[1] - gap < box[1] + box[3]
     )
-
-
-def _cut(mask: np.ndarray, box: Box, parts: int) -> list[Box]:
-    """Digits written so close they touch, cut at the columns with least ink near even spacing.
-    Each piece is then read like any digit: a cut in the wrong place reads unsure, not as a digit."""
-    x, y, w, h = box
-    region = mask[y : y + h, x : x + w] > 0
-    columns = region.sum(axis=0)
-    cuts = [0]
-    for k in range(1, parts):
-        centre, reach = round(k * w / parts), max(1, w // (4 * parts))
-        cuts.append(centre - reach + int(np.argmin(columns[centre - reach : centre + reach + 1])))
-    cuts.append(w)
-    pieces = []
-    for left, right in itertools.pairwise(cuts):
-        rows = np.flatnonzero(region[:, left:right].any(axis=1))
-        if right > left and len(rows):
-            pieces.append((x + left, y + int(rows[0]), right - left, int(rows[-1] - rows[0] + 1)))
-    return pieces
 
 
 def _join_overlapping_columns(boxes: list[list[int]]) -> list[list[int]]:
