@@ -81,7 +81,7 @@ def export_onnx(
         with console.status("Calibrating the probabilities on digits cut from generated cards..."):
             calibration = calibrate(final, data.test_images, data.test_labels)
             set_metadata(final, {"temperature": str(calibration["temperature"])})
-        report["calibration"] = calibration
+        report.update(calibration=calibration, size_bytes=final.stat().st_size)
         os.replace(final, out)
 
     report.update(

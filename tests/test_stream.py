@@ -131,7 +131,8 @@ def test_page_snapshot_state_and_metrics(streaming, clip):
 
     assert wait_for(lambda: current()["frames"] >= 30, 30)  # the FPS needs a few frames to be a rate
     state = current()
-    assert state["health"] == "ok" and state["fps"] > 0 and state["digits"] in set(clip.texts) | {""}
+    # The card's text, or None on a frame the reader was not sure of.
+    assert state["health"] == "ok" and state["fps"] > 0 and state["digits"] in set(clip.texts) | {"", None}
     assert json.loads(_get(port, "/healthz")[2])["status"] == "ok"
     assert _get(port, "/nothing")[0] == 404
 
