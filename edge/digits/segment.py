@@ -39,6 +39,9 @@ def cover(grey: np.ndarray) -> np.ndarray | None:
     edge; here it is found whole: darker than the paper, wider than any pen stroke, and with
     a step in brightness along its edge (light falling off across the card is as dark, but grades).
     """
+    full = grey.shape[1], grey.shape[0]
+    # Nothing narrower than a pen stroke counts, so half the size sees it as well, four times faster.
+    grey = cv2.resize(grey, (max(1, full[0] // 2), max(1, full[1] // 2)), interpolation=cv2.INTER_AREA)
     height, width = grey.shape[:2]
     paper = float(np.percentile(grey, 90))
     size = max(3, round(0.12 * height)) | 1
@@ -48,7 +51,7 @@ def cover(grey: np.ndarray) -> np.ndarray | None:
     if count <= 1:
         return None
     found = np.zeros(grey.shape[:2], np.uint8)
-    ring = np.ones((7, 7), np.uint8)
+    ring = np.ones((5, 5), np.uint8)
     for index in range(1, count):
         x, y, w, h, area = stats[index]
         if not (x == 0 or y == 0 or x + w == width or y + h == height) or area < 2 * size * size:
@@ -58,7 +61,7 @@ def cover(grey: np.ndarray) -> np.ndarray | None:
         # A step in brightness all along its edge: light falling off across the card only grades.
         if len(inside) and len(outside) and np.median(inside) < 0.8 * np.median(outside):
             found[region > 0] = 1
-    return found if found.any() else None
+    return cv2.resize(found, full, interpolation=cv2.INTER_NEAREST) if found.any() else None
 
 
 def segment(

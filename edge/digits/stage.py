@@ -40,13 +40,14 @@ class CardWarp:
 
 class DigitStage:
     """Reads the card, but only when it shows something new: a card held still, or shaking in a
-    hand, is read once, and again every REREAD_AFTER frames.
+    hand, is read once, and again every REREAD_AFTER frames (SEARCH_EVERY while the reading of a
+    card in view is unsure).
 
     With fixed corners the card is taken to be there. Otherwise it is looked for in the ROI (or
     the whole frame): its ArUco markers, or a bright four-cornered shape. Between reads only the
-    card's own part of the frame is watched, so people moving elsewhere cost nothing; while no
-    card is in view it is looked for every SEARCH_EVERY frames. A ROI with no card inside it is
-    read as it is (a card larger than the ROI, or a display).
+    card's own part of the frame is watched, so people moving elsewhere cost nothing, and it is
+    looked for again only when that part changed. A ROI with no card inside it or around it is
+    read as it is (a display, say).
     """
 
     REREAD_AFTER = 15
@@ -106,13 +107,16 @@ class DigitStage:
         self._unread += 1
         # A reading also grows stale: one made through a blur the change test does not see as new
         # (a shake, a moment of bad light) is made again within half a second at most.
-        # An unsure reading (no card, a blur, a hand) is tried again sooner.
-        stale = self._unread >= (self.SEARCH_EVERY if last is not None and last.unsure else self.REREAD_AFTER)
-        if last is not None and settled and not stale and not self._change(watched):
+        # An unsure reading of a card in view (a blur, a hand) is tried again sooner.
+        sooner = last is not None and last.unsure and self.card is not None
+        stale = self._unread >= (self.SEARCH_EVERY if sooner else self.REREAD_AFTER)
+        changed = last is None or self._change(watched)
+        if last is not None and settled and not stale and not changed:
             return last  # nothing new where the card is, and the vote agrees with it: the reading stands
         self._unread = 0
         self.reads += 1
-        raw = self._read(grey)
+        # Where nothing changed, the card is where it was: it is read again, not looked for again.
+        raw = self.reader.read(self.card.upright(grey)) if self.card is not None and not changed else self._read(grey)
         self._change.seen(self._watched(grey))
         self._raw_text = raw.text
         self._last = reading = self.stabilize(raw)
