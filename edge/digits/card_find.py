@@ -183,18 +183,11 @@ def _snapped(small: np.ndarray, quad: np.ndarray, reach: float = 8.0) -> np.ndar
     """Each side moved onto the card's edge: along the side, the steepest fall in brightness
     outwards within ``reach`` pixels, with a line fitted through them. The threshold the quad
     came from may have cut off a corner where light falls off; the edge itself is still there."""
-    centre = quad.mean(axis=0)
     offsets = np.arange(-reach, reach + 0.5, 0.5, dtype=np.float32)
     lines = []
     for corner in range(4):
-        start, end = quad[corner], quad[(corner + 1) % 4]
-        points = start + (end - start) * np.linspace(0.1, 0.9, 24, dtype=np.float32)[:, None]
-        normal = np.array([end[1] - start[1], start[0] - end[0]], np.float32)
-        normal /= max(float(np.linalg.norm(normal)), 1e-6)
-        if np.dot(centre - start, normal) > 0:
-            normal = -normal
-        grid = points[:, None, :] + offsets[None, :, None] * normal[None, None, :]
-        profile = cv2.remap(small, grid[..., 0], grid[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        points, normal = _side(quad, corner, 24)
+        profile = _along(small, points, normal, offsets)
         # The step from 4 px inside to 4 px outside: a pen stroke near the edge is too thin to
         # make one, the card's edge on the desk is one all along. Then the steepest fall near it.
         values = profile.astype(np.float32)
@@ -234,20 +227,26 @@ def _outlined(small: np.ndarray, quad: np.ndarray, depth: float = 4.0) -> bool:
     """Whether nearly all along each side the picture steps down from inside the quad to outside
     (the mean of ``depth`` pixels on each side, so a textured desk's specks do not count): a side
     cut across the paper itself, where a corner was misplaced, is no card's edge."""
-    centre = quad.mean(axis=0)
     steps = np.arange(0.5, depth + 0.25, 0.5, dtype=np.float32)
     for corner in range(4):
-        start, end = quad[corner], quad[(corner + 1) % 4]
-        points = start + (end - start) * np.linspace(0.1, 0.9, 20, dtype=np.float32)[:, None]
-        normal = np.array([end[1] - start[1], start[0] - end[0]], np.float32)
-        normal /= max(float(np.linalg.norm(normal)), 1e-6)
-        if np.dot(centre - start, normal) > 0:
-            normal = -normal  # pointing out of the quad
+        points, normal = _side(quad, corner, 20)
         inside = _along(small, points, -normal, steps).mean(axis=1)
         outside = _along(small, points, normal, steps).mean(axis=1)
         if np.mean(inside > 1.1 * outside) < 0.8:
             return False
     return True
+
+
+def _side(quad: np.ndarray, corner: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` points along the side from ``corner`` to the next (its ends left out, where the
+    corners round off), and the side's unit normal pointing out of the quad."""
+    start, end = quad[corner], quad[(corner + 1) % 4]
+    points = start + (end - start) * np.linspace(0.1, 0.9, count, dtype=np.float32)[:, None]
+    normal = np.array([end[1] - start[1], start[0] - end[0]], np.float32)
+    normal /= max(float(np.linalg.norm(normal)), 1e-6)
+    if np.dot(quad.mean(axis=0) - start, normal) > 0:
+        normal = -normal
+    return points, normal
 
 
 def _along(picture: np.ndarray, points: np.ndarray, direction: np.ndarray, steps: np.ndarray) -> np.ndarray:
