@@ -76,7 +76,8 @@ def test_run_reads_the_pi_camera(fake_rpicam, clip, fp32_export, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in events.read_text().splitlines()]
-    texts = {line["digits"]["text"] for line in lines if line.get("digits")}
+    # The cards' texts; a frame the reader was not sure of (a new card's first) says null instead.
+    texts = {line["digits"]["text"] for line in lines if line.get("digits")} - {None}
     assert len(lines) == 40 and texts and texts <= set(clip.texts)
 
 
