@@ -210,6 +210,20 @@ def make_inputs(work: Path) -> dict:
     return {"roi": ",".join(map(str, clip.roi))}
 
 
+def _cards_disagree(x86: dict, arm: dict) -> bool:
+    """Whether two readings of one frame contradict each other: two different texts, or one
+    side unsure for a reason other than a probability near the sure level. The clip is MPEG-4,
+    whose decoders round a grey level differently on ARM, and a digit at 0.89 on one and 0.91
+    on the other is unsure on one side only: neither answer is wrong."""
+    if x86.get("text") is not None and arm.get("text") is not None:
+        return x86["text"] != arm["text"]
+    if x86.get("text") is None and arm.get("text") is None:
+        return False
+    unsure = x86 if x86.get("text") is None else arm
+    near_the_level = ("is unclear", "not yet confirmed")
+    return not any(words in (unsure.get("reason") or "") for words in near_the_level)
+
+
 def _edgecam(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "edgecam", *args], check=True, cwd=ROOT, capture_output=True, text=True)
 
@@ -261,7 +275,7 @@ def compare(x86: Path, arm: Path) -> list[str]:
     if len(events_x86) != 120 or len(events_arm) != 120:
         problems.append(f"edgecam run gave {len(events_x86)} and {len(events_arm)} events, not 120")
     for a, b in zip(events_x86, events_arm, strict=False):
-        if (a.get("digits") or {}).get("text") != (b.get("digits") or {}).get("text"):
+        if _cards_disagree(a.get("digits") or {}, b.get("digits") or {}):
             problems.append(f"frame {a['frame']}: digits {a.get('digits')} vs {b.get('digits')}")
         if [f["name"] for f in a["faces"]] != [f["name"] for f in b["faces"]]:
             problems.append(f"frame {a['frame']}: faces {a['faces']} vs {b['faces']}")
