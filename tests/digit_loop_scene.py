@@ -22,20 +22,10 @@ from edgecam.edge.scenes.card_views import posed, random_pose
 from edgecam.edge.scenes.cards import make_card, printed_card
 from edgecam.edge.scenes.clip import desk
 from tests import heldout_camera as camera
-from tests.digit_card_benchmark import MNIST_HELD_OUT
+from tests.digit_card_benchmark import CONDITIONS, MNIST_HELD_OUT
 
-SEGMENTS = (
-    "clean",
-    "jpeg-30",
-    "motion-blur",
-    "defocus",
-    "low-res-320x240",
-    "dark",
-    "over-exposed",
-    "row-noise",
-    "bayer-noise",
-    "motion-blur+jpeg-30",
-)
+# The benchmark's camera conditions, less two near-repeats (JPEG 50 alone and after a small sensor).
+SEGMENTS = tuple(name for name in CONDITIONS if name not in ("jpeg-50", "low-res+jpeg-50"))
 
 
 @dataclass
