@@ -94,10 +94,11 @@ def by_paper(grey: np.ndarray) -> CardView | None:
     small = cv2.GaussianBlur(small, (5, 5), 0)
     otsu, _ = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     best, best_area = None, MIN_CARD_SHARE * small.shape[0] * small.shape[1]
-    # Light falling off across the card may take a corner of it below Otsu's level: lower levels
-    # are tried when none is found, and a shape counts only if its whole outline is a step from
-    # bright to dark (a side cut across the paper is no card's edge).
-    for level in (otsu, 0.85 * otsu, 0.7 * otsu):
+    # Light falling off across the card may take a corner of it below Otsu's level, and an
+    # over-exposed desk's highlights may join the paper above it: lower levels are tried when none
+    # is found, then higher ones. A shape counts only if its whole outline is a step from bright
+    # to dark (a side cut across the paper is no card's edge).
+    for level in (otsu, 0.85 * otsu, 0.7 * otsu, 1.15 * otsu, 1.3 * otsu):
         _, bright = cv2.threshold(small, level, 255, cv2.THRESH_BINARY)
         # The digits are holes in the card, and a finger may bite into its edge: close what is small.
         bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
