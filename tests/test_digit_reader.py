@@ -59,6 +59,20 @@ def test_specks_and_ruled_lines_are_ignored(reader, mnist):
     assert reader.read(image).text == reader.read(card.image).text == card.text
 
 
+@pytest.mark.parametrize("strength", [0.15, 1.0])
+def test_a_faint_digit_beside_bold_ones_is_not_left_out_of_the_text(reader, mnist, strength):
+    paper = np.full((160, 400), 225, np.float32)
+    for slot, ink in enumerate((1.0, 1.0, 1.0, strength)):  # a thin pen, or light that washed it out
+        digit = cv2.resize(mnist.test_images[slot], (84, 84)).astype(np.float32) / 255
+        paper[38:122, 20 + 95 * slot : 104 + 95 * slot] *= 1 - 0.8 * ink * digit
+    reading = reader.read(paper.astype(np.uint8))
+    text = "".join(map(str, mnist.test_labels[:4]))
+    if strength < 1:
+        assert reading.unsure and reading.reason == "a faint mark may be a digit", reading.to_dict()
+    else:
+        assert reading.text == text
+
+
 def test_read_command_prints_the_contract(fp32_export, mnist, tmp_path):
     card = make_card(mnist.test_images, mnist.test_labels, np.random.default_rng(3), count=4, margin=0.08)
     frame = np.full((480, 640, 3), 60, np.uint8)

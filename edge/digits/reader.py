@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from edgecam.edge.digits.model import DigitModel
-from edgecam.edge.digits.segment import ReaderSettings, cover, segment
+from edgecam.edge.digits.segment import ReaderSettings, cover, faint_marks, segment
 
 FITS = (20, 17, 23)  # sizes each digit is read at: MNIST's own first
 
@@ -69,7 +69,10 @@ class DigitReader:
     def read(self, roi: np.ndarray) -> Reading:
         grey = roi if roi.ndim == 2 else cv2.cvtColor(roi, cv2.COLOR_BGR2GRAY)
         ink = ink_map(grey)
-        boxes, doubt = segment(ink_mask(ink), grey.shape, self.settings, cover(grey))
+        level = ink_level(ink)
+        boxes, doubt = segment(ink_mask(ink, level), grey.shape, self.settings, cover(grey))
+        if not doubt and faint_marks(ink, boxes, self.settings, level):
+            doubt = "a faint mark may be a digit"
         if not boxes:
             return unsure(doubt) if doubt else Reading()
         # Each digit is also cut out a little smaller and larger: a digit the model knows reads the
@@ -115,10 +118,15 @@ def ink_map(grey: np.ndarray) -> np.ndarray:
     return np.clip((1 - ratio) * 255 * 2.5, 0, 255).astype(np.uint8)
 
 
-def ink_mask(ink: np.ndarray) -> np.ndarray:
-    """Binary ink: Otsu on the flattened image, with a floor so blank paper stays blank."""
+def ink_level(ink: np.ndarray) -> float:
+    """The ink map's level between paper and ink: Otsu's, with a floor so blank paper stays blank."""
     level, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    _, mask = cv2.threshold(ink, max(level, 40), 255, cv2.THRESH_BINARY)
+    return max(float(level), 40.0)
+
+
+def ink_mask(ink: np.ndarray, level: float | None = None) -> np.ndarray:
+    """Binary ink: the flattened image above ``level`` (``ink_level``'s when not given)."""
+    _, mask = cv2.threshold(ink, ink_level(ink) if level is None else level, 255, cv2.THRESH_BINARY)
     return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
 
 

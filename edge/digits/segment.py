@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 Box = tuple[int, int, int, int]
+FAINT_SHARE = 0.4  # of the ink level: fainter than this is paper grain, not a pen
 
 
 @dataclass
@@ -124,6 +125,24 @@ def segment(
             doubt = doubt or "digits run together"  # cutting them apart was tried: it made up digits
         digits.append((x, y, w, h))
     return digits, doubt
+
+
+def faint_marks(ink: np.ndarray, boxes: list[Box], settings: ReaderSettings, level: float) -> bool:
+    """Whether a mark as tall as a digit shows only faintly, below the ink ``level``, away from
+    the digits read: a thin pen next to a bold one, or a stroke the light washed out. Left out,
+    it would drop a digit from the text with no doubt at all."""
+    height, width = ink.shape[:2]
+    faint = (ink > FAINT_SHARE * level).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(faint, connectivity=8)
+    for x, y, w, h, area in stats[1:count]:
+        if h < settings.min_height * height or h > settings.max_height * height or area < settings.min_ink_pixels:
+            continue
+        if x == 0 or y == 0 or x + w == width or y + h == height:
+            continue  # the card's edge or a shadow, blurred in: segment() judges what reaches the border
+        centre = x + w / 2
+        if not any(bx <= centre <= bx + bw for bx, _, bw, _ in boxes):
+            return True
+    return False
 
 
 def _near(box: list[int], other: list[int], gap: int) -> bool:
