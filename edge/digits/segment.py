@@ -100,8 +100,10 @@ def segment(
             continue
         boxes.append([int(x), int(y), int(w), int(h)])
     low, high = settings.min_height * height, settings.max_height * height
-    joined = _join_overlapping_columns(sorted(boxes))
+    joined, pieces = _join_overlapping_columns(sorted(boxes))
     kept = [b for b in joined if low <= b[3] <= high]
+    if any(count >= 3 and low <= b[3] <= high for b, count in zip(joined, pieces, strict=True)):
+        doubt = doubt or "a mark in pieces (a dotted line?)"  # a 5 or a 4 takes two strokes, not three
     if any(b[3] >= 0.1 * height and b[2] * b[3] >= 3 * settings.min_ink_pixels for b in joined if b not in kept):
         doubt = "marks that are neither digits nor specks"  # a digit half rubbed out, a scribble
     if any(_near(box, intrusion, gap) for box in kept for intrusion in intrusions) or (
@@ -154,9 +156,11 @@ def _near(box: list[int], other: list[int], gap: int) -> bool:
     )
 
 
-def _join_overlapping_columns(boxes: list[list[int]]) -> list[list[int]]:
-    """A 5's flag or a 4 drawn in two strokes are separate blobs stacked in one column: join them."""
+def _join_overlapping_columns(boxes: list[list[int]]) -> tuple[list[list[int]], list[int]]:
+    """A 5's flag or a 4 drawn in two strokes are separate blobs stacked in one column: join them.
+    The joined boxes, and how many blobs each was made of."""
     joined: list[list[int]] = []
+    pieces: list[int] = []
     for box in boxes:
         if joined:
             last = joined[-1]
@@ -165,6 +169,8 @@ def _join_overlapping_columns(boxes: list[list[int]]) -> list[list[int]]:
                 x0, y0 = min(last[0], box[0]), min(last[1], box[1])
                 x1, y1 = max(last[0] + last[2], box[0] + box[2]), max(last[1] + last[3], box[1] + box[3])
                 joined[-1] = [x0, y0, x1 - x0, y1 - y0]
+                pieces[-1] += 1
                 continue
         joined.append(box)
-    return joined
+        pieces.append(1)
+    return joined, pieces
