@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import cv2
+import numpy as np
 import pytest
 
 from tests.conftest import run_cli
@@ -92,7 +93,25 @@ def test_seed_arch_is_the_tutorial_recipe():
         0.5,
         1,
     )
-    assert recipe.optimizer == "sgd" and not recipe.augment
+    assert recipe.optimizer == "sgd" and not recipe.augment and not recipe.printed
+
+
+def test_typeset_digits_join_the_training_set_framed_as_mnist_frames_its_own(mnist):
+    from edgecam.train.digits.printed import printed_digits
+
+    images, labels = printed_digits()
+    assert images.shape[1:] == (28, 28) and np.bincount(labels).tolist() == [len(labels) // 10] * 10
+    for image in images:
+        rows, columns = np.nonzero(image > 60)
+        assert np.ptp(rows) <= 21 and np.ptp(columns) <= 21  # fitted into MNIST's 20x20 box
+        centre = np.average(np.indices(image.shape), axis=(1, 2), weights=image.astype(float))
+        assert np.abs(centre - 13.5).max() < 1.5  # and centred on its centre of mass
+    for zero in images[labels == 0]:  # a 0's hole stays open: an outline inside its outline
+        _, hierarchy = cv2.findContours((zero > 100).astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        assert (hierarchy[0][:, 3] >= 0).any()
+    edge = Trainer(Recipe.for_arch("edge", limit=6000), mnist, torch.device("cpu"))
+    seed = Trainer(Recipe.for_arch("seed", limit=6000), mnist, torch.device("cpu"))
+    assert len(seed.train_x) == 6000 and len(edge.train_x) == 6000 + 2 * len(images)  # 5 % typeset
 
 
 def test_bad_data_dir_is_one_clear_sentence(tmp_path):

@@ -34,6 +34,18 @@ def random_affine(images: torch.Tensor, generator: torch.Generator) -> torch.Ten
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
+def random_elastic(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """A smooth random warp (up to ~2 px) of half the digits: one hand's strokes wander where
+    another's run straight, and a few typeset digits must stand for many hands."""
+    n = images.shape[0]
+    coarse = torch.randn((n, 2, 4, 4), generator=generator) * (1.0 / 14)  # 1 px of 28 is 1/14 in grid units
+    field = F.interpolate(coarse, size=images.shape[-2:], mode="bicubic", align_corners=True)
+    field = field * (torch.rand(n, generator=generator) < 0.5).float().view(n, 1, 1, 1)
+    identity = torch.eye(2, 3).unsqueeze(0).expand(n, 2, 3)
+    grid = F.affine_grid(identity, list(images.shape), align_corners=False) + field.permute(0, 2, 3, 1)
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
 def random_stroke_width(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Thicken a quarter of the digits and thin another quarter, by a random amount.
 
@@ -60,4 +72,5 @@ def random_camera(images: torch.Tensor, generator: torch.Generator) -> torch.Ten
 
 def augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Images in [0, 1], shape N x 1 x 28 x 28; returns the same shape."""
-    return random_camera(random_stroke_width(random_affine(images, generator), generator), generator)
+    warped = random_elastic(random_affine(images, generator), generator)
+    return random_camera(random_stroke_width(warped, generator), generator)

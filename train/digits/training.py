@@ -22,8 +22,10 @@ from edgecam.edge.errors import EX_USAGE, DataError, EdgecamError, MissingInput,
 from edgecam.edge.scenes.mnist import Mnist
 from edgecam.train.digits import nets as digit_nets
 from edgecam.train.digits.augment import augment
+from edgecam.train.digits.printed import printed_digits
 
 CHECKPOINT_FORMAT = "edgecam-digits/1"
+MNIST_TRAIN_SIZE = 60_000
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Recipe:
     schedule: str = "onecycle"
     label_smoothing: float = 0.05
     augment: bool = True
+    printed: int = 15  # copies of each typeset digit (train/digits/printed.py) added to the training set
     seed: int = 1
     limit: int | None = None
     # The learning-rate schedule spans this many epochs; fixed at the first run so
@@ -61,6 +64,7 @@ class Recipe:
                 schedule="constant",
                 label_smoothing=0.0,
                 augment=False,
+                printed=0,
             )
         elif arch == "edge":
             base = cls()
@@ -97,9 +101,15 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(recipe.seed)
         self.model = digit_nets.build(recipe.arch).to(device)
         self.train_x, self.train_y = _as_tensors(data.train_images, data.train_labels, recipe.limit)
-        self.test_x, self.test_y = _as_tensors(data.test_images, data.test_labels, None)
         if len(self.train_x) == 0:
             raise DataError("--limit leaves no training images.")
+        # As many typeset digits per MNIST digit as in the full set, however much --limit keeps.
+        copies = round(recipe.printed * len(self.train_x) / MNIST_TRAIN_SIZE)
+        if copies:
+            typeset, digits = _as_tensors(*printed_digits(), None)
+            self.train_x = torch.cat([self.train_x, typeset.repeat(copies, 1, 1, 1)])
+            self.train_y = torch.cat([self.train_y, digits.repeat(copies)])
+        self.test_x, self.test_y = _as_tensors(data.test_images, data.test_labels, None)
         self.steps_per_epoch = math.ceil(len(self.train_x) / recipe.batch_size)
         self.log_every = max(1, min(20, self.steps_per_epoch // 25))  # batches between curve points
         self.optimizer = self._optimizer()
