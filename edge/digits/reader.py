@@ -18,6 +18,7 @@ from edgecam.edge.digits.model import DigitModel
 from edgecam.edge.digits.segment import ReaderSettings, cover, faint_marks, segment
 
 FITS = (20, 17, 23)  # sizes each digit is read at: MNIST's own first
+HYSTERESIS = 0.6  # of the ink level: fainter ink is kept where it joins ink above the level
 
 
 @dataclass
@@ -125,9 +126,18 @@ def ink_level(ink: np.ndarray) -> float:
 
 
 def ink_mask(ink: np.ndarray, level: float | None = None) -> np.ndarray:
-    """Binary ink: the flattened image above ``level`` (``ink_level``'s when not given)."""
-    _, mask = cv2.threshold(ink, ink_level(ink) if level is None else level, 255, cv2.THRESH_BINARY)
-    return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    """Binary ink: the flattened image above ``level`` (``ink_level``'s when not given), and the
+    fainter ink that joins it."""
+    level = ink_level(ink) if level is None else level
+    _, mask = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    # A stroke thinned by blur fades in the middle and breaks at the level: fainter ink joined to
+    # ink above the level is kept, so the digit stays whole.
+    count, labels = cv2.connectedComponents((ink > HYSTERESIS * level).astype(np.uint8), connectivity=8)
+    joined = np.zeros(count, bool)
+    joined[labels[mask > 0]] = True
+    joined[0] = False
+    return (joined[labels] * 255).astype(np.uint8)
 
 
 def mnist_crop(ink: np.ndarray, box: tuple[int, int, int, int], fit: int = 20) -> np.ndarray:
