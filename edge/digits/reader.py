@@ -71,8 +71,9 @@ class DigitReader:
         grey = roi if roi.ndim == 2 else cv2.cvtColor(roi, cv2.COLOR_BGR2GRAY)
         ink = ink_map(grey)
         level = ink_level(ink)
-        boxes, doubt = segment(ink_mask(ink, level), grey.shape, self.settings, cover(grey))
-        if not doubt and faint_marks(ink, boxes, self.settings, level):
+        covered = cover(grey)
+        boxes, doubt = segment(ink_mask(ink, level), grey.shape, self.settings, covered)
+        if not doubt and faint_marks(ink, boxes, self.settings, level, covered):
             doubt = "a faint mark may be a digit"
         if not boxes:
             return unsure(doubt) if doubt else Reading()

@@ -129,12 +129,18 @@ def segment(
     return digits, doubt
 
 
-def faint_marks(ink: np.ndarray, boxes: list[Box], settings: ReaderSettings, level: float) -> bool:
+def faint_marks(
+    ink: np.ndarray, boxes: list[Box], settings: ReaderSettings, level: float, covered: np.ndarray | None = None
+) -> bool:
     """Whether a mark as tall as a digit shows only faintly, below the ink ``level``, away from
     the digits read: a thin pen next to a bold one, or a stroke the light washed out. Left out,
-    it would drop a digit from the text with no doubt at all."""
+    it would drop a digit from the text with no doubt at all. The soft edge of what ``covered``
+    marks (a hand, a shadow) is no such mark."""
     height, width = ink.shape[:2]
     faint = (ink > FAINT_SHARE * level).astype(np.uint8)
+    if covered is not None:
+        gap = max(2, round(0.05 * height))
+        faint[cv2.dilate(covered, np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)) > 0] = 0
     count, _, stats, _ = cv2.connectedComponentsWithStats(faint, connectivity=8)
     for x, y, w, h, area in stats[1:count]:
         if h < settings.min_height * height or h > settings.max_height * height or area < settings.min_ink_pixels:
