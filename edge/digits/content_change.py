@@ -15,10 +15,17 @@ class ContentChange:
     correlation), and the largest cell change decides. On the bench clip (a card shaken by up
     to 2 px a frame) the same card changed a cell by at most 46 grey levels, and one digit
     replaced by another's changed one by 115 or more.
+
+    A dim card shows the same change in fewer grey levels, so the level scales down with the
+    region's own contrast. And a shift of more than a cell is news whatever else: the card has
+    moved out from where it was found, and must be looked for again.
     """
 
     CELL = 4  # pixels of the ROI per thumbnail cell
     LEVEL = 70.0  # grey levels a cell must change by, once the shake is undone, to be news
+    LEVEL_SHARE = 0.45  # ... or this share of the region's contrast, if that is less
+    MIN_LEVEL = 10.0  # but never less: sensor noise
+    MOVED = 1.5  # cells of shift that mean the card has moved (a shake of 2 px each way is 1 cell apart)
 
     def __init__(self) -> None:
         self.last: np.ndarray | None = None
@@ -32,10 +39,14 @@ class ContentChange:
         if self._window is None or self._window.shape != thumb.shape:
             self._window = cv2.createHanningWindow((thumb.shape[1], thumb.shape[0]), cv2.CV_32F)
         (dx, dy), _ = cv2.phaseCorrelate(self.last, thumb, self._window)
+        if max(abs(dx), abs(dy)) > self.MOVED:
+            return True
         back = np.array([[1, 0, -dx], [0, 1, -dy]], np.float32)
         moved = cv2.warpAffine(thumb, back, (thumb.shape[1], thumb.shape[0]), borderMode=cv2.BORDER_REPLICATE)
         inner = (slice(2, -2), slice(2, -2))  # the border came from outside the ROI
-        return float(np.abs(moved[inner] - self.last[inner]).max()) >= self.LEVEL
+        low, high = np.percentile(self.last, (2, 98))
+        level = min(self.LEVEL, max(self.MIN_LEVEL, self.LEVEL_SHARE * float(high - low)))
+        return float(np.abs(moved[inner] - self.last[inner]).max()) >= level
 
     def seen(self, roi: np.ndarray) -> None:
         self.last = self._thumb(roi)
