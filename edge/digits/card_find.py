@@ -134,7 +134,8 @@ def _shows_the_box(grey: np.ndarray, homography: np.ndarray) -> bool:
     for line, inwards in ((y, 1), (y + h, -1)):
         middle = card[line - 4 : line + 5, columns].astype(np.float32)  # the line's rows, give or take 2 mm
         near, far = sorted((line + inwards * 6, line + inwards * 11))
-        paper = np.median(card[near:far, columns].astype(np.float32), axis=0)  # inside the box, beside it
+        beside = card[near:far, columns].astype(np.float32)  # inside the box, beside the line
+        paper = np.partition(beside, len(beside) // 2, axis=0)[len(beside) // 2]  # its median, 10x faster
         # A blurred line is faint, but darker than the paper beside it at nearly every column.
         if (middle.min(axis=0) < 0.93 * paper).mean() < 0.85:
             return False

@@ -29,6 +29,7 @@ class ContentChange:
 
     def __init__(self) -> None:
         self.last: np.ndarray | None = None
+        self._level = self.LEVEL
         self._window: np.ndarray | None = None
 
     def __call__(self, roi: np.ndarray) -> bool:
@@ -44,12 +45,12 @@ class ContentChange:
         back = np.array([[1, 0, -dx], [0, 1, -dy]], np.float32)
         moved = cv2.warpAffine(thumb, back, (thumb.shape[1], thumb.shape[0]), borderMode=cv2.BORDER_REPLICATE)
         inner = (slice(2, -2), slice(2, -2))  # the border came from outside the ROI
-        low, high = np.percentile(self.last, (2, 98))
-        level = min(self.LEVEL, max(self.MIN_LEVEL, self.LEVEL_SHARE * float(high - low)))
-        return float(np.abs(moved[inner] - self.last[inner]).max()) >= level
+        return float(np.abs(moved[inner] - self.last[inner]).max()) >= self._level
 
     def seen(self, roi: np.ndarray) -> None:
         self.last = self._thumb(roi)
+        low, high = np.percentile(self.last, (2, 98))
+        self._level = min(self.LEVEL, max(self.MIN_LEVEL, self.LEVEL_SHARE * float(high - low)))
 
     def _thumb(self, roi: np.ndarray) -> np.ndarray:
         grey = roi if roi.ndim == 2 else cv2.cvtColor(roi, cv2.COLOR_BGR2GRAY)
