@@ -44,7 +44,8 @@ def cover(grey: np.ndarray) -> np.ndarray | None:
     # Nothing narrower than a pen stroke counts, so half the size sees it as well, four times faster.
     grey = cv2.resize(grey, (max(1, full[0] // 2), max(1, full[1] // 2)), interpolation=cv2.INTER_AREA)
     height, width = grey.shape[:2]
-    paper = float(np.percentile(grey, 90))
+    flat, rank = grey.ravel(), int(0.9 * (grey.size - 1))
+    paper = float(np.partition(flat, rank)[rank])  # the 90th percentile, far cheaper than np.percentile
     size = max(3, round(0.12 * height)) | 1
     wide = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     dark = cv2.morphologyEx((grey < 0.8 * paper).astype(np.uint8), cv2.MORPH_OPEN, wide)

@@ -81,6 +81,7 @@ class DigitStage:
         self._unread = 0  # frames since the card was last read
         self._last: Reading | None = None
         self._raw_text: str | None = ""  # the last read's own text, before the vote
+        self._around = False  # the card was last found around the ROI (drawn inside it), not in it
 
     def region(self, frame: np.ndarray) -> tuple[int, int, int, int]:
         height, width = frame.shape[:2]
@@ -125,7 +126,12 @@ class DigitStage:
     def _read(self, grey: np.ndarray) -> Reading:
         if self.warp is not None:
             return self.reader.read(self.warp(grey))
-        reading, self.card = read_card(grey, self.finder, self.reader, self.region(grey), self.roi is not None)
+        box = self.region(grey)
+        reading, self.card = read_card(grey, self.finder, self.reader, box, self.roi is not None, self._around)
+        if self.card is not None:  # found around the box, not inside it: look there first next time
+            x, y, w, h = box
+            corners = self.card.quad()
+            self._around = bool((corners.min(axis=0) < (x, y)).any() or (corners.max(axis=0) > (x + w, y + h)).any())
         return reading
 
     def _watched(self, grey: np.ndarray) -> np.ndarray:
@@ -144,29 +150,47 @@ class DigitStage:
 
 
 def read_card(
-    grey: np.ndarray, finder: CardFinder, reader: DigitReader, box: Box, read_box_without_card: bool
+    grey: np.ndarray,
+    finder: CardFinder,
+    reader: DigitReader,
+    box: Box,
+    read_box_without_card: bool,
+    around_first: bool = False,
 ) -> tuple[Reading, CardView | None]:
     """The card found in ``box`` of ``grey``, read upright, and where it is (frame coordinates).
 
     With no card inside the box, a card around it (the box grown by a quarter each way) is read
     instead if it holds the box's centre: a ROI drawn inside the card, whose edge a blur would
-    smear into it. Failing that the box itself is read if ``read_box_without_card``, else the
-    reading is unsure: there is nothing to read.
+    smear into it (``around_first``: look there first, where the card was last found). Failing
+    that the box itself is read if ``read_box_without_card``, else the reading is unsure: there
+    is nothing to read.
     """
     x, y, w, h = box
     height, width = grey.shape[:2]
-    found = finder(grey[y : y + h, x : x + w])
-    if found is not None:
-        card = found.moved_by((x, y))
-        return reader.read(card.upright(grey)), card
-    if (w, h) != (width, height):
-        x0, y0 = max(x - w // 4, 0), max(y - h // 4, 0)
-        x1, y1 = min(x + w + w // 4, width), min(y + h + h // 4, height)
-        around = finder(grey[y0:y1, x0:x1])
-        if around is not None:
-            card = around.moved_by((x0, y0))
-            if cv2.pointPolygonTest(card.quad().reshape(-1, 1, 2), (x + w / 2, y + h / 2), False) > 0:
-                return reader.read(card.upright(grey)), card
+    searches = [_inside, _around] if (w, h) != (width, height) else [_inside]
+    for search in reversed(searches) if around_first else searches:
+        card = search(grey, finder, box)
+        if card is not None:
+            return reader.read(card.upright(grey)), card
     if read_box_without_card:
         return reader.read(grey[y : y + h, x : x + w]), None
     return unsure(NO_CARD), None
+
+
+def _inside(grey: np.ndarray, finder: CardFinder, box: Box) -> CardView | None:
+    x, y, w, h = box
+    found = finder(grey[y : y + h, x : x + w])
+    return found.moved_by((x, y)) if found is not None else None
+
+
+def _around(grey: np.ndarray, finder: CardFinder, box: Box) -> CardView | None:
+    x, y, w, h = box
+    height, width = grey.shape[:2]
+    x0, y0 = max(x - w // 4, 0), max(y - h // 4, 0)
+    x1, y1 = min(x + w + w // 4, width), min(y + h + h // 4, height)
+    found = finder(grey[y0:y1, x0:x1])
+    if found is None:
+        return None
+    card = found.moved_by((x0, y0))
+    holds_centre = cv2.pointPolygonTest(card.quad().reshape(-1, 1, 2), (x + w / 2, y + h / 2), False) > 0
+    return card if holds_centre else None
