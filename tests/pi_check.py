@@ -20,7 +20,6 @@ nothing: no timings are compared.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shlex
 import shutil
@@ -31,6 +30,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.pi_compare import compare
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(tempfile.gettempdir()) / "edgecam-pi-roots"
@@ -210,20 +211,6 @@ def make_inputs(work: Path) -> dict:
     return {"roi": ",".join(map(str, clip.roi))}
 
 
-def _cards_disagree(x86: dict, arm: dict) -> bool:
-    """Whether two readings of one frame contradict each other: two different texts, or one
-    side unsure for a reason other than a probability near the sure level. The clip is MPEG-4,
-    whose decoders round a grey level differently on ARM, and a digit at 0.89 on one and 0.91
-    on the other is unsure on one side only: neither answer is wrong."""
-    if x86.get("text") is not None and arm.get("text") is not None:
-        return x86["text"] != arm["text"]
-    if x86.get("text") is None and arm.get("text") is None:
-        return False
-    unsure = x86 if x86.get("text") is None else arm
-    near_the_level = ("is unclear", "not yet confirmed")
-    return not any(words in (unsure.get("reason") or "") for words in near_the_level)
-
-
 def _edgecam(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "edgecam", *args], check=True, cwd=ROOT, capture_output=True, text=True)
 
@@ -239,64 +226,6 @@ def commands(edgecam: str, out: str, roi: str, inputs: str = "/work/inputs") -> 
             f"--roi {roi} --headless --events {out}/events.jsonl --record {out}/run.mp4 --max-frames 120 --threads 1",
         ]
     )
-
-
-# ---------------------------------------------------------------- comparison
-
-
-def compare(x86: Path, arm: Path) -> list[str]:
-    """What differs between the two runs' answers; empty when they agree."""
-    import cv2
-
-    from edgecam.edge.faces.tracker import iou
-
-    problems = []
-
-    def lines(folder, name):
-        return [json.loads(line) for line in (folder / name).read_text().splitlines()]
-
-    read_x86, read_arm = lines(x86, "read.jsonl"), lines(arm, "read.jsonl")
-
-    def texts(records):
-        return [(Path(r["image"]).name, r["text"]) for r in records]
-
-    if texts(read_x86) != texts(read_arm):
-        problems.append(f"edgecam read differs: {texts(read_x86)} vs {texts(read_arm)}")
-    ious = []
-    for a, b in zip(lines(x86, "recognize.jsonl"), lines(arm, "recognize.jsonl"), strict=True):
-        names_a, names_b = [f["name"] for f in a["faces"]], [f["name"] for f in b["faces"]]
-        if names_a != names_b:
-            problems.append(f"edgecam recognize differs on {Path(a['image']).name}: {names_a} vs {names_b}")
-        ious += [iou(f["box"], g["box"]) for f, g in zip(a["faces"], b["faces"], strict=False)]
-    if ious and min(ious) < 0.8:
-        problems.append(f"edgecam recognize's face boxes moved: smallest IoU {min(ious):.2f}")
-    loop_ious = []
-    events_x86, events_arm = lines(x86, "events.jsonl"), lines(arm, "events.jsonl")
-    if len(events_x86) != 120 or len(events_arm) != 120:
-        problems.append(f"edgecam run gave {len(events_x86)} and {len(events_arm)} events, not 120")
-    for a, b in zip(events_x86, events_arm, strict=False):
-        if _cards_disagree(a.get("digits") or {}, b.get("digits") or {}):
-            problems.append(f"frame {a['frame']}: digits {a.get('digits')} vs {b.get('digits')}")
-        if [f["name"] for f in a["faces"]] != [f["name"] for f in b["faces"]]:
-            problems.append(f"frame {a['frame']}: faces {a['faces']} vs {b['faces']}")
-        loop_ious += [iou(f["box"], g["box"]) for f, g in zip(a["faces"], b["faces"], strict=False)]
-    # The clip is MPEG-4, whose decoders may round differently on ARM and x86 by a grey level, and the
-    # loop's change watch turns pixel differences into yes-or-no decisions: where one falls the
-    # other way, the same face is framed by another search for a frame or two (IoU 0.69 seen).
-    # The same face at the same place is what must agree: IoU 0.5, the usual match of two boxes.
-    if loop_ious and min(loop_ious) < 0.5:
-        problems.append(f"edgecam run's face boxes moved: smallest IoU {min(loop_ious):.2f}")
-    ious += loop_ious
-    recording = cv2.VideoCapture(str(arm / "run.mp4"))
-    frames = int(recording.get(cv2.CAP_PROP_FRAME_COUNT))
-    recording.release()
-    if frames != 120:
-        problems.append(f"the recording holds {frames} frames, not 120")
-    log(
-        f"compared {len(read_x86)} cards, {len(events_x86)} frames; face box IoU min "
-        f"{min(ious) if ious else float('nan'):.3f} over {len(ious)} boxes"
-    )
-    return problems
 
 
 # ---------------------------------------------------------------- one row
@@ -339,10 +268,10 @@ def run_row(row: Row, work: Path, roi: str) -> list[str]:
     if result.returncode != 0:
         return [f"{row.name}: the run in the root failed (exit {result.returncode}): {result.stderr.strip()[-1500:]}"]
     log(f"{row.name}: {(work / 'out' / row.name / 'versions.txt').read_text().strip()}")
-    problems = [f"{row.name}: {p}" for p in compare(work / "out" / "x86", work / "out" / row.name)]
+    problems = [f"{row.name}: {p}" for p in compare(work / "out" / "x86", work / "out" / row.name, log)]
     if row.desktop:
         folder = work / "out" / row.name
-        problems += [f"{row.name} (numpy<2 route): {p}" for p in compare(work / "out" / "x86", folder / "numpy1")]
+        problems += [f"{row.name} (numpy<2 route): {p}" for p in compare(work / "out" / "x86", folder / "numpy1", log)]
         log(
             f"{row.name}: Debian's bottleneck beside NumPy 2: "
             f"{(folder / 'numpy2-bottleneck.result').read_text().strip()}; with numpy<2: "
