@@ -39,9 +39,11 @@ def compare(x86: Path, arm: Path, log: Callable[[str], None] = print) -> list[st
     events_x86, events_arm = lines(x86, "events.jsonl"), lines(arm, "events.jsonl")
     if len(events_x86) != 120 or len(events_arm) != 120:
         problems.append(f"edgecam run gave {len(events_x86)} and {len(events_arm)} events, not 120")
+    hesitations = 0
     for a, b in zip(events_x86, events_arm, strict=False):
-        if _cards_disagree(a.get("digits") or {}, b.get("digits") or {}):
+        if _contradict(a.get("digits") or {}, b.get("digits") or {}):
             problems.append(f"frame {a['frame']}: digits {a.get('digits')} vs {b.get('digits')}")
+        hesitations += _hesitates(a.get("digits") or {}, b.get("digits") or {})
         if [f["name"] for f in a["faces"]] != [f["name"] for f in b["faces"]]:
             problems.append(f"frame {a['frame']}: faces {a['faces']} vs {b['faces']}")
         loop_ious += [iou(f["box"], g["box"]) for f, g in zip(a["faces"], b["faces"], strict=False)]
@@ -52,27 +54,31 @@ def compare(x86: Path, arm: Path, log: Callable[[str], None] = print) -> list[st
     if loop_ious and min(loop_ious) < 0.5:
         problems.append(f"edgecam run's face boxes moved: smallest IoU {min(loop_ious):.2f}")
     ious += loop_ious
+    if hesitations > HESITATIONS * len(events_x86):
+        problems.append(f"one side unsure where the other read a text on {hesitations} of {len(events_x86)} frames")
     recording = cv2.VideoCapture(str(arm / "run.mp4"))
     frames = int(recording.get(cv2.CAP_PROP_FRAME_COUNT))
     recording.release()
     if frames != 120:
         problems.append(f"the recording holds {frames} frames, not 120")
     log(
-        f"compared {len(read_x86)} cards, {len(events_x86)} frames; face box IoU min "
-        f"{min(ious) if ious else float('nan'):.3f} over {len(ious)} boxes"
+        f"compared {len(read_x86)} cards, {len(events_x86)} frames ({hesitations} with one side unsure); "
+        f"face box IoU min {min(ious) if ious else float('nan'):.3f} over {len(ious)} boxes"
     )
     return problems
 
 
-def _cards_disagree(x86: dict, arm: dict) -> bool:
-    """Whether two readings of one frame contradict each other: two different texts, or one
-    side unsure for a reason other than a probability near the sure level. The clip is MPEG-4,
-    whose decoders round a grey level differently on ARM, and a digit at 0.89 on one and 0.91
-    on the other is unsure on one side only: neither answer is wrong."""
-    if x86.get("text") is not None and arm.get("text") is not None:
-        return x86["text"] != arm["text"]
-    if x86.get("text") is None and arm.get("text") is None:
-        return False
-    unsure = x86 if x86.get("text") is None else arm
-    near_the_level = ("is unclear", "not yet confirmed")
-    return not any(words in (unsure.get("reason") or "") for words in near_the_level)
+HESITATIONS = 0.25  # of the loop's frames: one side unsure where the other read a text
+
+
+def _contradict(x86: dict, arm: dict) -> bool:
+    """Whether two readings of one frame are two different texts."""
+    return x86.get("text") is not None and arm.get("text") is not None and x86["text"] != arm["text"]
+
+
+def _hesitates(x86: dict, arm: dict) -> bool:
+    """Whether one side read a text and the other was unsure. The clip is MPEG-4, whose decoders
+    round a grey level differently on ARM, and every doubt of the reader is a yes or no on a
+    level: a digit at 0.89 on one side and 0.91 on the other, a faint mark just above or below
+    its level. Neither answer is wrong, but a Pi unsure of many frames x86 reads is a fault."""
+    return (x86.get("text") is None) != (arm.get("text") is None)
