@@ -104,7 +104,7 @@ def by_paper(grey: np.ndarray) -> CardView | None:
         bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
         for quad, area in _quadrilaterals(bright, best_area):
             quad = _snapped(small, quad)
-            if _outlined(small, quad):
+            if _outlined(small, quad) and not _a_hole_in_paper(small, quad):
                 best, best_area = quad, area
         if best is not None:
             break
@@ -237,6 +237,21 @@ def _outlined(small: np.ndarray, quad: np.ndarray, depth: float = 4.0) -> bool:
         if np.mean(inside > 1.1 * outside) < 0.8:
             return False
     return True
+
+
+def _a_hole_in_paper(small: np.ndarray, quad: np.ndarray) -> bool:
+    """Whether past the quad's dark rim the picture is as bright as inside it again, on three
+    sides or more: the inside of a 0 written on a card the ROI sits in, not a card on a desk."""
+    inside_steps = np.arange(0.5, 4.25, 0.5, dtype=np.float32)
+    short = float(min(np.linalg.norm(quad[1] - quad[0]), np.linalg.norm(quad[2] - quad[1])))
+    beyond_steps = np.linspace(0.3 * short, 0.6 * short, 6, dtype=np.float32)
+    bright_again = 0
+    for corner in range(4):
+        points, normal = _side(quad, corner, 12)
+        inside = float(np.median(_along(small, points, -normal, inside_steps)))
+        beyond = float(np.median(_along(small, points, normal, beyond_steps)))
+        bright_again += beyond >= 0.9 * inside
+    return bright_again >= 3
 
 
 def _side(quad: np.ndarray, corner: int, count: int) -> tuple[np.ndarray, np.ndarray]:
