@@ -330,4 +330,6 @@ def test_the_page_plays_the_video_in_headless_chromium(clip, fp32_export, tmp_pa
     # The side panel was filled in by the page's script from /state.json.
     values = dict(panel)
     assert values["health"] == "ok", panel
-    assert float(values["fps"]) > 0 and values["digits"] in set(clip.texts) | {"(none)"}, panel
+    # A text of the clip, a blank card, or "(not reading)": the reader was unsure of that frame
+    # (the first frame of each new card always is, until it is confirmed).
+    assert float(values["fps"]) > 0 and values["digits"] in set(clip.texts) | {"(none)", "(not reading)"}, panel
