@@ -5,6 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from edgecam.edge.digits.ranks import percentiles
+
 
 class ContentChange:
     """Whether the ROI shows something new since it was last read, a hand's shake aside.
@@ -49,10 +51,8 @@ class ContentChange:
 
     def seen(self, roi: np.ndarray) -> None:
         self.last = self._thumb(roi)
-        flat = self.last.ravel()
-        ranks = [int(0.02 * (flat.size - 1)), int(0.98 * (flat.size - 1))]
-        low, high = np.partition(flat, ranks)[ranks]  # the 2nd and 98th percentiles, cheaper
-        self._level = min(self.LEVEL, max(self.MIN_LEVEL, self.LEVEL_SHARE * float(high - low)))
+        low, high = percentiles(self.last, (0.02, 0.98))
+        self._level = min(self.LEVEL, max(self.MIN_LEVEL, self.LEVEL_SHARE * (high - low)))
 
     def _thumb(self, roi: np.ndarray) -> np.ndarray:
         grey = roi if roi.ndim == 2 else cv2.cvtColor(roi, cv2.COLOR_BGR2GRAY)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from edgecam.edge.digits.ranks import percentiles
+
 Box = tuple[int, int, int, int]
 FAINT_SHARE = 0.4  # of the ink level: fainter than this is paper grain, not a pen
 
@@ -33,7 +35,20 @@ def digit_boxes(mask: np.ndarray, shape: tuple[int, ...], settings: ReaderSettin
     return segment(mask, shape, settings)[0]
 
 
-def cover(grey: np.ndarray) -> np.ndarray | None:
+@dataclass
+class Cover:
+    """What ``cover`` found: the patch, and the patch grown by the gap a digit must keep from it."""
+
+    patch: np.ndarray
+    near: np.ndarray
+
+
+def clearance(height: int) -> int:
+    """The gap (5 % of the read area's height) a digit must keep from a hand or a shadow."""
+    return max(2, round(0.05 * height))
+
+
+def cover(grey: np.ndarray) -> Cover | None:
     """Where something large and dark reaches in from the border (a thumb, a hard shadow), or None.
 
     The ink map flattens light, so such a patch shows there only as a ring of "ink" along its
@@ -44,8 +59,7 @@ def cover(grey: np.ndarray) -> np.ndarray | None:
     # Nothing narrower than a pen stroke counts, so half the size sees it as well, four times faster.
     grey = cv2.resize(grey, (max(1, full[0] // 2), max(1, full[1] // 2)), interpolation=cv2.INTER_AREA)
     height, width = grey.shape[:2]
-    flat, rank = grey.ravel(), int(0.9 * (grey.size - 1))
-    paper = float(np.partition(flat, rank)[rank])  # the 90th percentile, far cheaper than np.percentile
+    (paper,) = percentiles(grey, (0.9,))
     size = max(3, round(0.12 * height)) | 1
     wide = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     dark = cv2.morphologyEx((grey < 0.8 * paper).astype(np.uint8), cv2.MORPH_OPEN, wide)
@@ -63,22 +77,23 @@ def cover(grey: np.ndarray) -> np.ndarray | None:
         # A step in brightness all along its edge: light falling off across the card only grades.
         if len(inside) and len(outside) and np.median(inside) < 0.8 * np.median(outside):
             found[region > 0] = 1
-    return cv2.resize(found, full, interpolation=cv2.INTER_NEAREST) if found.any() else None
+    if not found.any():
+        return None
+    patch = cv2.resize(found, full, interpolation=cv2.INTER_NEAREST)
+    gap = clearance(full[1])
+    return Cover(patch, cv2.dilate(patch, np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)))
 
 
 def segment(
-    mask: np.ndarray, shape: tuple[int, ...], settings: ReaderSettings, covered: np.ndarray | None = None
+    mask: np.ndarray, shape: tuple[int, ...], settings: ReaderSettings, covered: Cover | None = None
 ) -> tuple[list[Box], str | None]:
     """The digit boxes, and why they cannot be trusted (None when they can). ``covered`` is
     ``cover``'s answer: its edge is no ink, and a digit near it may be partly under it."""
     height, width = shape[:2]
-    gap = max(2, round(0.05 * height))
-    near_cover = None
+    gap = clearance(height)
     if covered is not None:  # its edge is drawn as ink: take that ring out (and only that: a digit may lie inside)
-        square = np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)
-        near_cover = cv2.dilate(covered, square)
         mask = mask.copy()
-        mask[(near_cover > 0) & (cv2.erode(covered, square) == 0)] = 0
+        mask[(covered.near > 0) & (cv2.erode(covered.patch, np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)) == 0)] = 0
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     boxes: list[list[int]] = []
     intrusions: list[list[int]] = []
@@ -108,8 +123,8 @@ def segment(
     if any(b[3] >= 0.1 * height and b[2] * b[3] >= 3 * settings.min_ink_pixels for b in joined if b not in kept):
         doubt = "marks that are neither digits nor specks"  # a digit half rubbed out, a scribble
     if any(_near(box, intrusion, gap) for box in kept for intrusion in intrusions) or (
-        near_cover is not None
-        and any(near_cover[y : y + h + gap, max(x - gap, 0) : x + w + gap].any() for x, y, w, h in kept)
+        covered is not None
+        and any(covered.near[y : y + h + gap, max(x - gap, 0) : x + w + gap].any() for x, y, w, h in kept)
     ):
         doubt = doubt or "something covers part of the card"
     tallest = max((b[3] for b in kept), default=0)
@@ -131,7 +146,7 @@ def segment(
 
 
 def faint_marks(
-    ink: np.ndarray, boxes: list[Box], settings: ReaderSettings, level: float, covered: np.ndarray | None = None
+    ink: np.ndarray, boxes: list[Box], settings: ReaderSettings, level: float, covered: Cover | None = None
 ) -> bool:
     """Whether a mark as tall as a digit shows only faintly, below the ink ``level``, away from
     the digits read: a thin pen next to a bold one, or a stroke the light washed out. Left out,
@@ -140,8 +155,7 @@ def faint_marks(
     height, width = ink.shape[:2]
     faint = (ink > FAINT_SHARE * level).astype(np.uint8)
     if covered is not None:
-        gap = max(2, round(0.05 * height))
-        faint[cv2.dilate(covered, np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)) > 0] = 0
+        faint[covered.near > 0] = 0
     count, _, stats, _ = cv2.connectedComponentsWithStats(faint, connectivity=8)
     for x, y, w, h, area in stats[1:count]:
         if h < settings.min_height * height or h > settings.max_height * height or area < settings.min_ink_pixels:
