@@ -121,6 +121,25 @@ def test_a_plain_card_is_found_on_a_desk_the_exposure_clips_to_white():
     assert found >= 18, f"{found} of 20 cards found"
 
 
+def test_a_plain_card_is_found_where_a_bright_patch_of_desk_joins_it_to_the_frames_edge():
+    rng = np.random.default_rng(23)
+    found = 0
+    for _ in range(20):
+        view = in_view(np.full((220, 400, 3), 225, np.uint8), desk(rng), rng, 15)
+        grey = cv2.cvtColor(view.frame, cv2.COLOR_BGR2GRAY)
+        # A streak of light from the card's right side out to the frame's edge, and a blob of it
+        # beside the card's corner: the bright shape is no longer a quadrilateral, nor whole.
+        right = (view.quad[1] + view.quad[2]) / 2
+        cv2.line(grey, (round(right[0]), round(right[1])), (grey.shape[1], round(right[1])), 225, 10)
+        corner = view.quad[2] + (view.quad[2] - view.quad.mean(axis=0)) * 0.06
+        cv2.circle(grey, (round(corner[0]), round(corner[1])), 9, 225, -1)
+        card = by_paper(grey)
+        if card is not None:
+            outline = view.quad.reshape(-1, 1, 2)
+            found += all(cv2.pointPolygonTest(outline, (float(x), float(y)), True) > 0 for x, y in card.quad())
+    assert found >= 18, f"{found} of 20 cards found"
+
+
 def test_a_roi_inside_a_written_card_finds_no_card_in_a_digits_hole(mnist):
     from edgecam.edge.scenes.cards import make_card
 

@@ -7,6 +7,7 @@ and only what is inside the card's border (or the printed box's line).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import cv2
@@ -101,7 +102,9 @@ def by_paper(grey: np.ndarray) -> CardView | None:
     for level in (otsu, 0.85 * otsu, 0.7 * otsu, 1.15 * otsu, 1.3 * otsu):
         _, bright = cv2.threshold(small, level, 255, cv2.THRESH_BINARY)
         # The digits are holes in the card, and a finger may bite into its edge: close what is small.
+        # Then open: a thin streak of bright desk no longer joins the card to a speck or the border.
         bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+        bright = cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
         for quad, area in _quadrilaterals(bright, best_area):
             quad = _snapped(small, quad)
             if _outlined(small, quad) and not _a_hole_in_paper(small, quad):
@@ -150,12 +153,24 @@ def _quadrilaterals(bright: np.ndarray, min_area: float):
         area = cv2.contourArea(contour)
         if area < min_area:
             continue
-        x, y, w, h = cv2.boundingRect(contour)
-        if x == 0 or y == 0 or x + w == bright.shape[1] or y + h == bright.shape[0]:
-            continue  # cut by the searched area's border: not a whole card (or the ROI is all paper)
+        points = contour.reshape(-1, 2).astype(np.float32)
+        widest = _widest_four(contour)
+        # Nearly all of the shape lies inside it (not a blob), and it is little larger (not a bite).
+        if widest is not None and area / 1.1 <= cv2.contourArea(widest) <= 1.15 * area and _whole(widest, bright):
+            yield _fitted(points, widest), area
         quad = _four_corners(contour)
         if quad is not None and cv2.contourArea(quad) <= 1.15 * area:  # not a blob, a face, a bitten shape
-            yield _fitted(contour.reshape(-1, 2).astype(np.float32), quad.reshape(4, 2).astype(np.float32)), area
+            quad = quad.reshape(4, 2).astype(np.float32)
+            if _whole(quad, bright):
+                yield _fitted(points, quad), area
+
+
+def _whole(quad: np.ndarray, picture: np.ndarray) -> bool:
+    """Whether no corner lies on the searched area's border: a card cut by it is not whole, and
+    a ROI that is all paper is no card. (The shape itself may touch the border where a bright
+    patch of desk joins it.)"""
+    height, width = picture.shape[:2]
+    return bool(quad.min() >= 2 and (quad[:, 0] <= width - 3).all() and (quad[:, 1] <= height - 3).all())
 
 
 def _fitted(points: np.ndarray, quad: np.ndarray) -> np.ndarray:
@@ -282,6 +297,24 @@ def _four_corners(contour: np.ndarray) -> np.ndarray | None:
         if len(quad) == 4:
             return quad
     return None
+
+
+def _widest_four(contour: np.ndarray) -> np.ndarray | None:
+    """The four points of the outline's hull that span the largest area. A speck of bright desk
+    joined to the card makes a fifth corner, which the polygon fit may keep in place of a real
+    one; it never spans more area than the card's own corners do."""
+    hull = cv2.convexHull(contour)
+    perimeter = cv2.arcLength(hull, True)
+    for share in (0.005, 0.01, 0.02, 0.04):
+        points = cv2.approxPolyDP(hull, share * perimeter, True).reshape(-1, 2).astype(np.float32)
+        if len(points) <= 14:
+            break
+    if len(points) < 4 or len(points) > 14:
+        return None
+    corners = np.array(list(itertools.combinations(range(len(points)), 4)))
+    x, y = points[corners, 0], points[corners, 1]  # hull order, so each quad is convex
+    areas = np.abs((x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y).sum(axis=1)) / 2
+    return points[corners[int(np.argmax(areas))]]
 
 
 def _clockwise_from_top_left(quad: np.ndarray) -> np.ndarray:
