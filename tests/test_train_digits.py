@@ -93,7 +93,7 @@ def test_seed_arch_is_the_tutorial_recipe():
         0.5,
         1,
     )
-    assert recipe.optimizer == "sgd" and not recipe.augment and not recipe.printed
+    assert recipe.optimizer == "sgd" and not recipe.augment and not recipe.printed and not recipe.flagged
 
 
 def test_typeset_digits_join_the_training_set_framed_as_mnist_frames_its_own(mnist):
@@ -109,9 +109,39 @@ def test_typeset_digits_join_the_training_set_framed_as_mnist_frames_its_own(mni
     for zero in images[labels == 0]:  # a 0's hole stays open: an outline inside its outline
         _, hierarchy = cv2.findContours((zero > 100).astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
         assert (hierarchy[0][:, 3] >= 0).any()
-    edge = Trainer(Recipe.for_arch("edge", limit=6000), mnist, torch.device("cpu"))
+    edge = Trainer(Recipe.for_arch("edge", limit=6000, flagged=0.0), mnist, torch.device("cpu"))
     seed = Trainer(Recipe.for_arch("seed", limit=6000), mnist, torch.device("cpu"))
     assert len(seed.train_x) == 6000 and len(edge.train_x) == 6000 + 2 * len(images)  # 5 % typeset
+
+
+def _span(image: np.ndarray, low: float, high: float) -> int:
+    """How wide the ink is between ``low`` and ``high`` of the digit's height, from its top."""
+    rows, columns = np.nonzero(image > 100)
+    top, height = rows.min(), np.ptp(rows)
+    band = (rows >= top + low * height) & (rows <= top + high * height)
+    return int(np.ptp(columns[band])) if band.any() else 0
+
+
+def test_flagged_ones_and_crossed_sevens_are_mnists_own_with_a_stroke_added(mnist):
+    from edgecam.train.digits.flagged import flagged_copies
+
+    images, labels = mnist.train_images[:6000], mnist.train_labels[:6000]
+    extra, kinds = flagged_copies(images, labels, 0.5, 1)
+    ones, sevens = int((labels == 1).sum()), int((labels == 7).sum())
+    assert set(kinds.tolist()) == {1, 7} and extra.shape[1:] == (28, 28)
+    assert (
+        0.45 * ones <= (kinds == 1).sum() <= 0.5 * ones + 1 and 0.2 * sevens <= (kinds == 7).sum() <= 0.25 * sevens + 1
+    )
+    for image in extra:  # framed as MNIST frames its own
+        rows, columns = np.nonzero(image > 60)
+        assert np.ptp(rows) <= 21 and np.ptp(columns) <= 21
+    # A flag widens a 1's top (MNIST's: 2.5 px on average, flagged: 5.0); a bar widens a 7's middle.
+    plain_top = np.mean([_span(i, 0, 0.15) for i in images[labels == 1]])
+    assert np.mean([_span(i, 0, 0.15) for i in extra[kinds == 1]]) > plain_top + 2
+    plain_middle = np.mean([_span(i, 0.4, 0.65) for i in images[labels == 7]])
+    assert np.mean([_span(i, 0.4, 0.65) for i in extra[kinds == 7]]) > plain_middle + 2.5
+    edge = Trainer(Recipe.for_arch("edge", limit=6000, printed=0), mnist, torch.device("cpu"))
+    assert len(edge.train_x) == 6000 + len(extra)
 
 
 def test_bad_data_dir_is_one_clear_sentence(tmp_path):

@@ -22,6 +22,7 @@ from edgecam.edge.errors import EX_USAGE, DataError, EdgecamError, MissingInput,
 from edgecam.edge.scenes.mnist import Mnist
 from edgecam.train.digits import nets as digit_nets
 from edgecam.train.digits.augment import augment
+from edgecam.train.digits.flagged import flagged_copies
 from edgecam.train.digits.printed import printed_digits
 
 CHECKPOINT_FORMAT = "edgecam-digits/1"
@@ -44,6 +45,7 @@ class Recipe:
     label_smoothing: float = 0.05
     augment: bool = True
     printed: int = 15  # copies of each typeset digit (train/digits/printed.py) added to the training set
+    flagged: float = 0.5  # share of MNIST's 1s also added with a flag, half as many 7s crossed (flagged.py)
     seed: int = 1
     limit: int | None = None
     # The learning-rate schedule spans this many epochs; fixed at the first run so
@@ -65,6 +67,7 @@ class Recipe:
                 label_smoothing=0.0,
                 augment=False,
                 printed=0,
+                flagged=0.0,
             )
         elif arch == "edge":
             base = cls()
@@ -103,8 +106,13 @@ class Trainer:
         self.train_x, self.train_y = _as_tensors(data.train_images, data.train_labels, recipe.limit)
         if len(self.train_x) == 0:
             raise DataError("--limit leaves no training images.")
+        mnist_size = len(self.train_x)
+        if recipe.flagged:
+            images, labels = data.train_images[:mnist_size], data.train_labels[:mnist_size]
+            flagged, flagged_labels = _as_tensors(*flagged_copies(images, labels, recipe.flagged, recipe.seed), None)
+            self.train_x, self.train_y = torch.cat([self.train_x, flagged]), torch.cat([self.train_y, flagged_labels])
         # As many typeset digits per MNIST digit as in the full set, however much --limit keeps.
-        copies = round(recipe.printed * len(self.train_x) / MNIST_TRAIN_SIZE)
+        copies = round(recipe.printed * mnist_size / MNIST_TRAIN_SIZE)
         if copies:
             typeset, digits = _as_tensors(*printed_digits(), None)
             self.train_x = torch.cat([self.train_x, typeset.repeat(copies, 1, 1, 1)])
