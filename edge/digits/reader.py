@@ -111,9 +111,9 @@ def ink_map(grey: np.ndarray) -> np.ndarray:
     # the size and scaled back: the same flattening for a fifth of the time.
     step = 4 if height >= 64 and width >= 64 else 1
     small = cv2.resize(grey, (width // step, height // step), interpolation=cv2.INTER_AREA) if step > 1 else grey
-    # The closing must be wider than the widest stroke, or a marker's stroke survives in the paper
-    # and its middle reads as paper: a fat "1" became a "0". A quarter of the height leaves room.
-    size = max(3, (small.shape[0] // 4) | 1)
+    # A stroke wider than the closing survives in the paper and its middle reads as paper (a fat
+    # "1" becomes a "0"). A larger closing was tried: it filled the holes of blurred 8s and 6s.
+    size = max(3, (small.shape[0] // 6) | 1)
     paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
     paper = cv2.GaussianBlur(paper, (0, 0), size / 4)
     if step > 1:
