@@ -73,11 +73,12 @@ def test_a_faint_digit_beside_bold_ones_is_not_left_out_of_the_text(reader, mnis
         assert reading.text == text
 
 
-def test_a_dotted_line_beside_the_digits_is_no_one(reader, mnist):
+@pytest.mark.parametrize("dashes", [range(35, 125, 15), (45, 110)], ids=["dotted line", "colon"])
+def test_a_dotted_line_beside_the_digits_is_no_one(reader, mnist, dashes):
     card = make_card(mnist.test_images, mnist.test_labels, np.random.default_rng(5), count=3, margin=0.08)
     image = card.image.copy()
     x = max(bx + bw for bx, _, bw, _ in card.boxes) + 12
-    for y in range(35, 125, 15):  # dashes as tall as a digit, each a speck bigger than dust
+    for y in dashes:  # spanning a digit's height, each a speck bigger than dust
         cv2.line(image, (x, y), (x, y + 6), (70, 70, 70), 3)
     reading = reader.read(image)
     assert reader.read(card.image).text == card.text

@@ -116,10 +116,15 @@ def segment(
             continue
         boxes.append([int(x), int(y), int(w), int(h)])
     low, high = settings.min_height * height, settings.max_height * height
-    joined, pieces = _join_overlapping_columns(sorted(boxes))
+    joined, pieces, tallest_piece = _join_overlapping_columns(sorted(boxes))
     kept = [b for b in joined if low <= b[3] <= high]
-    if any(count >= 3 and low <= b[3] <= high for b, count in zip(joined, pieces, strict=True)):
-        doubt = doubt or "a mark in pieces (a dotted line?)"  # a 5 or a 4 takes two strokes, not three
+    # A 5 or a 4 takes two strokes, not three, and one of them spans most of the digit: dots or
+    # dashes stacked (a colon, a dotted line) are no digit, though the model may call them a "1".
+    if any(
+        low <= b[3] <= high and (count >= 3 or (count == 2 and tallest < 0.55 * b[3]))
+        for b, count, tallest in zip(joined, pieces, tallest_piece, strict=True)
+    ):
+        doubt = doubt or "a mark in pieces (a dotted line?)"
     if any(b[3] >= 0.1 * height and b[2] * b[3] >= 3 * settings.min_ink_pixels for b in joined if b not in kept):
         doubt = "marks that are neither digits nor specks"  # a digit half rubbed out, a scribble
     if any(_near(box, intrusion, gap) for box in kept for intrusion in intrusions) or (
@@ -177,11 +182,12 @@ def _near(box: list[int], other: list[int], gap: int) -> bool:
     )
 
 
-def _join_overlapping_columns(boxes: list[list[int]]) -> tuple[list[list[int]], list[int]]:
+def _join_overlapping_columns(boxes: list[list[int]]) -> tuple[list[list[int]], list[int], list[int]]:
     """A 5's flag or a 4 drawn in two strokes are separate blobs stacked in one column: join them.
-    The joined boxes, and how many blobs each was made of."""
+    The joined boxes, how many blobs each was made of, and the height of its tallest blob."""
     joined: list[list[int]] = []
     pieces: list[int] = []
+    tallest: list[int] = []
     for box in boxes:
         if joined:
             last = joined[-1]
@@ -191,7 +197,9 @@ def _join_overlapping_columns(boxes: list[list[int]]) -> tuple[list[list[int]], 
                 x1, y1 = max(last[0] + last[2], box[0] + box[2]), max(last[1] + last[3], box[1] + box[3])
                 joined[-1] = [x0, y0, x1 - x0, y1 - y0]
                 pieces[-1] += 1
+                tallest[-1] = max(tallest[-1], box[3])
                 continue
         joined.append(box)
         pieces.append(1)
-    return joined, pieces
+        tallest.append(box[3])
+    return joined, pieces, tallest
