@@ -59,9 +59,9 @@ def _flag(image: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
     along = (points - centre) @ down
     top, length = centre + along.min() * down, float(along.max() - along.min())
     # The flag is short and falls steeply to the left: longer or flatter, it is a 7's bar.
-    turn = np.radians(rng.uniform(30, 60))
+    turn = np.radians(rng.uniform(25, 55))
     flag = np.array([down[0] * np.cos(turn) - down[1] * np.sin(turn), down[0] * np.sin(turn) + down[1] * np.cos(turn)])
-    end = top + flag * length * rng.uniform(0.15, 0.3)
+    end = top + flag * length * rng.uniform(0.12, 0.28)
     thickness = max(1, round(width))
     cv2.line(large, _pixel(top), _pixel(end), 255, thickness, cv2.LINE_AA)
     if rng.random() < 0.25:  # a foot, as block figures have
