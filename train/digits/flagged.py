@@ -25,7 +25,8 @@ def flagged_copies(images: np.ndarray, labels: np.ndarray, share: float, seed: i
     for digit, draw, part in ((1, _flag, share), (7, _cross, share / 2)):
         chosen = np.flatnonzero(labels == digit)
         for index in rng.choice(chosen, round(part * len(chosen)), replace=False):
-            image = draw(images[index], rng)
+            stroke = _stroke(images[index])
+            image = draw(*stroke, rng) if stroke is not None else None
             if image is not None:
                 out.append(image)
                 kept.append(digit)
@@ -34,23 +35,19 @@ def flagged_copies(images: np.ndarray, labels: np.ndarray, share: float, seed: i
     return np.stack(out), np.array(kept, np.int64)
 
 
-def _stroke(image: np.ndarray) -> tuple[np.ndarray, float] | None:
-    """The digit drawn large, and its stroke width there."""
+def _stroke(image: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray] | None:
+    """The digit drawn large, its stroke width there, and its ink's columns and rows."""
     large = cv2.resize(image, None, fx=UP, fy=UP, interpolation=cv2.INTER_CUBIC)
     ink = (large > 128).astype(np.uint8)
     if ink.sum() < 20 * UP * UP:
         return None
     # Twice the distance to the paper, taken high but below the peak: where strokes meet it is larger.
     width = 2 * float(np.percentile(cv2.distanceTransform(ink, cv2.DIST_L2, 5)[ink > 0], 90))
-    return large, max(width, UP)
+    ys, xs = np.nonzero(ink)
+    return large, max(width, UP), xs, ys
 
 
-def _flag(image: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
-    drawn = _stroke(image)
-    if drawn is None:
-        return None
-    large, width = drawn
-    ys, xs = np.nonzero(large > 128)
+def _flag(large: np.ndarray, width: float, xs: np.ndarray, ys: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     points = np.column_stack([xs, ys]).astype(np.float64)
     centre = points.mean(axis=0)
     # The stick's direction is the ink's main axis, pointing down the page.
@@ -71,12 +68,9 @@ def _flag(image: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
     return _framed(large)
 
 
-def _cross(image: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
-    drawn = _stroke(image)
-    if drawn is None:
-        return None
-    large, width = drawn
-    ys, xs = np.nonzero(large > 128)
+def _cross(
+    large: np.ndarray, width: float, xs: np.ndarray, ys: np.ndarray, rng: np.random.Generator
+) -> np.ndarray | None:
     top, height = ys.min(), ys.max() - ys.min()
     row = int(top + height * rng.uniform(0.45, 0.6))
     stem = xs[np.abs(ys - row) <= width]
