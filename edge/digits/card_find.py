@@ -105,10 +105,12 @@ def by_paper(grey: np.ndarray) -> CardView | None:
         # Then open: a thin streak of bright desk no longer joins the card to a speck or the border.
         bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
         bright = cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
-        for quad, area in _quadrilaterals(bright, best_area):
-            quad = _snapped(small, quad)
-            if _outlined(small, quad) and not _a_hole_in_paper(small, quad):
-                best, best_area = quad, area
+        for candidates, area in _quadrilaterals(bright, best_area):
+            for quad in candidates:  # the polygon fit's corners first, then the widest four's
+                quad = _snapped(small, quad)
+                if _outlined(small, quad) and not _a_hole_in_paper(small, quad):
+                    best, best_area = quad, area
+                    break
         if best is not None:
             break
     else:
@@ -146,23 +148,35 @@ def _shows_the_box(grey: np.ndarray, homography: np.ndarray) -> bool:
 
 
 def _quadrilaterals(bright: np.ndarray, min_area: float):
-    """Four-cornered outlines of the bright shapes larger than ``min_area`` (small picture), with
-    their areas; each corner where two straight lines fitted to its sides meet."""
+    """Four-cornered outlines of the bright shapes larger than ``min_area`` (small picture): for
+    each shape, one or two candidate quads and the shape's area; each corner where two straight
+    lines fitted to its sides meet."""
     contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     for contour in contours:
         area = cv2.contourArea(contour)
         if area < min_area:
             continue
         points = contour.reshape(-1, 2).astype(np.float32)
-        widest = _widest_four(contour)
-        # Nearly all of the shape lies inside it (not a blob), and it is little larger (not a bite).
-        if widest is not None and area / 1.1 <= cv2.contourArea(widest) <= 1.15 * area and _whole(widest, bright):
-            yield _fitted(points, widest), area
+        candidates = []
         quad = _four_corners(contour)
         if quad is not None and cv2.contourArea(quad) <= 1.15 * area:  # not a blob, a face, a bitten shape
             quad = quad.reshape(4, 2).astype(np.float32)
             if _whole(quad, bright):
-                yield _fitted(points, quad), area
+                candidates.append(_fitted(points, quad))
+        widest = _widest_four(contour)
+        # Nearly all of the shape lies inside it (not a blob), and it is little larger (not a bite).
+        if widest is not None and area / 1.1 <= cv2.contourArea(widest) <= 1.15 * area and _whole(widest, bright):
+            widest = _fitted(points, widest)
+            if not any(_same_corners(widest, other) for other in candidates):
+                candidates.append(widest)
+        if candidates:
+            yield candidates, area
+
+
+def _same_corners(quad: np.ndarray, other: np.ndarray) -> bool:
+    """Whether each corner of ``quad`` lies within 2 px of one of ``other``'s."""
+    distances = np.linalg.norm(quad[:, None, :] - other[None, :, :], axis=2)
+    return bool(distances.min(axis=1).max() <= 2)
 
 
 def _whole(quad: np.ndarray, picture: np.ndarray) -> bool:
