@@ -217,9 +217,10 @@ def test_a_viewer_that_stops_reading_does_not_stop_the_loop(streaming):
         first = _metrics(port)["edgecam_frames_processed_total"]
         assert len(_read_mjpeg(port, 10)) == 10  # another viewer is served meanwhile
         assert wait_for(lambda: _metrics(port)["edgecam_frames_processed_total"] > first + 20, 30)
-        after = _metrics(port)
-        assert after["edgecam_frames_processed_total"] > first + 20
-        assert after["edgecam_stream_viewers"] == 1  # the stalled one, still held
+        assert _metrics(port)["edgecam_frames_processed_total"] > first + 20
+        # The stalled one, still held. The viewer who left is counted until the server's next
+        # write to it fails, a frame or two later (more on a loaded machine).
+        assert wait_for(lambda: _metrics(port)["edgecam_stream_viewers"] == 1, 10)
         assert _up(port)
     finally:
         stalled.close()
