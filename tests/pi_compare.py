@@ -25,8 +25,15 @@ def compare(x86: Path, arm: Path, log: Callable[[str], None] = print) -> list[st
     def texts(records):
         return [(Path(r["image"]).name, r["text"]) for r in records]
 
-    if texts(read_x86) != texts(read_arm):
+    # As for the loop's frames: two different texts are a fault; a card read on one side and
+    # unsure on the other (a digit at 0.899 against 0.906, OpenCV 4.11 against 4.14) is a
+    # hesitation, allowed on a quarter of the cards.
+    named = [Path(r["image"]).name for r in read_x86] == [Path(r["image"]).name for r in read_arm]
+    pairs = list(zip(read_x86, read_arm, strict=False))
+    if not named or len(read_x86) != len(read_arm) or any(_contradict(a, b) for a, b in pairs):
         problems.append(f"edgecam read differs: {texts(read_x86)} vs {texts(read_arm)}")
+    elif sum(_hesitates(a, b) for a, b in pairs) > HESITATIONS * len(pairs):
+        problems.append(f"edgecam read is unsure of too many cards: {texts(read_x86)} vs {texts(read_arm)}")
     ious = []
     for a, b in zip(lines(x86, "recognize.jsonl"), lines(arm, "recognize.jsonl"), strict=True):
         names_a, names_b = [f["name"] for f in a["faces"]], [f["name"] for f in b["faces"]]
