@@ -106,7 +106,7 @@ def by_paper(grey: np.ndarray) -> CardView | None:
         bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
         bright = cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
         for candidates, area in _quadrilaterals(bright, best_area):
-            for quad in candidates:  # the polygon fit's corners first, then the widest four's
+            for quad in candidates:
                 quad = _snapped(small, quad)
                 if _outlined(small, quad) and not _a_hole_in_paper(small, quad):
                     best, best_area = quad, area
@@ -148,29 +148,35 @@ def _shows_the_box(grey: np.ndarray, homography: np.ndarray) -> bool:
 
 
 def _quadrilaterals(bright: np.ndarray, min_area: float):
-    """Four-cornered outlines of the bright shapes larger than ``min_area`` (small picture): for
-    each shape, one or two candidate quads and the shape's area; each corner where two straight
-    lines fitted to its sides meet."""
+    """The bright shapes larger than ``min_area`` (small picture): for each, its candidate quads
+    (see ``_candidates``) and its area."""
     contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     for contour in contours:
         area = cv2.contourArea(contour)
-        if area < min_area:
-            continue
-        points = contour.reshape(-1, 2).astype(np.float32)
-        candidates = []
-        quad = _four_corners(contour)
-        if quad is not None and cv2.contourArea(quad) <= 1.15 * area:  # not a blob, a face, a bitten shape
-            quad = quad.reshape(4, 2).astype(np.float32)
-            if _whole(quad, bright):
-                candidates.append(_fitted(points, quad))
-        widest = _widest_four(contour)
-        # Nearly all of the shape lies inside it (not a blob), and it is little larger (not a bite).
-        if widest is not None and area / 1.1 <= cv2.contourArea(widest) <= 1.15 * area and _whole(widest, bright):
-            widest = _fitted(points, widest)
-            if not any(_same_corners(widest, other) for other in candidates):
-                candidates.append(widest)
-        if candidates:
-            yield candidates, area
+        if area >= min_area:
+            yield _candidates(contour, area, bright), area
+
+
+def _candidates(contour: np.ndarray, area: float, bright: np.ndarray):
+    """A shape's four-cornered outlines, each corner where two straight lines fitted to its sides
+    meet: the polygon fit's, then the widest four's if they differ. Each is built only when the
+    one before it was not the card."""
+    points = contour.reshape(-1, 2).astype(np.float32)
+    hull = cv2.convexHull(contour)
+    perimeter = cv2.arcLength(hull, True)
+    first = None
+    quad = _four_corners(hull, perimeter)
+    if quad is not None and cv2.contourArea(quad) <= 1.15 * area:  # not a blob, a face, a bitten shape
+        quad = quad.reshape(4, 2).astype(np.float32)
+        if _whole(quad, bright):
+            first = _fitted(points, quad)
+            yield first
+    widest = _widest_four(hull, perimeter)
+    # Nearly all of the shape lies inside it (not a blob), and it is little larger (not a bite).
+    if widest is not None and area / 1.1 <= cv2.contourArea(widest) <= 1.15 * area and _whole(widest, bright):
+        widest = _fitted(points, widest)
+        if first is None or not _same_corners(widest, first):
+            yield widest
 
 
 def _same_corners(quad: np.ndarray, other: np.ndarray) -> bool:
@@ -303,9 +309,7 @@ def _along(picture: np.ndarray, points: np.ndarray, direction: np.ndarray, steps
     )
 
 
-def _four_corners(contour: np.ndarray) -> np.ndarray | None:
-    hull = cv2.convexHull(contour)
-    perimeter = cv2.arcLength(hull, True)
+def _four_corners(hull: np.ndarray, perimeter: float) -> np.ndarray | None:
     for share in (0.02, 0.04, 0.06):
         quad = cv2.approxPolyDP(hull, share * perimeter, True)
         if len(quad) == 4:
@@ -313,12 +317,10 @@ def _four_corners(contour: np.ndarray) -> np.ndarray | None:
     return None
 
 
-def _widest_four(contour: np.ndarray) -> np.ndarray | None:
-    """The four points of the outline's hull that span the largest area. A speck of bright desk
+def _widest_four(hull: np.ndarray, perimeter: float) -> np.ndarray | None:
+    """The four points of an outline's ``hull`` that span the largest area. A speck of bright desk
     joined to the card makes a fifth corner, which the polygon fit may keep in place of a real
     one; it never spans more area than the card's own corners do."""
-    hull = cv2.convexHull(contour)
-    perimeter = cv2.arcLength(hull, True)
     for share in (0.005, 0.01, 0.02, 0.04):
         points = cv2.approxPolyDP(hull, share * perimeter, True).reshape(-1, 2).astype(np.float32)
         if len(points) <= 14:
