@@ -29,10 +29,10 @@ def compare(x86: Path, arm: Path, log: Callable[[str], None] = print) -> list[st
     # unsure on the other (a digit at 0.899 against 0.906, OpenCV 4.11 against 4.14) is a
     # hesitation, allowed on a quarter of the cards.
     named = [Path(r["image"]).name for r in read_x86] == [Path(r["image"]).name for r in read_arm]
-    pairs = list(zip(read_x86, read_arm, strict=False))
-    if not named or len(read_x86) != len(read_arm) or any(_contradict(a, b) for a, b in pairs):
+    contradictions, hesitations = _disagreements(list(zip(read_x86, read_arm, strict=False)))
+    if not named or len(read_x86) != len(read_arm) or contradictions:
         problems.append(f"edgecam read differs: {texts(read_x86)} vs {texts(read_arm)}")
-    elif sum(_hesitates(a, b) for a, b in pairs) > HESITATIONS * len(pairs):
+    elif hesitations > HESITATIONS * len(read_x86):
         problems.append(f"edgecam read is unsure of too many cards: {texts(read_x86)} vs {texts(read_arm)}")
     ious = []
     for a, b in zip(lines(x86, "recognize.jsonl"), lines(arm, "recognize.jsonl"), strict=True):
@@ -46,11 +46,11 @@ def compare(x86: Path, arm: Path, log: Callable[[str], None] = print) -> list[st
     events_x86, events_arm = lines(x86, "events.jsonl"), lines(arm, "events.jsonl")
     if len(events_x86) != 120 or len(events_arm) != 120:
         problems.append(f"edgecam run gave {len(events_x86)} and {len(events_arm)} events, not 120")
-    hesitations = 0
-    for a, b in zip(events_x86, events_arm, strict=False):
-        if _contradict(a.get("digits") or {}, b.get("digits") or {}):
-            problems.append(f"frame {a['frame']}: digits {a.get('digits')} vs {b.get('digits')}")
-        hesitations += _hesitates(a.get("digits") or {}, b.get("digits") or {})
+    frames = list(zip(events_x86, events_arm, strict=False))
+    contradictions, hesitations = _disagreements([(a.get("digits") or {}, b.get("digits") or {}) for a, b in frames])
+    for a, b in (frames[i] for i in contradictions):
+        problems.append(f"frame {a['frame']}: digits {a.get('digits')} vs {b.get('digits')}")
+    for a, b in frames:
         if [f["name"] for f in a["faces"]] != [f["name"] for f in b["faces"]]:
             problems.append(f"frame {a['frame']}: faces {a['faces']} vs {b['faces']}")
         loop_ious += [iou(f["box"], g["box"]) for f, g in zip(a["faces"], b["faces"], strict=False)]
@@ -64,10 +64,10 @@ def compare(x86: Path, arm: Path, log: Callable[[str], None] = print) -> list[st
     if hesitations > HESITATIONS * len(events_x86):
         problems.append(f"one side unsure where the other read a text on {hesitations} of {len(events_x86)} frames")
     recording = cv2.VideoCapture(str(arm / "run.mp4"))
-    frames = int(recording.get(cv2.CAP_PROP_FRAME_COUNT))
+    recorded = int(recording.get(cv2.CAP_PROP_FRAME_COUNT))
     recording.release()
-    if frames != 120:
-        problems.append(f"the recording holds {frames} frames, not 120")
+    if recorded != 120:
+        problems.append(f"the recording holds {recorded} frames, not 120")
     log(
         f"compared {len(read_x86)} cards, {len(events_x86)} frames ({hesitations} with one side unsure); "
         f"face box IoU min {min(ious) if ious else float('nan'):.3f} over {len(ious)} boxes"
@@ -76,6 +76,11 @@ def compare(x86: Path, arm: Path, log: Callable[[str], None] = print) -> list[st
 
 
 HESITATIONS = 0.25  # of the loop's frames: one side unsure where the other read a text
+
+
+def _disagreements(pairs: list[tuple[dict, dict]]) -> tuple[list[int], int]:
+    """Of pairs of readings (x86, ARM), which contradict each other, and how many hesitate."""
+    return [i for i, (a, b) in enumerate(pairs) if _contradict(a, b)], sum(_hesitates(a, b) for a, b in pairs)
 
 
 def _contradict(x86: dict, arm: dict) -> bool:
