@@ -16,7 +16,7 @@ import numpy as np
 
 from edgecam.edge.digits.model import DigitModel
 from edgecam.edge.digits.ranks import percentiles
-from edgecam.edge.digits.segment import ReaderSettings, cover, faint_marks, segment
+from edgecam.edge.digits.segment import Box, ReaderSettings, cover, faint_marks, segment
 
 FITS = (20, 17, 23)  # sizes each digit is read at: MNIST's own first
 HYSTERESIS = 0.6  # of the ink level: fainter ink is kept where it joins ink above the level
@@ -71,13 +71,7 @@ class DigitReader:
 
     def read(self, roi: np.ndarray) -> Reading:
         grey = roi if roi.ndim == 2 else cv2.cvtColor(roi, cv2.COLOR_BGR2GRAY)
-        ink = ink_map(grey)
-        level = ink_level(ink)
-        covered = cover(grey)
-        mask = solid_strokes(grey, ink, ink_mask(ink, level))
-        boxes, doubt = segment(mask, grey.shape, self.settings, covered)
-        if not doubt and faint_marks(ink, boxes, self.settings, level, covered):
-            doubt = "a faint mark may be a digit"
+        ink, boxes, doubt = cut_digits(grey, self.settings)
         if not boxes:
             return unsure(doubt) if doubt else Reading()
         # Each digit is also cut out a little smaller and larger: a digit the model knows reads the
@@ -101,6 +95,19 @@ class DigitReader:
             return unsure(f"digit {weakest + 1} is unclear ({found[weakest].probability:.0%} sure)", found)
         text = "".join(str(self.model.labels[d.digit]) for d in found)
         return Reading(text, float(np.prod([d.probability for d in found])), found)
+
+
+def cut_digits(grey: np.ndarray, settings: ReaderSettings) -> tuple[np.ndarray, list[Box], str | None]:
+    """The ink map of a grey card, the boxes of the digits on it, and why they cannot be trusted
+    (None when they can): everything the reader does before the model."""
+    ink = ink_map(grey)
+    level = ink_level(ink)
+    covered = cover(grey)
+    mask = solid_strokes(grey, ink, ink_mask(ink, level))
+    boxes, doubt = segment(mask, grey.shape, settings, covered)
+    if not doubt and faint_marks(ink, boxes, settings, level, covered):
+        doubt = "a faint mark may be a digit"
+    return ink, boxes, doubt
 
 
 def ink_map(grey: np.ndarray) -> np.ndarray:
