@@ -52,7 +52,7 @@ def _history(trainer):
 
 def test_interrupted_run_resumes_to_identical_numbers(mnist, tmp_path):
     torch.set_num_threads(1)  # same thread count on both sides: CPU kernels then agree bit for bit
-    recipe = Recipe.for_arch("edge", epochs=2, limit=2000)
+    recipe = Recipe.for_arch("edge", epochs=2, limit=2000, cards=0)
     straight = Trainer(recipe, mnist, torch.device("cpu"))
     straight.run()
 
@@ -94,6 +94,7 @@ def test_seed_arch_is_the_tutorial_recipe():
         1,
     )
     assert recipe.optimizer == "sgd" and not recipe.augment and not recipe.printed and not recipe.flagged
+    assert not recipe.cards
 
 
 def test_typeset_digits_join_the_training_set_framed_as_mnist_frames_its_own(mnist):
@@ -109,7 +110,7 @@ def test_typeset_digits_join_the_training_set_framed_as_mnist_frames_its_own(mni
     for zero in images[labels == 0]:  # a 0's hole stays open: an outline inside its outline
         _, hierarchy = cv2.findContours((zero > 100).astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
         assert (hierarchy[0][:, 3] >= 0).any()
-    edge = Trainer(Recipe.for_arch("edge", limit=6000, flagged=0.0), mnist, torch.device("cpu"))
+    edge = Trainer(Recipe.for_arch("edge", limit=6000, flagged=0.0, cards=0), mnist, torch.device("cpu"))
     seed = Trainer(Recipe.for_arch("seed", limit=6000), mnist, torch.device("cpu"))
     assert len(seed.train_x) == 6000 and len(edge.train_x) == 6000 + 2 * len(images)  # 5 % typeset
 
@@ -140,7 +141,7 @@ def test_flagged_ones_and_crossed_sevens_are_mnists_own_with_a_stroke_added(mnis
     assert np.mean([_span(i, 0, 0.15) for i in extra[kinds == 1]]) > plain_top + 2
     plain_middle = np.mean([_span(i, 0.4, 0.65) for i in images[labels == 7]])
     assert np.mean([_span(i, 0.4, 0.65) for i in extra[kinds == 7]]) > plain_middle + 2.5
-    edge = Trainer(Recipe.for_arch("edge", limit=6000, printed=0), mnist, torch.device("cpu"))
+    edge = Trainer(Recipe.for_arch("edge", limit=6000, printed=0, cards=0), mnist, torch.device("cpu"))
     assert len(edge.train_x) == 6000 + len(extra)
 
 

@@ -16,6 +16,7 @@ from rich.console import Console
 from edgecam.edge.extras import require
 
 DEMO_EPOCHS = 3  # about 2.5 minutes on 2 cores, ~99.2 % on MNIST: plenty for the demo
+DEMO_CARDS = 3000  # digits cut from camera views of cards: half a minute on 2 cores
 
 
 def demo(
@@ -84,7 +85,7 @@ def _ensure_digits(models: Path, data_dir: Path, console: Console) -> Path:
         from edgecam.train.digits.job import train_digits
 
         console.print(f"No digit model in {models}: training one quickly ({DEMO_EPOCHS} epochs)")
-        train_digits(models, data_dir, "edge", False, "auto", None, console, epochs=DEMO_EPOCHS)
+        train_digits(models, data_dir, "edge", False, "auto", None, console, epochs=DEMO_EPOCHS, cards=DEMO_CARDS)
     from edgecam.export.job import export_onnx
 
     report = export_onnx(checkpoint, onnx_path, False, 18, data_dir, console)

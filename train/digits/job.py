@@ -44,7 +44,7 @@ def train_digits(
         recipe = Recipe.for_arch(arch or "edge", **overrides)
 
     data = load_mnist(ensure_mnist(data_dir, console))
-    trainer = Trainer(recipe, data, device_)
+    trainer = _trainer_with_progress(recipe, data, device_, console)
     if state is not None:
         trainer.restore(state)
         if trainer.epoch >= recipe.epochs:
@@ -87,6 +87,18 @@ def _resume_state(path: Path, arch: str | None, overrides: dict) -> dict:
     if changed:
         raise EdgecamError(f"--resume continues the recipe in {path}; it cannot change {', '.join(changed)}.", EX_USAGE)
     return state
+
+
+def _trainer_with_progress(recipe: Recipe, data, device: torch.device, console: Console) -> Trainer:
+    """The trainer, with a bar while it cuts digits out of its camera views of cards."""
+    columns = (TextColumn("cards"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("cards", total=None)
+
+        def on_cards(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return Trainer(recipe, data, device, on_cards)
 
 
 def _run_with_progress(trainer: Trainer, checkpoint_path: Path, console: Console) -> None:

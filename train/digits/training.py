@@ -22,6 +22,7 @@ from edgecam.edge.errors import EX_USAGE, DataError, EdgecamError, MissingInput,
 from edgecam.edge.scenes.mnist import Mnist
 from edgecam.train.digits import nets as digit_nets
 from edgecam.train.digits.augment import augment
+from edgecam.train.digits.card_crops import card_crops
 from edgecam.train.digits.flagged import flagged_copies
 from edgecam.train.digits.printed import printed_digits
 
@@ -46,6 +47,7 @@ class Recipe:
     augment: bool = True
     printed: int = 15  # copies of each typeset digit (train/digits/printed.py) added to the training set
     flagged: float = 0.5  # share of MNIST's 1s also added with a flag, half as many 7s crossed (flagged.py)
+    cards: int = 20_000  # camera views of cards whose digits, as the reader cuts them, are added (card_crops.py)
     seed: int = 1
     limit: int | None = None
     # The learning-rate schedule spans this many epochs; fixed at the first run so
@@ -68,6 +70,7 @@ class Recipe:
                 augment=False,
                 printed=0,
                 flagged=0.0,
+                cards=0,
             )
         elif arch == "edge":
             base = cls()
@@ -96,7 +99,10 @@ class EpochReport:
 class Trainer:
     """Owns the model, optimiser, schedule and random state of one training run."""
 
-    def __init__(self, recipe: Recipe, data: Mnist, device: torch.device):
+    def __init__(
+        self, recipe: Recipe, data: Mnist, device: torch.device, on_cards: Callable[[int, int], None] | None = None
+    ):
+        """``on_cards(done, total)`` hears how the cards for ``recipe.cards`` are coming along."""
         if recipe.schedule_epochs is None:
             recipe = Recipe(**{**asdict(recipe), "schedule_epochs": recipe.epochs})
         self.recipe, self.device = recipe, device
@@ -107,10 +113,16 @@ class Trainer:
         if len(self.train_x) == 0:
             raise DataError("--limit leaves no training images.")
         mnist_size = len(self.train_x)
+        images, labels = data.train_images[:mnist_size], data.train_labels[:mnist_size]
         if recipe.flagged:
-            images, labels = data.train_images[:mnist_size], data.train_labels[:mnist_size]
             flagged, flagged_labels = _as_tensors(*flagged_copies(images, labels, recipe.flagged, recipe.seed), None)
             self.train_x, self.train_y = torch.cat([self.train_x, flagged]), torch.cat([self.train_y, flagged_labels])
+        # As many cards per MNIST digit as in the full set, however much --limit keeps.
+        cards = round(recipe.cards * mnist_size / MNIST_TRAIN_SIZE)
+        if cards:
+            heard = (lambda done: on_cards(done, cards)) if on_cards else None
+            crops, crop_labels = _as_tensors(*card_crops(images, labels, cards, recipe.seed, heard), None)
+            self.train_x, self.train_y = torch.cat([self.train_x, crops]), torch.cat([self.train_y, crop_labels])
         # As many typeset digits per MNIST digit as in the full set, however much --limit keeps.
         copies = round(recipe.printed * mnist_size / MNIST_TRAIN_SIZE)
         if copies:
