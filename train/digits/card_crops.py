@@ -12,6 +12,7 @@ effects (``tests/heldout_camera.py``) and writers are never called here.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -43,7 +44,8 @@ def card_crops(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The reader's 28x28 crops of ``cards`` camera views of cards written with ``images``, and
     their labels, made on ``workers`` processes (default: one per core). ``on_cards`` hears how
-    many cards are done so far. The same seed gives the same crops on any number of workers."""
+    many cards are done so far. The same seed gives the same crops on any number of workers.
+    The workers are fresh processes: a script that calls this needs ``if __name__ == "__main__"``."""
     chunks = [(min(CHUNK, cards - start), (seed, start)) for start in range(0, cards, CHUNK)]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     workers = max(1, min(workers or cores, len(chunks)))
@@ -56,12 +58,16 @@ def card_crops(
                 on_cards(min(len(results) * CHUNK, cards))
 
     if workers == 1:
-        _writer.update(images=images, labels=labels)
+        _remember(images, labels)
         collect(_chunk(*chunk) for chunk in chunks)
     else:
-        # The digits travel to each worker once, not with every chunk.
+        # Fresh processes, not forks: the trainer's threads (PyTorch's, OpenCV's) do not survive a
+        # fork safely. The digits travel to each worker once, not with every chunk.
         with ProcessPoolExecutor(
-            workers, initializer=_writer.update, initargs=({"images": images, "labels": labels},)
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_remember,
+            initargs=(images, labels),
         ) as pool:
             collect(pool.map(_chunk, *zip(*chunks, strict=True)))
     crops = [c for c, _ in results if len(c)]
@@ -71,6 +77,10 @@ def card_crops(
 
 
 _writer: dict[str, np.ndarray] = {}  # the digits this process writes cards with
+
+
+def _remember(images: np.ndarray, labels: np.ndarray) -> None:
+    _writer.update(images=images, labels=labels)
 
 
 def _chunk(cards: int, seed: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
