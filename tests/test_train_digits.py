@@ -83,6 +83,19 @@ def test_cli_resume_continues_epoch_count_and_history(mnist_data_dir, tmp_path):
     assert json.loads((tmp_path / "digits.json").read_text())["epochs"] == 2
 
 
+def test_a_checkpoint_from_before_the_card_digits_resumes_without_them(mnist_data_dir, tmp_path):
+    common = ("--out", str(tmp_path), "--data-dir", str(mnist_data_dir), "--limit", "1500", "--threads", "2")
+    assert run_cli("train", "digits", *common, "--epochs", "1", "--cards", "0").returncode == 0
+    first = json.loads((tmp_path / "digits.json").read_text())["train_images"]
+    state = torch.load(tmp_path / "digits.pt", weights_only=True)
+    del state["recipe"]["cards"]  # as a checkpoint written before the recipe had cards
+    torch.save(state, tmp_path / "digits.pt")
+    result = run_cli("train", "digits", *common, "--epochs", "2", "--resume")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "digits.json").read_text())
+    assert report["epochs"] == 2 and report["recipe"]["cards"] == 0 and report["train_images"] == first
+
+
 def test_seed_arch_is_the_tutorial_recipe():
     recipe = Recipe.for_arch("seed")
     assert (recipe.epochs, recipe.batch_size, recipe.test_batch_size, recipe.lr, recipe.momentum, recipe.seed) == (

@@ -20,6 +20,7 @@ from edgecam.train.digits import plots as digit_plots
 from edgecam.train.digits.training import EpochReport, Recipe, Trainer, load_checkpoint, resolve_device
 
 CHECKPOINT, REPORT, CURVE, PREDICTIONS = "digits.pt", "digits.json", "digits_curve.png", "digits_predictions.png"
+BEFORE_SOURCES = {"printed": 0, "flagged": 0.0, "cards": 0}  # the recipe's sources of digits besides MNIST, off
 
 
 def train_digits(
@@ -39,7 +40,9 @@ def train_digits(
     checkpoint_path = Path(out) / CHECKPOINT
     state = _resume_state(checkpoint_path, arch, overrides) if resume else None
     if state is not None:
-        recipe = Recipe(**{**state["recipe"], **({"epochs": overrides["epochs"]} if overrides.get("epochs") else {})})
+        # A checkpoint from before a source of training digits existed was trained without it.
+        epochs = {"epochs": overrides["epochs"]} if overrides.get("epochs") else {}
+        recipe = Recipe(**{**BEFORE_SOURCES, **state["recipe"], **epochs})
     else:
         recipe = Recipe.for_arch(arch or "edge", **overrides)
 
