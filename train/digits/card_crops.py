@@ -70,10 +70,8 @@ def card_crops(
             initargs=(images, labels),
         ) as pool:
             collect(pool.map(_chunk, *zip(*chunks, strict=True)))
-    crops = [c for c, _ in results if len(c)]
-    if not crops:
-        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)
-    return np.concatenate(crops), np.concatenate([t for c, t in results if len(c)])
+    none = (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
+    return np.concatenate([none[0], *(c for c, _ in results)]), np.concatenate([none[1], *(t for _, t in results)])
 
 
 _writer: dict[str, np.ndarray] = {}  # the digits this process writes cards with
@@ -110,6 +108,4 @@ def _chunk(cards: int, seed: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
             # Each crop at one of the sizes the reader tries, so the model learns to be sure at all of them.
             crops += [mnist_crop(ink, box, FITS[int(rng.integers(len(FITS)))]) for box in boxes]
             truths += [int(c) for c in card.text]
-    if not crops:
-        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)
-    return np.stack(crops), np.array(truths, np.int64)
+    return np.array(crops, np.uint8).reshape(-1, 28, 28), np.array(truths, np.int64)
