@@ -1,40 +1,24 @@
 """Calibrate the exported model's probabilities (temperature scaling) on digits as the reader cuts
-them out of camera-like cards, so "95 % sure" on the device means right 95 times in 100.
+them out of cards seen by a camera, so "95 % sure" on the device means right 95 times in 100.
 
-The cards are the project's own (``edge.scenes.cards``) written with the first half of MNIST's
-test digits; the second half, and the held-out camera effects and writers of
-``tests/digit_card_benchmark.py``, are never seen here.
+The crops are made as training makes its own (``train/digits/card_crops.py``: the project's
+cards on its desk, tilted, through the calibration family of camera effects, found and cut by
+the reader's code), but written with the first half of MNIST's test digits. The second half,
+and the held-out camera effects and writers of ``tests/digit_card_benchmark.py``, are never
+seen here.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from edgecam.edge.digits.model import DigitModel
-from edgecam.edge.digits.reader import ink_map, ink_mask, mnist_crop
-from edgecam.edge.digits.segment import ReaderSettings, digit_boxes
-from edgecam.edge.scenes.cards import make_card
+from edgecam.train.digits.card_crops import card_crops
 
 CALIBRATION_DIGITS = slice(0, 5000)  # of MNIST's test set; the benchmark writes with the rest
-
-
-def card_crops(images: np.ndarray, labels: np.ndarray, cards: int, seed: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    """The reader's crops of ``cards`` generated cards and their true digits (cards whose
-    segmentation found as many digits as were written: the rest cannot be lined up)."""
-    rng = np.random.default_rng(seed)
-    crops, truths = [], []
-    for _ in range(cards):
-        card = make_card(images, labels, rng)
-        grey = cv2.cvtColor(card.image, cv2.COLOR_BGR2GRAY)
-        ink = ink_map(grey)
-        boxes = digit_boxes(ink_mask(ink), grey.shape, ReaderSettings())
-        if len(boxes) == len(card.text):
-            crops += [mnist_crop(ink, box) for box in boxes]
-            truths += [int(c) for c in card.text]
-    return np.stack(crops), np.array(truths)
+CALIBRATION_SEED = 5  # training's card crops are seeded by its own recipe, and written with other digits
 
 
 def fit_temperature(logits: np.ndarray, truths: np.ndarray) -> float:
@@ -52,7 +36,7 @@ def fit_temperature(logits: np.ndarray, truths: np.ndarray) -> float:
 
 def calibrate(model_path: Path, images: np.ndarray, labels: np.ndarray, cards: int = 1500) -> dict:
     """Fit the temperature of the ONNX model at ``model_path`` (not yet calibrated); a report."""
-    crops, truths = card_crops(images[CALIBRATION_DIGITS], labels[CALIBRATION_DIGITS], cards)
+    crops, truths = card_crops(images[CALIBRATION_DIGITS], labels[CALIBRATION_DIGITS], cards, CALIBRATION_SEED)
     logits = DigitModel(model_path).logits(crops)
     temperature = fit_temperature(logits, truths)
     right = logits.argmax(axis=1) == truths

@@ -27,7 +27,7 @@ class ReaderSettings:
     max_height: float = 0.98
     min_ink_pixels: int = 12
     min_probability: float = 0.0  # digits below this are left out of the text
-    sure: float = 0.9  # a digit less probable than this (calibrated) makes the card unsure
+    sure: float = 0.8  # a digit less probable than this (calibrated) makes the card unsure
 
 
 def digit_boxes(mask: np.ndarray, shape: tuple[int, ...], settings: ReaderSettings) -> list[Box]:
