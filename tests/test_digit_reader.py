@@ -85,6 +85,24 @@ def test_a_dotted_line_beside_the_digits_is_no_one(reader, mnist, dashes):
     assert reading.unsure and "pieces" in reading.reason, reading.to_dict()
 
 
+def test_a_5s_flag_drawn_apart_joins_its_digit_and_a_colon_does_not():
+    from edgecam.edge.digits.segment import ReaderSettings, segment
+
+    mask = np.zeros((160, 300), np.uint8)
+    cv2.line(mask, (100, 48), (100, 88), 255, 6)  # a 5's down stroke...
+    cv2.ellipse(mask, (112, 108), (24, 22), 0, -130, 150, 255, 6)  # ... and its bowl
+    cv2.line(mask, (132, 46), (172, 56), 255, 8)  # its flag, apart and to the right, as many write it
+    cv2.line(mask, (230, 45), (230, 128), 255, 6)  # a 1
+    boxes, doubt = segment(mask, mask.shape, ReaderSettings())
+    assert doubt is None and len(boxes) == 2, (boxes, doubt)
+    assert boxes[0][0] + boxes[0][2] >= 172  # the flag is part of the 5
+
+    for y in (60, 100):  # a colon beside the 1: round dots, not a flag
+        cv2.circle(mask, (250, y), 6, 255, -1)
+    boxes, doubt = segment(mask, mask.shape, ReaderSettings())
+    assert doubt is not None, boxes
+
+
 def test_a_broad_markers_stroke_is_ink_to_its_middle_and_a_blurred_0_keeps_its_hole(reader, mnist):
     paper = np.full((160, 400), 225, np.float32)
     cv2.line(paper, (77, 40), (77, 120), 40, 34)  # a "1" a fifth of the card's height wide

@@ -182,8 +182,17 @@ def _near(box: list[int], other: list[int], gap: int) -> bool:
     )
 
 
+def _flag_of(mark: list[int], digit: list[int]) -> bool:
+    """Whether ``mark`` is a bar drawn apart from ``digit``'s top, as many write a 5's: short and
+    flat, high on the digit, its columns meeting the digit's. A colon's dots are not flat."""
+    x, y, w, h = mark
+    dx, dy, dw, dh = digit
+    return h < 0.45 * dh and w > 1.2 * h and y + h <= dy + 0.5 * dh and x <= dx + dw and dx <= x + w
+
+
 def _join_overlapping_columns(boxes: list[list[int]]) -> tuple[list[list[int]], list[int], list[int]]:
-    """A 5's flag or a 4 drawn in two strokes are separate blobs stacked in one column: join them.
+    """A 5's flag or a 4 drawn in two strokes are separate blobs stacked in one column (or, for the
+    flag, beside the top of the body): join them.
     The joined boxes, how many blobs each was made of, and the height of its tallest blob."""
     joined: list[list[int]] = []
     pieces: list[int] = []
@@ -192,7 +201,7 @@ def _join_overlapping_columns(boxes: list[list[int]]) -> tuple[list[list[int]], 
         if joined:
             last = joined[-1]
             overlap = min(last[0] + last[2], box[0] + box[2]) - max(last[0], box[0])
-            if overlap > 0.5 * min(last[2], box[2]):
+            if overlap > 0.5 * min(last[2], box[2]) or _flag_of(box, last) or _flag_of(last, box):
                 x0, y0 = min(last[0], box[0]), min(last[1], box[1])
                 x1, y1 = max(last[0] + last[2], box[0] + box[2]), max(last[1] + last[3], box[1] + box[3])
                 joined[-1] = [x0, y0, x1 - x0, y1 - y0]
