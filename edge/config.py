@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from edgecam.edge.config_values import Text, parse_listen, topic_levels_ok, writable_place
+from edgecam.edge.digits.sure_level import SURE
 from edgecam.edge.errors import ConfigError
 
 
@@ -88,7 +89,7 @@ class DigitsConfig(Section):
     )
     min_probability: float = Field(0.0, ge=0, le=1, description="digits less sure than this are left out")
     sure: float = Field(
-        0.8, ge=0, le=1, description="a digit less probable than this (calibrated) makes the card read as unsure"
+        SURE, ge=0, le=1, description="a digit less probable than this (calibrated) makes the card read as unsure"
     )
     stable_frames: int = Field(
         2, ge=1, le=1000, description="a new text is shown once read with confidence this many times in a row"

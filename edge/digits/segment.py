@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from edgecam.edge.digits.ranks import percentiles
+from edgecam.edge.digits.sure_level import SURE
 
 Box = tuple[int, int, int, int]
 FAINT_SHARE = 0.4  # of the ink level: fainter than this is paper grain, not a pen
@@ -27,7 +28,7 @@ class ReaderSettings:
     max_height: float = 0.98
     min_ink_pixels: int = 12
     min_probability: float = 0.0  # digits below this are left out of the text
-    sure: float = 0.8  # a digit less probable than this (calibrated) makes the card unsure
+    sure: float = SURE  # a digit less probable than this (calibrated) makes the card unsure
 
 
 def digit_boxes(mask: np.ndarray, shape: tuple[int, ...], settings: ReaderSettings) -> list[Box]:
