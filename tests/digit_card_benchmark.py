@@ -7,7 +7,12 @@ What is held out, in code:
 - the writers: MNIST's test digits 5000-9999 (the calibration writes with 0-4999, training
   with the training set), scikit-learn's 8x8 digits and digits written from fonts
   (``tests/heldout_writers.py``);
-- the views: a card tilted out of plane and turned, anywhere in a desk scene, no ROI.
+- the scenes: cards, paper, handwriting layout, ink, light, desks and the lens are drawn by
+  ``tests/heldout_cards.py``, which shares nothing with the generators training and calibration
+  write their cards with (``tests/test_digit_split.py`` keeps it so); only the printed card's
+  template is the product's own. ``--scenes shared`` draws them with training's generators instead,
+  to compare with figures measured before 2026-11-30's evening;
+- the views: a card tilted out of plane and turned, anywhere in view, no ROI.
 
 Each card is one frame read from scratch. A reading is exact (the card's text), unsure
 (``text`` null) or wrong (any other text). Run it:
@@ -33,6 +38,7 @@ from edgecam.edge.scenes.card_views import covered, in_view
 from edgecam.edge.scenes.cards import make_card, printed_card
 from edgecam.edge.scenes.clip import desk
 from tests import heldout_camera as camera
+from tests import heldout_cards
 from tests.heldout_writers import font_digits, sklearn_digits
 
 MNIST_HELD_OUT = slice(5000, 10000)
@@ -62,6 +68,7 @@ VIEWS = ("tilted-40", "quarter-covered")
 class Sample:
     grey: np.ndarray
     text: str
+    printed: bool  # edgecam card print's card (ArUco markers), or a plain piece of paper
 
 
 Writer = tuple[np.ndarray, np.ndarray]
@@ -75,25 +82,37 @@ def writers(mnist) -> dict[str, Writer]:
     }
 
 
-def sample(writer: Writer, condition: str, rng: np.random.Generator) -> Sample:
-    """One frame: a card (printed with markers, or plain paper) in a desk scene, seen through ``condition``."""
+def sample(writer: Writer, condition: str, rng: np.random.Generator, scenes: str = "heldout") -> Sample:
+    """One frame: a card (printed with markers, or plain paper) on a desk, seen through ``condition``.
+    ``scenes`` "heldout" draws card, desk and lens with ``tests/heldout_cards.py``; "shared" with
+    the generators training and calibration use (to compare with figures measured before)."""
     images, labels = writer
     tilt = rng.uniform(35, 40) if condition == "tilted-40" else rng.uniform(0, 25)
+    held_out = scenes == "heldout"
     if condition == "quarter-covered":
         corner = int(rng.integers(0, 4))
         span = (0.5, 1.0) if corner in (0, 3) else (0.0, 0.5)  # written beside the hand, not under it
-        card = printed_card(images, labels, rng, count=int(rng.integers(1, 3)), span=span)
-        image = covered(card.image, corner, 0.25, rng)
-    elif rng.random() < 0.5:
-        card = printed_card(images, labels, rng)
-        image = card.image
+        count = int(rng.integers(1, 3))
+        if held_out:
+            card = heldout_cards.card(images, labels, rng, printed=True, count=count, span=span)
+        else:
+            card = printed_card(images, labels, rng, count=count, span=span)
+        image, text, printed = covered(card.image, corner, 0.25, rng), card.text, True
+    elif held_out:
+        printed = bool(rng.random() < 0.5)
+        card = heldout_cards.card(images, labels, rng, printed=printed)
+        image, text = card.image, card.text
     else:
-        card = make_card(images, labels, rng, size=(400, 220), margin=0.08)
-        image = card.image
-    view = in_view(image, desk(rng), rng, tilt)
-    grey = cv2.cvtColor(view.frame, cv2.COLOR_BGR2GRAY)
+        printed = bool(rng.random() < 0.5)
+        card = printed_card(images, labels, rng) if printed else make_card(images, labels, rng, (400, 220), margin=0.08)
+        image, text = card.image, card.text
+    if held_out:
+        frame = heldout_cards.seen(image, heldout_cards.surface(rng), rng, tilt)
+    else:
+        frame = in_view(image, desk(rng), rng, tilt).frame
+    grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     effect: Callable = CONDITIONS.get(condition, camera.clean)
-    return Sample(effect(grey, rng), card.text)
+    return Sample(effect(grey, rng), text, printed)
 
 
 def benchmark(
@@ -103,9 +122,11 @@ def benchmark(
     seed: int = 2024,
     sure: float | None = None,
     only: tuple[list[str], list[str]] | None = None,
+    scenes: str = "heldout",
 ) -> dict:
-    """{writer: {condition: {"exact", "unsure", "wrong", "cards"}}} as shares of ``cards``;
-    ``only`` = (writers, conditions) measures those alone."""
+    """{writer: {condition: {"exact", "unsure", "wrong", "cards", "by_card"}}} as shares of ``cards``;
+    "by_card" splits them by the kind of card ({"printed"|"plain": {"exact", ..., "cards"}});
+    ``only`` = (writers, conditions) measures those alone; ``scenes`` as for ``sample``."""
     settings = ReaderSettings() if sure is None else ReaderSettings(sure=sure)
     reader, finder = DigitReader(DigitModel(model_path), settings), CardFinder()
     table: dict = {}
@@ -117,22 +138,35 @@ def benchmark(
         for condition in (*CONDITIONS, *VIEWS):
             if only and condition not in only[1]:
                 continue
-            counts = {"exact": 0, "unsure": 0, "wrong": 0}
+            counts = {kind: {"exact": 0, "unsure": 0, "wrong": 0} for kind in ("printed", "plain")}
             for _ in range(cards):
-                shot = sample(writer, condition, rng)
+                shot = sample(writer, condition, rng, scenes)
                 height, width = shot.grey.shape
                 reading, _ = read_card(shot.grey, finder, reader, (0, 0, width, height), False)
                 outcome = "unsure" if reading.unsure else "exact" if reading.text == shot.text else "wrong"
-                counts[outcome] += 1
-            rows[condition] = {k: round(v / cards, 4) for k, v in counts.items()} | {"cards": cards}
+                counts["printed" if shot.printed else "plain"][outcome] += 1
+            rows[condition] = _shares({k: counts["printed"][k] + counts["plain"][k] for k in counts["printed"]}) | {
+                "by_card": {kind: _shares(c) for kind, c in counts.items() if sum(c.values())}
+            }
     return table
+
+
+def _shares(counts: dict[str, int]) -> dict:
+    total = sum(counts.values())
+    return {k: round(v / total, 4) for k, v in counts.items()} | {"cards": total}
 
 
 def markdown(table: dict) -> str:
     lines = []
     for name, rows in table.items():
-        lines += [f"\n**{name}**\n", "| condition | exact | unsure | wrong |", "| --- | --- | --- | --- |"]
-        lines += [f"| {c} | {r['exact']:.1%} | {r['unsure']:.1%} | {r['wrong']:.1%} |" for c, r in rows.items()]
+        head = "| condition | exact | unsure | wrong | printed card: exact, wrong | plain paper: exact, wrong |"
+        lines += [f"\n**{name}**\n", head, "| --- | --- | --- | --- | --- | --- |"]
+        for condition, r in rows.items():
+            kinds = [r["by_card"].get(kind) for kind in ("printed", "plain")]
+            split = [f"{k['exact']:.1%}, {k['wrong']:.1%} of {k['cards']}" if k else "-" for k in kinds]
+            lines.append(
+                f"| {condition} | {r['exact']:.1%} | {r['unsure']:.1%} | {r['wrong']:.1%} | {' | '.join(split)} |"
+            )
     return "\n".join(lines)
 
 
@@ -144,10 +178,16 @@ def main() -> None:
     parser.add_argument("--cards", type=int, default=100, help="cards per writer and condition")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--sure", type=float, default=None, help="the reader's sure level (default: its own)")
+    parser.add_argument(
+        "--scenes",
+        choices=("heldout", "shared"),
+        default="heldout",
+        help="cards, desks and lens: held out (default), or training's own generators, to compare",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     mnist = load_mnist(ensure_mnist(default_data_dir()))
-    table = benchmark(args.digits, mnist, args.cards, args.seed, args.sure)
+    table = benchmark(args.digits, mnist, args.cards, args.seed, args.sure, scenes=args.scenes)
     print(json.dumps(table, indent=1) if args.json else markdown(table))
 
 
