@@ -73,6 +73,19 @@ def test_a_faint_digit_beside_bold_ones_is_not_left_out_of_the_text(reader, mnis
         assert reading.text == text
 
 
+def test_a_lone_digit_in_washed_out_pencil_is_no_blank_card(reader, mnist):
+    # Graphite leaves a stroke in grains; over-exposed, only specks of it stay above the paper.
+    # Read as "" the card would say, with confidence, that nothing is written on it.
+    rng = np.random.default_rng(2)
+    digit = cv2.resize(mnist.test_images[0], (70, 70)).astype(np.float32) / 255
+    grain = rng.random(digit.shape) < 0.3
+    paper = np.full((100, 300), 250, np.float32)
+    paper[15:85, 115:185] *= 1 - 0.06 * digit * grain
+    reading = reader.read(paper.astype(np.uint8))
+    assert reading.unsure and reading.reason == "a faint mark may be a digit", reading.to_dict()
+    assert reader.read(np.full((100, 300), 250, np.uint8)).text == ""  # blank paper is still blank
+
+
 @pytest.mark.parametrize("dashes", [range(35, 125, 15), (45, 110)], ids=["dotted line", "colon"])
 def test_a_dotted_line_beside_the_digits_is_no_one(reader, mnist, dashes):
     card = make_card(mnist.test_images, mnist.test_labels, np.random.default_rng(5), count=3, margin=0.08)
