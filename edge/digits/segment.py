@@ -158,16 +158,21 @@ def faint_marks(
     the digits read: a thin pen next to a bold one, or a stroke the light washed out. Left out,
     it would drop a digit from the text with no doubt at all. The soft edge of what ``covered``
     marks (a hand, a shadow) is no such mark."""
-    height, width = ink.shape[:2]
     faint = (ink > FAINT_SHARE * level).astype(np.uint8)
-    if not boxes:
-        # Nothing was read: a card is blank only if no faint stroke is there either. A pencil's
-        # grain, washed out, leaves a stroke in specks a pixel apart: bridge them. (Not beside read
-        # digits: bridged grain there made digit-tall marks out of paper texture.)
-        faint = cv2.dilate(faint, np.ones((3, 3), np.uint8))
     if covered is not None:
         faint[covered.near > 0] = 0
-    count, _, stats, _ = cv2.connectedComponentsWithStats(faint, connectivity=8)
+    if _a_digit_tall_mark_apart(faint, boxes, settings):
+        return True
+    # Nothing was read: a card is blank only if no faint stroke is there either. A pencil's grain,
+    # washed out, leaves a stroke in specks a pixel apart: bridge them. (Not beside read digits:
+    # bridged grain there made digit-tall marks out of paper texture.)
+    return not boxes and _a_digit_tall_mark_apart(cv2.dilate(faint, np.ones((3, 3), np.uint8)), boxes, settings)
+
+
+def _a_digit_tall_mark_apart(marks: np.ndarray, boxes: list[Box], settings: ReaderSettings) -> bool:
+    """Whether one of ``marks`` is as tall as a digit, clear of the border, outside every box."""
+    height, width = marks.shape[:2]
+    count, _, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
     for x, y, w, h, area in stats[1:count]:
         if h < settings.min_height * height or h > settings.max_height * height or area < settings.min_ink_pixels:
             continue
