@@ -58,6 +58,27 @@ def test_with_no_roi_a_card_tilted_up_to_40_degrees_anywhere_in_view_is_read(fp3
     assert max(_wrong_runs(texts, scene.texts), default=0) <= 2
 
 
+def test_a_blank_bright_shape_is_no_blank_card_but_a_blank_printed_card_is(fp32_export):
+    from edgecam.edge.digits.card_find import CardFinder
+    from edgecam.edge.digits.card_print import card_image
+    from edgecam.edge.digits.model import DigitModel
+    from edgecam.edge.digits.reader import DigitReader
+    from edgecam.edge.digits.stage import BLANK_SHAPE, read_card
+
+    reader, finder = DigitReader(DigitModel(fp32_export[0])), CardFinder()
+    frame = np.full((480, 640), 60, np.uint8)
+    cv2.rectangle(frame, (200, 150), (440, 300), 200, cv2.FILLED)  # a pale box or note on a dark desk
+    reading, card = read_card(frame, finder, reader, (0, 0, 640, 480), False)
+    assert card is not None and card.kind == "paper"
+    assert reading.unsure and reading.reason == BLANK_SHAPE  # not "", "nothing is written here"
+    printed = card_image(round(2.0 * 25.4))  # the printed card, blank, 2 px to the millimetre
+    frame = np.full((480, 640), 60, np.uint8)
+    frame[100 : 100 + printed.shape[0], 150 : 150 + printed.shape[1]] = printed
+    reading, card = read_card(frame, finder, reader, (0, 0, 640, 480), False)
+    assert card is not None and card.kind == "aruco"
+    assert reading.text == ""  # its markers make it a card: blank is the answer
+
+
 def test_a_printed_card_with_a_hand_over_a_corner_is_read(fp32_export, mnist):
     from edgecam.edge.digits.stage import DigitStage
     from edgecam.edge.scenes.card_views import covered, in_view

@@ -15,6 +15,7 @@ from edgecam.edge.errors import ConfigError
 from edgecam.edge.faces.detect import Box
 
 NO_CARD = "no card in view"
+BLANK_SHAPE = "a bright shape with nothing written on it: a blank card, or no card at all"
 
 
 class CardWarp:
@@ -163,7 +164,7 @@ def read_card(
     instead if it holds the box's centre: a ROI drawn inside the card, whose edge a blur would
     smear into it (``around_first``: look there first, where the card was last found). Failing
     that the box itself is read if ``read_box_without_card``, else the reading is unsure: there
-    is nothing to read.
+    is nothing to read. Plain paper with nothing read on it is unsure too (``BLANK_SHAPE``).
     """
     x, y, w, h = box
     height, width = grey.shape[:2]
@@ -171,7 +172,12 @@ def read_card(
     for search in reversed(searches) if around_first else searches:
         card = search(grey, finder, box)
         if card is not None:
-            return reader.read(card.upright(grey)), card
+            reading = reader.read(card.upright(grey))
+            if card.kind == "paper" and reading.text == "":
+                # Markers or the printed box make a card a card; a plain bright shape with nothing
+                # on it may be any pale thing in view (a note, a box, the lit part of the card).
+                return unsure(BLANK_SHAPE), card
+            return reading, card
     if read_box_without_card:
         return reader.read(grey[y : y + h, x : x + w]), None
     return unsure(NO_CARD), None
