@@ -130,8 +130,9 @@ def seen(card_image: np.ndarray, desk: np.ndarray, rng: np.random.Generator, til
     half = np.array([cw, ch], np.float64) / cw * rng.uniform(0.35, 0.65) * width / 2
     corners = np.array([[-1, -1, 0], [1, -1, 0], [1, 1, 0], [-1, 1, 0]], np.float64) * [*half, 0]
     axis = rng.uniform(0, np.pi)
-    corners = corners @ _rotation(np.array([np.cos(axis), np.sin(axis), 0]), np.radians(tilt)).T
-    corners = corners @ _rotation(np.array([0.0, 0.0, 1.0]), np.radians(rng.uniform(-15, 15))).T
+    tilted, _ = cv2.Rodrigues(np.array([np.cos(axis), np.sin(axis), 0.0]) * np.radians(tilt))
+    turned, _ = cv2.Rodrigues(np.array([0.0, 0.0, np.radians(rng.uniform(-15, 15))]))
+    corners = corners @ tilted.T @ turned.T
     focal = rng.uniform(0.8, 1.3) * width  # 50-75 degrees of view
     distance = focal * rng.uniform(0.95, 1.1)
     projected = focal * corners[:, :2] / (corners[:, 2:3] + distance)
@@ -239,12 +240,6 @@ def _light(width: int, height: int, rng: np.random.Generator) -> np.ndarray:
 def _tinted(grey: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     tint = rng.uniform(0.85, 1.1, 3).astype(np.float32)
     return np.clip(grey[:, :, None] * tint[None, None, :], 0, 255).astype(np.uint8)
-
-
-def _rotation(axis: np.ndarray, angle: float) -> np.ndarray:
-    """Rodrigues' rotation matrix about the unit ``axis`` by ``angle`` radians."""
-    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
-    return np.eye(3) + np.sin(angle) * k + (1 - np.cos(angle)) * (k @ k)
 
 
 def _barrel(canvas: np.ndarray, k1: float, pad: int) -> np.ndarray:
