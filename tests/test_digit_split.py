@@ -64,3 +64,12 @@ def test_a_held_out_card_is_brighter_than_its_ink_and_in_view():
         assert frame.shape == (480, 640, 3) and frame.dtype == np.uint8
         grey = card.image.mean(axis=2)
         assert np.percentile(grey, 1) < np.median(grey) - 40  # the ink is there, darker than the paper
+
+
+def test_the_paper_search_is_tuned_on_desks_of_its_own():
+    from tests import finder_tuning_scenes
+
+    tuning = imports(Path(finder_tuning_scenes.__file__))
+    assert "cv2" in tuning
+    assert not any(name.startswith(("tests", "edgecam")) for name in tuning), tuning
+    assert "tests.finder_tuning_scenes" not in imports(Path(heldout_cards.__file__))

@@ -1,0 +1,126 @@
+"""Plain cards on desks the paper search is tuned on, and nothing else draws.
+
+The digit benchmark measures on ``tests/heldout_cards.py``'s desks (photographs, a checked
+cloth, a pale desk, clutter); training draws on ``edgecam.edge.scenes``. Tuning the search on
+either would flatter it, so this module draws its own: wooden planks, speckled stone, a page of
+print, tiles with grout, a plain pale or grey tabletop, each under a light gradient and sometimes a
+soft shadow, with a plain card on it written in a Hershey font. Each scene knows where the card's
+corners are, so the search can be scored on finding it, not only on what is read.
+
+``tests/test_digit_split.py`` fails if this module and the held-out scenes import each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+FRAME = (640, 480)  # width, height
+DESKS = ("planks", "stone", "print", "tiles", "tabletop")
+
+
+@dataclass
+class TuningScene:
+    grey: np.ndarray  # uint8, FRAME
+    corners: np.ndarray | None  # the card's corners in the frame, clockwise from its top left; None: no card
+    desk: str
+
+
+def scene(rng: np.random.Generator, with_card: bool = True) -> TuningScene:
+    """A desk from ``DESKS``, perhaps with a plain card lying on it, in uneven light."""
+    kind = DESKS[int(rng.integers(len(DESKS)))]
+    picture = _desk(kind, rng)
+    corners = None
+    if with_card:
+        picture, corners = _with_card(picture, rng)
+    light = _uneven_light(rng)
+    noisy = picture * light + rng.normal(0, rng.uniform(1, 4), picture.shape)
+    return TuningScene(np.clip(noisy, 0, 255).astype(np.uint8), corners, kind)
+
+
+def _desk(kind: str, rng: np.random.Generator) -> np.ndarray:
+    width, height = FRAME
+    ys, xs = np.mgrid[:height, :width].astype(np.float32)
+    if kind == "planks":  # boards of their own tone with grain running along them
+        across = ys if rng.random() < 0.5 else xs
+        along = xs if across is ys else ys
+        board = rng.uniform(50, 140)
+        tones = rng.uniform(0.8, 1.2, 40).astype(np.float32)
+        plank = (across // board).astype(int)
+        grain = np.sin(along / rng.uniform(3, 9) + 4 * np.sin(across / rng.uniform(20, 50) + plank))
+        desk = rng.uniform(70, 190) * tones[plank % 40] * (1 + 0.08 * grain)
+        desk[np.abs(across % board) < 2] *= 0.5  # the gap between two boards
+        return desk
+    if kind == "stone":  # speckles of several sizes
+        desk = np.full((height, width), rng.uniform(90, 210), np.float32)
+        for cell in (3, 9, 27):
+            small = rng.normal(0, 1, (height // cell + 1, width // cell + 1)).astype(np.float32)
+            desk += rng.uniform(6, 20) * cv2.resize(small, (width, height), interpolation=cv2.INTER_NEAREST)[:height]
+        return desk
+    if kind == "print":  # a newspaper or a page of a book: light paper, lines of small dark letters
+        page = np.full((height, width), rng.uniform(180, 230), np.float32)
+        size, step = rng.uniform(0.3, 0.6), int(rng.integers(12, 22))
+        letters = "abcdefghijklmnopqrstuvwxyz "
+        for row in range(step, height, step):
+            line = "".join(letters[i] for i in rng.integers(0, len(letters), 80))
+            cv2.putText(page, line, (4, row), cv2.FONT_HERSHEY_SIMPLEX, size, rng.uniform(20, 90), 1, cv2.LINE_AA)
+        return page
+    if kind == "tiles":  # square tiles, each a little different, with grout between
+        side, grout = rng.uniform(40, 120), rng.uniform(2, 6)
+        tones = rng.uniform(0.85, 1.15, (40, 40)).astype(np.float32)
+        level = rng.uniform(120, 235)
+        desk = level * tones[(ys // side).astype(int) % 40, (xs // side).astype(int) % 40]
+        desk[(ys % side < grout) | (xs % side < grout)] = rng.uniform(40, 150)
+        return desk
+    # A plain tabletop, from a grey one to one as bright as the card.
+    return np.full((height, width), rng.uniform(60, 235), np.float32)
+
+
+def _with_card(desk: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A plain card with a few digits on it, laid on ``desk`` in perspective, wholly in view."""
+    card_w = int(rng.integers(300, 500))
+    card_h = int(card_w * rng.uniform(0.5, 0.75))
+    card = np.full((card_h, card_w), rng.uniform(185, 250), np.float32)
+    text = "".join(str(d) for d in rng.integers(0, 10, int(rng.integers(1, 5))))
+    scale = card_h / 40 * rng.uniform(0.6, 0.9)
+    font = cv2.FONT_HERSHEY_SCRIPT_SIMPLEX if rng.random() < 0.5 else cv2.FONT_HERSHEY_PLAIN
+    (tw, th), _ = cv2.getTextSize(text, font, scale / 1.5, max(2, round(scale)))
+    origin = (max(4, (card_w - tw) // 2), (card_h + th) // 2)
+    cv2.putText(card, text, origin, font, scale / 1.5, rng.uniform(20, 90), max(2, round(scale)), cv2.LINE_AA)
+    width, height = FRAME
+    span = rng.uniform(0.3, 0.6) * width
+    source = np.array([[0, 0], [card_w, 0], [card_w, card_h], [0, card_h]], np.float32)
+    target = source * span / card_w
+    target += rng.uniform(-0.12, 0.12, (4, 2)).astype(np.float32) * span  # seen at a slant
+    centre = target.mean(axis=0)
+    turn = np.radians(rng.uniform(-30, 30))
+    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]], np.float32)
+    target = (target - centre) @ rotation.T
+    low, high = target.min(axis=0), target.max(axis=0)
+    room = np.maximum(np.array([width, height]) - (high - low) - 30, 1)
+    target = (target - low + 15 + rng.uniform(0, 1, 2) * room).astype(np.float32)
+    matrix = cv2.getPerspectiveTransform(source, target)
+    flat = cv2.warpPerspective(card, matrix, FRAME, flags=cv2.INTER_LINEAR)
+    cover = cv2.warpPerspective(np.ones_like(card), matrix, FRAME, flags=cv2.INTER_LINEAR)
+    return desk * (1 - cover) + flat * cover, target
+
+
+def _uneven_light(rng: np.random.Generator) -> np.ndarray:
+    """A gradient from one side, and in a third of scenes a soft shadow band."""
+    width, height = FRAME
+    ys, xs = np.mgrid[:height, :width].astype(np.float32)
+    angle = rng.uniform(0, 2 * np.pi)
+    ramp = (np.cos(angle) * xs / width + np.sin(angle) * ys / height) / 1.5
+    light = 1 - rng.uniform(0, 0.4) * (ramp - ramp.min())
+    if rng.random() < 0.33:
+        band = cv2.GaussianBlur(
+            (
+                np.abs(xs * np.cos(angle + 1) + ys * np.sin(angle + 1) - rng.uniform(0, width)) < rng.uniform(30, 90)
+            ).astype(np.float32),
+            (0, 0),
+            rng.uniform(8, 25),
+        )
+        light *= 1 - rng.uniform(0.1, 0.3) * band
+    return light
