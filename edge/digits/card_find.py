@@ -19,6 +19,16 @@ READ_HEIGHTS = (64, 160)  # pixels: the upright read area is as tall as it is se
 PAPER_INSET = 0.04  # of a plain card's height, read inside its edge on every side
 SEARCH_SIDE = 320  # the paper search runs on a picture no larger than this
 MIN_CARD_SHARE = 0.02  # a card covers at least this share of the searched area
+PAPER_GRAIN = 0.08  # paper's own texture: within this share of its local level
+PLAIN_SHARE = 0.7  # of a card's inside is plain paper; the rest is writing
+BRIGHT_STEP = 1.1  # a bright shape's inside is this much brighter than outside, all round
+EDGE_STEP = 1.04  # and an edge-bounded shape's
+EDGE_WINS = 1.2  # times the bright shape's area: an edge-bounded shape this much larger is the card
+EDGE_LOW = 8  # grey levels per pixel: the weaker of Canny's two gradient levels
+DARKER_CARD = 0.6  # a card darker than its desk is still this share of the brightest in view
+CUT_STEP = 0.5  # of a side's step, still there past its end: the outline goes on
+CUT_LEAST = 12  # grey levels: a side with a smaller step is not followed past its ends
+INK_RIM = 0.7  # a written stroke is darker than this share of the paper
 
 
 @dataclass
@@ -86,34 +96,26 @@ class CardFinder:
 
 
 def by_paper(grey: np.ndarray) -> CardView | None:
-    """The largest bright convex quadrilateral: a plain card on a darker desk or in a hand."""
+    """The largest plain four-cornered shape brighter than what is around it: a plain card on a
+    desk or in a hand, found by brightness or, on a desk nearly as bright, by its outline."""
     height, width = grey.shape[:2]
     step = max(1.0, max(width, height) / SEARCH_SIDE)
     small = grey
     if step > 1:
         small = cv2.resize(grey, (round(width / step), round(height / step)), interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (5, 5), 0)
-    otsu, _ = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    best, best_area = None, MIN_CARD_SHARE * small.shape[0] * small.shape[1]
-    # Light falling off across the card may take a corner of it below Otsu's level, and an
-    # over-exposed desk's highlights may join the paper above it: lower levels are tried when none
-    # is found, then higher ones. A shape counts only if its whole outline is a step from bright
-    # to dark (a side cut across the paper is no card's edge).
-    for level in (otsu, 0.85 * otsu, 0.7 * otsu, 1.15 * otsu, 1.3 * otsu):
-        _, bright = cv2.threshold(small, level, 255, cv2.THRESH_BINARY)
-        # The digits are holes in the card, and a finger may bite into its edge: close what is small.
-        # Then open: a thin streak of bright desk no longer joins the card to a speck or the border.
-        bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-        bright = cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
-        for candidates, area in _quadrilaterals(bright, best_area):
-            for quad in candidates:
-                quad = _snapped(small, quad)
-                if _outlined(small, quad) and not _a_hole_in_paper(small, quad):
-                    best, best_area = quad, area
-                    break
-        if best is not None:
-            break
-    else:
+    least = MIN_CARD_SHARE * small.shape[0] * small.shape[1]
+    best, area = _brightest_quad(small, least)
+    # A shape bounded by edges alone is the card only where it is much larger than any bright one
+    # (a bright tile or patch of desk beside the card is a quad too), or when no bright one is
+    # found: on a desk about as bright as the card, or a pattern with bright parts touching it.
+    edged = list(_edge_bounded_shapes(small))
+    bigger = _quad_by_edges(small, edged, max(least, EDGE_WINS * area), darker=False)
+    if bigger is not None:
+        best = bigger
+    elif best is None:  # a card darker than a bright page or desk around it, as a last resort
+        best = _quad_by_edges(small, edged, least, darker=True)
+    if best is None:
         return None
     quad = _clockwise_from_top_left((best + 0.5) * step - 0.5)  # small pixel centres to the full picture's
     printed = cv2.getPerspectiveTransform(layout.Rect(0, 0, *layout.CARD_MM).corners(), quad)
@@ -125,6 +127,79 @@ def by_paper(grey: np.ndarray) -> CardView | None:
     homography = cv2.getPerspectiveTransform(plane, quad)
     inset = PAPER_INSET * card_h
     return CardView(homography, layout.Rect(inset, inset, card_w - 2 * inset, card_h - 2 * inset), "paper")
+
+
+def _brightest_quad(small: np.ndarray, least: float) -> tuple[np.ndarray | None, float]:
+    """The largest card-like shape above the first brightness level that shows one, and its area."""
+    best, best_area = None, least
+    for shape in _bright_shapes(small):
+        for candidates, area in _quadrilaterals(shape, best_area):
+            for quad in candidates:
+                quad = _snapped(small, quad)
+                if (
+                    _outlined(small, quad, BRIGHT_STEP)
+                    and not _a_hole_in_paper(small, quad, by_edges=False)
+                    and not _cut_short(small, quad)
+                ):
+                    best, best_area = quad, area
+                    break
+        if best is not None:
+            return best, best_area
+    return None, 0.0
+
+
+def _quad_by_edges(small: np.ndarray, shapes: list[np.ndarray], least: float, darker: bool) -> np.ndarray | None:
+    """The largest edge-bounded shape (larger than ``least``) that is a plain card, brighter than
+    the desk around it or, when ``darker``, darker than it but still among the brightest things in
+    view (not a blot of ink). Its outline needs less of a step than a bright shape's,
+    since its inside must be plain."""
+    brightest = float(np.partition(small.ravel(), int(0.95 * small.size))[int(0.95 * small.size)])
+    step_down = 1 / EDGE_STEP if darker else EDGE_STEP
+    best, best_area = None, least
+    for shape in shapes:
+        for candidates, area in _quadrilaterals(shape, best_area):
+            for quad in candidates:
+                quad = _snapped(small, quad, darker)
+                if (
+                    _outlined(small, quad, step_down)
+                    and not _a_hole_in_paper(small, quad, by_edges=True)
+                    and not _cut_short(small, quad)
+                    and _plain_inside(small, quad, DARKER_CARD * brightest if darker else 0.0)
+                ):
+                    best, best_area = quad, area
+                    break
+    return best
+
+
+def _bright_shapes(small: np.ndarray):
+    """The picture above several brightness levels, as masks of its bright shapes."""
+    otsu, _ = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # Light falling off across the card may take a corner of it below Otsu's level, and a bright
+    # desk may join the paper above it: levels either side of it are tried too.
+    for level in (otsu, 0.85 * otsu, 0.7 * otsu, 1.15 * otsu, 1.3 * otsu):
+        _, bright = cv2.threshold(small, level, 255, cv2.THRESH_BINARY)
+        # The digits are holes in the card, and a finger may bite into its edge: close what is small.
+        # Then open: a thin streak of bright desk no longer joins the card to a speck or the border.
+        bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+        yield cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+
+
+def _edge_bounded_shapes(small: np.ndarray):
+    """The regions the picture's edges enclose, as one mask. A card on a desk about as bright as
+    itself, or on a pattern with bright parts touching it, is no shape of its own above any level,
+    but its outline is still an edge all round."""
+    edges = cv2.Canny(small, EDGE_LOW, 2 * EDGE_LOW, L2gradient=True)
+    enclosed = cv2.bitwise_not(cv2.dilate(edges, np.ones((5, 5), np.uint8)))
+    # Each region is a shape of its own once its neighbours are apart: an outer contour per region.
+    count, labels = cv2.connectedComponents(enclosed, connectivity=4)
+    regions = np.zeros_like(enclosed)
+    sizes = np.bincount(labels.ravel(), minlength=count)
+    for label in np.flatnonzero(sizes >= MIN_CARD_SHARE * small.size):
+        if label == 0:  # the edges themselves
+            continue
+        regions[:] = 0
+        regions[labels == label] = 255
+        yield cv2.morphologyEx(regions, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
 
 
 def _shows_the_box(grey: np.ndarray, homography: np.ndarray) -> bool:
@@ -166,7 +241,8 @@ def _candidates(contour: np.ndarray, area: float, bright: np.ndarray):
     perimeter = cv2.arcLength(hull, True)
     first = None
     quad = _four_corners(hull, perimeter)
-    if quad is not None and cv2.contourArea(quad) <= 1.15 * area:  # not a blob, a face, a bitten shape
+    # Little larger than the shape (not a blob, a face, a bitten shape), and nearly all of it (not an oval).
+    if quad is not None and area / 1.1 <= cv2.contourArea(quad) <= 1.15 * area:
         quad = quad.reshape(4, 2).astype(np.float32)
         if _whole(quad, bright):
             first = _fitted(points, quad)
@@ -216,10 +292,11 @@ def _fitted(points: np.ndarray, quad: np.ndarray) -> np.ndarray:
     return fitted if np.abs(fitted - quad).max() <= 4 else quad
 
 
-def _snapped(small: np.ndarray, quad: np.ndarray, reach: float = 8.0) -> np.ndarray:
+def _snapped(small: np.ndarray, quad: np.ndarray, darker: bool = False, reach: float = 8.0) -> np.ndarray:
     """Each side moved onto the card's edge: along the side, the steepest fall in brightness
     outwards within ``reach`` pixels, with a line fitted through them. The threshold the quad
-    came from may have cut off a corner where light falls off; the edge itself is still there."""
+    came from may have cut off a corner where light falls off; the edge itself is still there.
+    For a card ``darker`` than the desk, the steepest rise."""
     offsets = np.arange(-reach, reach + 0.5, 0.5, dtype=np.float32)
     lines = []
     for corner in range(4):
@@ -227,7 +304,7 @@ def _snapped(small: np.ndarray, quad: np.ndarray, reach: float = 8.0) -> np.ndar
         profile = _along(small, points, normal, offsets)
         # The step from 4 px inside to 4 px outside: a pen stroke near the edge is too thin to
         # make one, the card's edge on the desk is one all along. Then the steepest fall near it.
-        values = profile  # float32 already
+        values = -profile if darker else profile  # a card darker than the desk steps up at its edge
         sums = np.cumsum(np.pad(values, ((0, 0), (1, 0))), axis=1)
         width = 8  # samples, 0.5 px apart
         inner = (sums[:, width:-width] - sums[:, : -2 * width]) / width
@@ -260,7 +337,7 @@ def _meeting_points(lines: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | 
     return np.array(corners, np.float32)
 
 
-def _outlined(small: np.ndarray, quad: np.ndarray, depth: float = 4.0) -> bool:
+def _outlined(small: np.ndarray, quad: np.ndarray, step_down: float, depth: float = 4.0) -> bool:
     """Whether nearly all along each side the picture steps down from inside the quad to outside
     (the mean of ``depth`` pixels on each side, so a textured desk's specks do not count): a side
     cut across the paper itself, where a corner was misplaced, is no card's edge."""
@@ -269,24 +346,69 @@ def _outlined(small: np.ndarray, quad: np.ndarray, depth: float = 4.0) -> bool:
         points, normal = _side(quad, corner, 20)
         inside = _along(small, points, -normal, steps).mean(axis=1)
         outside = _along(small, points, normal, steps).mean(axis=1)
-        if np.mean(inside > 1.1 * outside) < 0.8:
+        steps_down = inside > step_down * outside if step_down > 1 else inside < step_down * outside
+        if np.mean(steps_down) < 0.8:
             return False
     return True
 
 
-def _a_hole_in_paper(small: np.ndarray, quad: np.ndarray) -> bool:
+def _plain_inside(small: np.ndarray, quad: np.ndarray, at_least: float) -> bool:
+    """Whether the quad holds plain paper, at least ``at_least`` bright: nearly all of it as bright
+    as the paper around it, whatever the light does across it. Writing covers a little of a card;
+    a patch of speckled stone, wood grain or print bounded by edges is texture all over."""
+    size = (64, 40)
+    target = np.array([[0, 0], [size[0], 0], [size[0], size[1]], [0, size[1]]], np.float32)
+    inside = cv2.warpPerspective(small, cv2.getPerspectiveTransform(quad.astype(np.float32), target), size)
+    inside = inside[3:-3, 3:-3].astype(np.float32)  # off the edge itself
+    paper = cv2.dilate(inside, np.ones((7, 7), np.uint8))  # the ink taken away, the light left
+    paper = cv2.GaussianBlur(paper, (0, 0), 4)
+    plain = (np.abs(inside - paper) < PAPER_GRAIN * paper).mean() >= PLAIN_SHARE
+    return bool(plain and np.median(paper) >= at_least)
+
+
+def _cut_short(small: np.ndarray, quad: np.ndarray) -> bool:
+    """Whether the outline goes on past a corner: the step from inside to outside along a side is
+    still there, nearly all the way, beyond its end. Then the quad is part of something larger,
+    such as the lit part of a card that a hard shadow's edge cuts across, and reading it would read
+    part of the card."""
+    for corner in range(4):
+        start, end = quad[corner], quad[(corner + 1) % 4]
+        points, normal = _side(quad, corner, 12)
+        along = float(np.median(_step_across(small, points, normal)))
+        if abs(along) <= CUT_LEAST:  # no step worth following: a desk as bright as the card
+            continue
+        for tip, direction in ((end, end - start), (start, start - end)):
+            beyond = tip + direction * np.linspace(0.1, 0.3, 8, dtype=np.float32)[:, None]
+            across = _step_across(small, beyond, normal) * np.sign(along)
+            if np.mean(across > CUT_STEP * abs(along)) >= 0.8:
+                return True
+    return False
+
+
+def _step_across(small: np.ndarray, points: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    """At each point, how much brighter the picture is on the inner side of a line (against
+    ``normal``) than on the outer: the means of 4 pixels on each side."""
+    steps = np.arange(0.5, 4.25, 0.5, dtype=np.float32)
+    return _along(small, points, -normal, steps).mean(axis=1) - _along(small, points, normal, steps).mean(axis=1)
+
+
+def _a_hole_in_paper(small: np.ndarray, quad: np.ndarray, by_edges: bool) -> bool:
     """Whether past the quad's dark rim the picture is as bright as inside it again, on three
-    sides or more: the inside of a 0 written on a card the ROI sits in, not a card on a desk."""
+    sides or more: the inside of a 0 written on a card the ROI sits in, not a card on a desk.
+    A shape found ``by_edges`` may lie on a desk as bright as itself, so there a side counts
+    only where an ink-dark rim lies between."""
     inside_steps = np.arange(0.5, 4.25, 0.5, dtype=np.float32)
     short = float(min(np.linalg.norm(quad[1] - quad[0]), np.linalg.norm(quad[2] - quad[1])))
+    rim_steps = np.linspace(0.5, 0.3 * short, 8, dtype=np.float32)
     beyond_steps = np.linspace(0.3 * short, 0.6 * short, 6, dtype=np.float32)
     bright_again = 0
     for corner in range(4):
         points, normal = _side(quad, corner, 12)
         inside = float(np.median(_along(small, points, -normal, inside_steps)))
         beyond = float(np.median(_along(small, points, normal, beyond_steps)))
-        bright_again += beyond >= 0.9 * inside
-    return bright_again >= 3
+        rim = float(np.median(_along(small, points, normal, rim_steps).min(axis=1)))
+        bright_again += beyond >= 0.9 * inside and (not by_edges or rim < INK_RIM * inside)
+    return bright_again >= (2 if by_edges else 3)
 
 
 def _side(quad: np.ndarray, corner: int, count: int) -> tuple[np.ndarray, np.ndarray]:
