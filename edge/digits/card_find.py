@@ -109,7 +109,7 @@ def by_paper(grey: np.ndarray) -> CardView | None:
     # A shape bounded by edges alone is the card only where it is much larger than any bright one
     # (a bright tile or patch of desk beside the card is a quad too), or when no bright one is
     # found: on a desk about as bright as the card, or a pattern with bright parts touching it.
-    edged = list(_edge_bounded_shapes(small))
+    edged = _edge_bounded_outlines(small)
     bigger = _quad_by_edges(small, edged, max(least, EDGE_WINS * area), darker=False)
     if bigger is not None:
         best = bigger
@@ -133,7 +133,8 @@ def _brightest_quad(small: np.ndarray, least: float) -> tuple[np.ndarray | None,
     """The largest card-like shape above the first brightness level that shows one, and its area."""
     best, best_area = None, least
     for shape in _bright_shapes(small):
-        for candidates, area in _quadrilaterals(shape, best_area):
+        outlines, _ = cv2.findContours(shape, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        for candidates, area in _quadrilaterals(outlines, best_area, small):
             for quad in candidates:
                 quad = _snapped(small, quad)
                 if (
@@ -148,27 +149,27 @@ def _brightest_quad(small: np.ndarray, least: float) -> tuple[np.ndarray | None,
     return None, 0.0
 
 
-def _quad_by_edges(small: np.ndarray, shapes: list[np.ndarray], least: float, darker: bool) -> np.ndarray | None:
+def _quad_by_edges(small: np.ndarray, outlines: list[np.ndarray], least: float, darker: bool) -> np.ndarray | None:
     """The largest edge-bounded shape (larger than ``least``) that is a plain card, brighter than
     the desk around it or, when ``darker``, darker than it but still among the brightest things in
-    view (not a blot of ink). Its outline needs less of a step than a bright shape's,
-    since its inside must be plain."""
+    view (not a blot of ink). Its outline needs less of a step than a bright shape's, since its
+    inside must be plain."""
     brightest = float(np.partition(small.ravel(), int(0.95 * small.size))[int(0.95 * small.size)])
     step_down = 1 / EDGE_STEP if darker else EDGE_STEP
-    best, best_area = None, least
-    for shape in shapes:
-        for candidates, area in _quadrilaterals(shape, best_area):
-            for quad in candidates:
-                quad = _snapped(small, quad, darker)
-                if (
-                    _outlined(small, quad, step_down)
-                    and not _a_hole_in_paper(small, quad, by_edges=True)
-                    and not _cut_short(small, quad)
-                    and _plain_inside(small, quad, DARKER_CARD * brightest if darker else 0.0)
-                ):
-                    best, best_area = quad, area
-                    break
-    return best
+    # The largest first: the first that is a card is the one.
+    for candidates, _ in _quadrilaterals(sorted(outlines, key=cv2.contourArea, reverse=True), least, small):
+        for quad in candidates:
+            # Plain inside first: it is cheap, and it turns away most regions of a textured desk.
+            if not _plain_inside(small, quad, DARKER_CARD * brightest if darker else 0.0):
+                continue
+            quad = _snapped(small, quad, darker)
+            if (
+                _outlined(small, quad, step_down)
+                and not _a_hole_in_paper(small, quad, by_edges=True)
+                and not _cut_short(small, quad)
+            ):
+                return quad
+    return None
 
 
 def _bright_shapes(small: np.ndarray):
@@ -184,22 +185,18 @@ def _bright_shapes(small: np.ndarray):
         yield cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
 
 
-def _edge_bounded_shapes(small: np.ndarray):
-    """The regions the picture's edges enclose, as one mask. A card on a desk about as bright as
+def _edge_bounded_outlines(small: np.ndarray) -> list[np.ndarray]:
+    """The outlines of the regions the picture's edges enclose. A card on a desk about as bright as
     itself, or on a pattern with bright parts touching it, is no shape of its own above any level,
     but its outline is still an edge all round."""
     edges = cv2.Canny(small, EDGE_LOW, 2 * EDGE_LOW, L2gradient=True)
     enclosed = cv2.bitwise_not(cv2.dilate(edges, np.ones((5, 5), np.uint8)))
-    # Each region is a shape of its own once its neighbours are apart: an outer contour per region.
-    count, labels = cv2.connectedComponents(enclosed, connectivity=4)
-    regions = np.zeros_like(enclosed)
-    sizes = np.bincount(labels.ravel(), minlength=count)
-    for label in np.flatnonzero(sizes >= MIN_CARD_SHARE * small.size):
-        if label == 0:  # the edges themselves
-            continue
-        regions[:] = 0
-        regions[labels == label] = 255
-        yield cv2.morphologyEx(regions, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    # Two levels: each region's outer outline, and its holes'. A region inside a hole (the card
+    # inside the desk around it) has an outer outline of its own, at the top level again.
+    contours, hierarchy = cv2.findContours(enclosed, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    if hierarchy is None:
+        return []
+    return [contour for contour, links in zip(contours, hierarchy[0], strict=True) if links[3] < 0]
 
 
 def _shows_the_box(grey: np.ndarray, homography: np.ndarray) -> bool:
@@ -222,14 +219,13 @@ def _shows_the_box(grey: np.ndarray, homography: np.ndarray) -> bool:
     return True
 
 
-def _quadrilaterals(bright: np.ndarray, min_area: float):
-    """The bright shapes larger than ``min_area`` (small picture): for each, its candidate quads
-    (see ``_candidates``) and its area."""
-    contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    for contour in contours:
-        area = cv2.contourArea(contour)
+def _quadrilaterals(outlines, min_area: float, picture: np.ndarray):
+    """The shapes with ``outlines`` larger than ``min_area`` (small picture): for each, its
+    candidate quads (see ``_candidates``) and its area."""
+    for outline in outlines:
+        area = cv2.contourArea(outline)
         if area >= min_area:
-            yield _candidates(contour, area, bright), area
+            yield _candidates(outline, area, picture), area
 
 
 def _candidates(contour: np.ndarray, area: float, bright: np.ndarray):
@@ -371,23 +367,27 @@ def _cut_short(small: np.ndarray, quad: np.ndarray) -> bool:
     still there, nearly all the way, beyond its end. Then the quad is part of something larger,
     such as the lit part of a card that a hard shadow's edge cuts across, and reading it would read
     part of the card."""
-    for corner in range(4):
+    beyond = np.linspace(0.1, 0.3, 8, dtype=np.float32)[:, None]
+    points, normals = [], []
+    for corner in range(4):  # per side: 12 points along it, then 8 past each of its ends
         start, end = quad[corner], quad[(corner + 1) % 4]
-        points, normal = _side(quad, corner, 12)
-        along = float(np.median(_step_across(small, points, normal)))
-        if abs(along) <= CUT_LEAST:  # no step worth following: a desk as bright as the card
+        on_side, normal = _side(quad, corner, 12)
+        points += [on_side, end + (end - start) * beyond, start + (start - end) * beyond]
+        normals.append(np.repeat(normal[None], 28, axis=0))
+    step = _step_across(small, np.concatenate(points), np.concatenate(normals)).reshape(4, 28)
+    for side in step:
+        height = float(np.median(side[:12]))  # of the step along the side itself
+        if abs(height) <= CUT_LEAST:  # no step worth following: a desk as bright as the card
             continue
-        for tip, direction in ((end, end - start), (start, start - end)):
-            beyond = tip + direction * np.linspace(0.1, 0.3, 8, dtype=np.float32)[:, None]
-            across = _step_across(small, beyond, normal) * np.sign(along)
-            if np.mean(across > CUT_STEP * abs(along)) >= 0.8:
+        for past in (side[12:20], side[20:]):
+            if np.mean(past * np.sign(height) > CUT_STEP * abs(height)) >= 0.8:
                 return True
     return False
 
 
 def _step_across(small: np.ndarray, points: np.ndarray, normal: np.ndarray) -> np.ndarray:
     """At each point, how much brighter the picture is on the inner side of a line (against
-    ``normal``) than on the outer: the means of 4 pixels on each side."""
+    ``normal``, one or one per point) than on the outer: the means of 4 pixels on each side."""
     steps = np.arange(0.5, 4.25, 0.5, dtype=np.float32)
     return _along(small, points, -normal, steps).mean(axis=1) - _along(small, points, normal, steps).mean(axis=1)
 
@@ -424,8 +424,9 @@ def _side(quad: np.ndarray, corner: int, count: int) -> tuple[np.ndarray, np.nda
 
 
 def _along(picture: np.ndarray, points: np.ndarray, direction: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    """The picture sampled from each point along ``direction`` at ``steps``: N x len(steps)."""
-    grid = points[:, None, :] + steps[None, :, None] * direction[None, None, :]
+    """The picture sampled from each point along ``direction`` (one, or one per point) at
+    ``steps``: N x len(steps)."""
+    grid = points[:, None, :] + steps[None, :, None] * direction.reshape(-1, 1, 2)
     return cv2.remap(picture, grid[..., 0], grid[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(
         np.float32
     )
