@@ -334,9 +334,10 @@ def _meeting_points(lines: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | 
 
 
 def _outlined(small: np.ndarray, quad: np.ndarray, step_down: float, depth: float = 4.0) -> bool:
-    """Whether nearly all along each side the picture steps down from inside the quad to outside
-    (the mean of ``depth`` pixels on each side, so a textured desk's specks do not count): a side
-    cut across the paper itself, where a corner was misplaced, is no card's edge."""
+    """Whether nearly all along each side the inside of the quad is ``step_down`` times as bright
+    as the outside or more (below 1: that much darker or more, for a card darker than its desk),
+    each the mean of ``depth`` pixels, so a textured desk's specks do not count: a side cut across
+    the paper itself, where a corner was misplaced, is no card's edge."""
     steps = np.arange(0.5, depth + 0.25, 0.5, dtype=np.float32)
     for corner in range(4):
         points, normal = _side(quad, corner, 20)
@@ -396,7 +397,7 @@ def _a_hole_in_paper(small: np.ndarray, quad: np.ndarray, by_edges: bool) -> boo
     """Whether past the quad's dark rim the picture is as bright as inside it again, on three
     sides or more: the inside of a 0 written on a card the ROI sits in, not a card on a desk.
     A shape found ``by_edges`` may lie on a desk as bright as itself, so there a side counts
-    only where an ink-dark rim lies between."""
+    only where an ink-dark rim lies between, and two such sides are enough."""
     inside_steps = np.arange(0.5, 4.25, 0.5, dtype=np.float32)
     short = float(min(np.linalg.norm(quad[1] - quad[0]), np.linalg.norm(quad[2] - quad[1])))
     rim_steps = np.linspace(0.5, 0.3 * short, 8, dtype=np.float32)
