@@ -1,0 +1,370 @@
+"""Look for a plain card: the largest plain four-cornered shape brighter than what is around it.
+
+A shape counts when it stands above some brightness level, or when the picture's edges enclose
+it (a desk nearly as bright as the card); either way its sides are moved onto the card's real
+edge, and it must step down in brightness all round, be no hole in written paper, and not go on
+past a corner (the lit part of a card that a hard shadow cuts across).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import cv2
+import numpy as np
+
+SEARCH_SIDE = 320  # the paper search runs on a picture no larger than this
+MIN_CARD_SHARE = 0.02  # a card covers at least this share of the searched area
+PAPER_GRAIN = 0.08  # paper's own texture: within this share of its local level
+PLAIN_SHARE = 0.7  # of a card's inside is plain paper; the rest is writing
+BRIGHT_STEP = 1.1  # a bright shape's inside is this much brighter than outside, all round
+EDGE_STEP = 1.04  # and an edge-bounded shape's
+EDGE_WINS = 1.2  # times the bright shape's area: an edge-bounded shape this much larger is the card
+EDGE_LOW = 8  # grey levels per pixel: the weaker of Canny's two gradient levels
+DARKER_CARD = 0.6  # a card darker than its desk is still this share of the brightest in view
+CUT_STEP = 0.5  # of a side's step, still there past its end: the outline goes on
+CUT_LEAST = 12  # grey levels: a side with a smaller step is not followed past its ends
+INK_RIM = 0.7  # a written stroke is darker than this share of the paper
+
+
+def paper_quad(grey: np.ndarray) -> np.ndarray | None:
+    """The corners of the largest plain four-cornered shape brighter than what is around it (a
+    plain card on a desk or in a hand), clockwise from the top left in ``grey``'s pixels, or None.
+    It is found by brightness or, on a desk nearly as bright, by its outline."""
+    height, width = grey.shape[:2]
+    step = max(1.0, max(width, height) / SEARCH_SIDE)
+    small = grey
+    if step > 1:
+        small = cv2.resize(grey, (round(width / step), round(height / step)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (5, 5), 0)
+    least = MIN_CARD_SHARE * small.shape[0] * small.shape[1]
+    best, area = _brightest_quad(small, least)
+    # A shape bounded by edges alone is the card only where it is much larger than any bright one
+    # (a bright tile or patch of desk beside the card is a quad too), or when no bright one is
+    # found: on a desk about as bright as the card, or a pattern with bright parts touching it.
+    edged = _edge_bounded_outlines(small)
+    bigger = _quad_by_edges(small, edged, max(least, EDGE_WINS * area), darker=False)
+    if bigger is not None:
+        best = bigger
+    elif best is None:  # a card darker than a bright page or desk around it, as a last resort
+        best = _quad_by_edges(small, edged, least, darker=True)
+    if best is None:
+        return None
+    return _clockwise_from_top_left((best + 0.5) * step - 0.5)  # small pixel centres to the full picture's
+
+
+def _brightest_quad(small: np.ndarray, least: float) -> tuple[np.ndarray | None, float]:
+    """The largest card-like shape above the first brightness level that shows one, and its area."""
+    best, best_area = None, least
+    for shape in _bright_shapes(small):
+        outlines, _ = cv2.findContours(shape, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        for candidates, area in _quadrilaterals(outlines, best_area, small):
+            for quad in candidates:
+                quad = _snapped(small, quad)
+                if (
+                    _outlined(small, quad, BRIGHT_STEP)
+                    and not _a_hole_in_paper(small, quad, by_edges=False)
+                    and not _cut_short(small, quad)
+                ):
+                    best, best_area = quad, area
+                    break
+        if best is not None:
+            return best, best_area
+    return None, 0.0
+
+
+def _quad_by_edges(small: np.ndarray, outlines: list[np.ndarray], least: float, darker: bool) -> np.ndarray | None:
+    """The largest edge-bounded shape (larger than ``least``) that is a plain card, brighter than
+    the desk around it or, when ``darker``, darker than it but still among the brightest things in
+    view (not a blot of ink). Its outline needs less of a step than a bright shape's, since its
+    inside must be plain."""
+    brightest = float(np.partition(small.ravel(), int(0.95 * small.size))[int(0.95 * small.size)])
+    step_down = 1 / EDGE_STEP if darker else EDGE_STEP
+    # The largest first: the first that is a card is the one.
+    for candidates, _ in _quadrilaterals(sorted(outlines, key=cv2.contourArea, reverse=True), least, small):
+        for quad in candidates:
+            # Plain inside first: it is cheap, and it turns away most regions of a textured desk.
+            if not _plain_inside(small, quad, DARKER_CARD * brightest if darker else 0.0):
+                continue
+            quad = _snapped(small, quad, darker)
+            if (
+                _outlined(small, quad, step_down)
+                and not _a_hole_in_paper(small, quad, by_edges=True)
+                and not _cut_short(small, quad)
+            ):
+                return quad
+    return None
+
+
+def _bright_shapes(small: np.ndarray):
+    """The picture above several brightness levels, as masks of its bright shapes."""
+    otsu, _ = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # Light falling off across the card may take a corner of it below Otsu's level, and a bright
+    # desk may join the paper above it: levels either side of it are tried too.
+    for level in (otsu, 0.85 * otsu, 0.7 * otsu, 1.15 * otsu, 1.3 * otsu):
+        _, bright = cv2.threshold(small, level, 255, cv2.THRESH_BINARY)
+        # The digits are holes in the card, and a finger may bite into its edge: close what is small.
+        # Then open: a thin streak of bright desk no longer joins the card to a speck or the border.
+        bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+        yield cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+
+
+def _edge_bounded_outlines(small: np.ndarray) -> list[np.ndarray]:
+    """The outlines of the regions the picture's edges enclose. A card on a desk about as bright as
+    itself, or on a pattern with bright parts touching it, is no shape of its own above any level,
+    but its outline is still an edge all round."""
+    edges = cv2.Canny(small, EDGE_LOW, 2 * EDGE_LOW, L2gradient=True)
+    enclosed = cv2.bitwise_not(cv2.dilate(edges, np.ones((5, 5), np.uint8)))
+    # Two levels: each region's outer outline, and its holes'. A region inside a hole (the card
+    # inside the desk around it) has an outer outline of its own, at the top level again.
+    contours, hierarchy = cv2.findContours(enclosed, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    if hierarchy is None:
+        return []
+    return [contour for contour, links in zip(contours, hierarchy[0], strict=True) if links[3] < 0]
+
+
+def _quadrilaterals(outlines, min_area: float, picture: np.ndarray):
+    """The shapes with ``outlines`` larger than ``min_area`` (small picture): for each, its
+    candidate quads (see ``_candidates``) and its area."""
+    for outline in outlines:
+        area = cv2.contourArea(outline)
+        if area >= min_area:
+            yield _candidates(outline, area, picture), area
+
+
+def _candidates(contour: np.ndarray, area: float, bright: np.ndarray):
+    """A shape's four-cornered outlines, each corner where two straight lines fitted to its sides
+    meet: the polygon fit's, then the widest four's if they differ. Each is built only when the
+    one before it was not the card."""
+    points = contour.reshape(-1, 2).astype(np.float32)
+    hull = cv2.convexHull(contour)
+    perimeter = cv2.arcLength(hull, True)
+    first = None
+    quad = _four_corners(hull, perimeter)
+    # Little larger than the shape (not a blob, a face, a bitten shape), and nearly all of it (not an oval).
+    if quad is not None and area / 1.1 <= cv2.contourArea(quad) <= 1.15 * area:
+        quad = quad.reshape(4, 2).astype(np.float32)
+        if _whole(quad, bright):
+            first = _fitted(points, quad)
+            yield first
+    widest = _widest_four(hull, perimeter)
+    # Nearly all of the shape lies inside it (not a blob), and it is little larger (not a bite).
+    if widest is not None and area / 1.1 <= cv2.contourArea(widest) <= 1.15 * area and _whole(widest, bright):
+        widest = _fitted(points, widest)
+        if first is None or not _same_corners(widest, first):
+            yield widest
+
+
+def _same_corners(quad: np.ndarray, other: np.ndarray) -> bool:
+    """Whether each corner of ``quad`` lies within 2 px of one of ``other``'s."""
+    distances = np.linalg.norm(quad[:, None, :] - other[None, :, :], axis=2)
+    return bool(distances.min(axis=1).max() <= 2)
+
+
+def _whole(quad: np.ndarray, picture: np.ndarray) -> bool:
+    """Whether no corner lies on the searched area's border: a card cut by it is not whole, and
+    a ROI that is all paper is no card. (The shape itself may touch the border where a bright
+    patch of desk joins it.)"""
+    height, width = picture.shape[:2]
+    return bool(quad.min() >= 2 and (quad[:, 0] <= width - 3).all() and (quad[:, 1] <= height - 3).all())
+
+
+def _fitted(points: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The corners of ``quad`` moved to where lines fitted to the outline's sides meet: every point
+    of a side counts, not only the one the polygon approximation kept."""
+    lines = []
+    for corner in range(4):
+        start, end = quad[corner], quad[(corner + 1) % 4]
+        side = end - start
+        length = float(np.linalg.norm(side))
+        if length < 4:
+            return quad
+        along = (points - start) @ side / length**2
+        across = np.abs((points - start) @ np.array([-side[1], side[0]]) / length)
+        near = points[(along > 0.1) & (along < 0.9) & (across < 2.5)]
+        if len(near) < 5:
+            return quad
+        vx, vy, x0, y0 = cv2.fitLine(near, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append((np.array([x0, y0]), np.array([vx, vy])))
+    fitted = _meeting_points(lines)
+    if fitted is None:
+        return quad
+    return fitted if np.abs(fitted - quad).max() <= 4 else quad
+
+
+def _snapped(small: np.ndarray, quad: np.ndarray, darker: bool = False, reach: float = 8.0) -> np.ndarray:
+    """Each side moved onto the card's edge: along the side, the steepest fall in brightness
+    outwards within ``reach`` pixels, with a line fitted through them. The threshold the quad
+    came from may have cut off a corner where light falls off; the edge itself is still there.
+    For a card ``darker`` than the desk, the steepest rise."""
+    offsets = np.arange(-reach, reach + 0.5, 0.5, dtype=np.float32)
+    lines = []
+    for corner in range(4):
+        points, normal = _side(quad, corner, 24)
+        profile = _along(small, points, normal, offsets)
+        # The step from 4 px inside to 4 px outside: a pen stroke near the edge is too thin to
+        # make one, the card's edge on the desk is one all along. Then the steepest fall near it.
+        values = -profile if darker else profile  # a card darker than the desk steps up at its edge
+        sums = np.cumsum(np.pad(values, ((0, 0), (1, 0))), axis=1)
+        width = 8  # samples, 0.5 px apart
+        inner = (sums[:, width:-width] - sums[:, : -2 * width]) / width
+        outer = (sums[:, 2 * width :] - sums[:, width:-width]) / width
+        rough = np.argmax(inner - outer, axis=1) + width  # the first sample outside
+        fall = np.diff(values, axis=1)
+        rows = np.arange(len(points))[:, None]
+        near = np.clip(rough[:, None] + np.arange(-3, 3)[None, :], 0, fall.shape[1] - 1)
+        sharp = near[rows[:, 0], np.argmin(fall[rows, near], axis=1)]
+        edge = points + (offsets[sharp] + 0.25)[:, None] * normal
+        line = cv2.fitLine(edge, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        # Once more without the points far from the first line: a stroke or a speck they found.
+        off_line = np.abs((edge - line[2:]) @ np.array([-line[1], line[0]]))
+        if (off_line < 1.5).sum() >= 6:
+            line = cv2.fitLine(edge[off_line < 1.5], cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append((line[2:].astype(np.float64), line[:2].astype(np.float64)))
+    corners = _meeting_points(lines)
+    return corners if corners is not None and np.abs(corners - quad).max() <= 2 * reach else quad
+
+
+def _meeting_points(lines: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | None:
+    """Where each line (point, direction) meets the one before it: the quad's corners."""
+    corners = []
+    for corner in range(4):
+        (p, u), (q, v) = lines[corner - 1], lines[corner]
+        matrix = np.array([u, -v]).T
+        if abs(np.linalg.det(matrix)) < 1e-6:
+            return None
+        corners.append(p + np.linalg.solve(matrix, q - p)[0] * u)
+    return np.array(corners, np.float32)
+
+
+def _outlined(small: np.ndarray, quad: np.ndarray, step_down: float, depth: float = 4.0) -> bool:
+    """Whether nearly all along each side the inside of the quad is ``step_down`` times as bright
+    as the outside or more (below 1: that much darker or more, for a card darker than its desk),
+    each the mean of ``depth`` pixels, so a textured desk's specks do not count: a side cut across
+    the paper itself, where a corner was misplaced, is no card's edge."""
+    steps = np.arange(0.5, depth + 0.25, 0.5, dtype=np.float32)
+    for corner in range(4):
+        points, normal = _side(quad, corner, 20)
+        inside = _along(small, points, -normal, steps).mean(axis=1)
+        outside = _along(small, points, normal, steps).mean(axis=1)
+        steps_down = inside > step_down * outside if step_down > 1 else inside < step_down * outside
+        if np.mean(steps_down) < 0.8:
+            return False
+    return True
+
+
+def _plain_inside(small: np.ndarray, quad: np.ndarray, at_least: float) -> bool:
+    """Whether the quad holds plain paper, at least ``at_least`` bright: nearly all of it as bright
+    as the paper around it, whatever the light does across it. Writing covers a little of a card;
+    a patch of speckled stone, wood grain or print bounded by edges is texture all over."""
+    size = (64, 40)
+    target = np.array([[0, 0], [size[0], 0], [size[0], size[1]], [0, size[1]]], np.float32)
+    inside = cv2.warpPerspective(small, cv2.getPerspectiveTransform(quad.astype(np.float32), target), size)
+    inside = inside[3:-3, 3:-3].astype(np.float32)  # off the edge itself
+    paper = cv2.dilate(inside, np.ones((7, 7), np.uint8))  # the ink taken away, the light left
+    paper = cv2.GaussianBlur(paper, (0, 0), 4)
+    plain = (np.abs(inside - paper) < PAPER_GRAIN * paper).mean() >= PLAIN_SHARE
+    return bool(plain and np.median(paper) >= at_least)
+
+
+def _cut_short(small: np.ndarray, quad: np.ndarray) -> bool:
+    """Whether the outline goes on past a corner: the step from inside to outside along a side is
+    still there, nearly all the way, beyond its end. Then the quad is part of something larger,
+    such as the lit part of a card that a hard shadow's edge cuts across, and reading it would read
+    part of the card."""
+    beyond = np.linspace(0.1, 0.3, 8, dtype=np.float32)[:, None]
+    points, normals = [], []
+    for corner in range(4):  # per side: 12 points along it, then 8 past each of its ends
+        start, end = quad[corner], quad[(corner + 1) % 4]
+        on_side, normal = _side(quad, corner, 12)
+        points += [on_side, end + (end - start) * beyond, start + (start - end) * beyond]
+        normals.append(np.repeat(normal[None], 28, axis=0))
+    step = _step_across(small, np.concatenate(points), np.concatenate(normals)).reshape(4, 28)
+    for side in step:
+        height = float(np.median(side[:12]))  # of the step along the side itself
+        if abs(height) <= CUT_LEAST:  # no step worth following: a desk as bright as the card
+            continue
+        for past in (side[12:20], side[20:]):
+            if np.mean(past * np.sign(height) > CUT_STEP * abs(height)) >= 0.8:
+                return True
+    return False
+
+
+def _step_across(small: np.ndarray, points: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    """At each point, how much brighter the picture is on the inner side of a line (against
+    ``normal``, one or one per point) than on the outer: the means of 4 pixels on each side."""
+    steps = np.arange(0.5, 4.25, 0.5, dtype=np.float32)
+    return _along(small, points, -normal, steps).mean(axis=1) - _along(small, points, normal, steps).mean(axis=1)
+
+
+def _a_hole_in_paper(small: np.ndarray, quad: np.ndarray, by_edges: bool) -> bool:
+    """Whether past the quad's dark rim the picture is as bright as inside it again, on three
+    sides or more: the inside of a 0 written on a card the ROI sits in, not a card on a desk.
+    A shape found ``by_edges`` may lie on a desk as bright as itself, so there a side counts
+    only where an ink-dark rim lies between, and two such sides are enough."""
+    inside_steps = np.arange(0.5, 4.25, 0.5, dtype=np.float32)
+    short = float(min(np.linalg.norm(quad[1] - quad[0]), np.linalg.norm(quad[2] - quad[1])))
+    rim_steps = np.linspace(0.5, 0.3 * short, 8, dtype=np.float32)
+    beyond_steps = np.linspace(0.3 * short, 0.6 * short, 6, dtype=np.float32)
+    bright_again = 0
+    for corner in range(4):
+        points, normal = _side(quad, corner, 12)
+        inside = float(np.median(_along(small, points, -normal, inside_steps)))
+        beyond = float(np.median(_along(small, points, normal, beyond_steps)))
+        rim = float(np.median(_along(small, points, normal, rim_steps).min(axis=1)))
+        bright_again += beyond >= 0.9 * inside and (not by_edges or rim < INK_RIM * inside)
+    return bright_again >= (2 if by_edges else 3)
+
+
+def _side(quad: np.ndarray, corner: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` points along the side from ``corner`` to the next (its ends left out, where the
+    corners round off), and the side's unit normal pointing out of the quad."""
+    start, end = quad[corner], quad[(corner + 1) % 4]
+    points = start + (end - start) * np.linspace(0.1, 0.9, count, dtype=np.float32)[:, None]
+    normal = np.array([end[1] - start[1], start[0] - end[0]], np.float32)
+    normal /= max(float(np.linalg.norm(normal)), 1e-6)
+    if np.dot(quad.mean(axis=0) - start, normal) > 0:
+        normal = -normal
+    return points, normal
+
+
+def _along(picture: np.ndarray, points: np.ndarray, direction: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """The picture sampled from each point along ``direction`` (one, or one per point) at
+    ``steps``: N x len(steps)."""
+    grid = points[:, None, :] + steps[None, :, None] * direction.reshape(-1, 1, 2)
+    return cv2.remap(picture, grid[..., 0], grid[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(
+        np.float32
+    )
+
+
+def _four_corners(hull: np.ndarray, perimeter: float) -> np.ndarray | None:
+    for share in (0.02, 0.04, 0.06):
+        quad = cv2.approxPolyDP(hull, share * perimeter, True)
+        if len(quad) == 4:
+            return quad
+    return None
+
+
+def _widest_four(hull: np.ndarray, perimeter: float) -> np.ndarray | None:
+    """The four points of an outline's ``hull`` that span the largest area. A speck of bright desk
+    joined to the card makes a fifth corner, which the polygon fit may keep in place of a real
+    one; it never spans more area than the card's own corners do."""
+    for share in (0.005, 0.01, 0.02, 0.04):
+        points = cv2.approxPolyDP(hull, share * perimeter, True).reshape(-1, 2).astype(np.float32)
+        if len(points) <= 14:
+            break
+    if len(points) < 4 or len(points) > 14:
+        return None
+    corners = np.array(list(itertools.combinations(range(len(points)), 4)))
+    x, y = points[corners, 0], points[corners, 1]  # hull order, so each quad is convex
+    areas = np.abs((x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y).sum(axis=1)) / 2
+    return points[corners[int(np.argmax(areas))]]
+
+
+def _clockwise_from_top_left(quad: np.ndarray) -> np.ndarray:
+    """Corners ordered clockwise (in picture coordinates, y down) starting at the top left."""
+    centre = quad.mean(axis=0)
+    angles = np.arctan2(quad[:, 1] - centre[1], quad[:, 0] - centre[0])
+    ordered = quad[np.argsort(angles)]  # clockwise on screen, starting from the left-most angle
+    start = int(np.argmin(ordered.sum(axis=1)))
+    return np.roll(ordered, -start, axis=0)
