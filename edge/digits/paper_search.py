@@ -78,13 +78,15 @@ def _quad_by_edges(small: np.ndarray, outlines: list[np.ndarray], least: float, 
     the desk around it or, when ``darker``, darker than it but still among the brightest things in
     view (not a blot of ink). Its outline needs less of a step than a bright shape's, since its
     inside must be plain."""
-    brightest = float(np.partition(small.ravel(), int(0.95 * small.size))[int(0.95 * small.size)])
     step_down = 1 / EDGE_STEP if darker else EDGE_STEP
+    at_least = 0.0
+    if darker:  # the picture's 95th percentile
+        at_least = DARKER_CARD * float(np.partition(small.ravel(), int(0.95 * small.size))[int(0.95 * small.size)])
     # The largest first: the first that is a card is the one.
     for candidates, _ in _quadrilaterals(sorted(outlines, key=cv2.contourArea, reverse=True), least, small):
         for quad in candidates:
             # Plain inside first: it is cheap, and it turns away most regions of a textured desk.
-            if not _plain_inside(small, quad, DARKER_CARD * brightest if darker else 0.0):
+            if not _plain_inside(small, quad, at_least):
                 continue
             quad = _snapped(small, quad, darker)
             if (
