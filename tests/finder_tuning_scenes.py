@@ -4,8 +4,10 @@ The digit benchmark measures on ``tests/heldout_cards.py``'s desks (photographs,
 cloth, a pale desk, clutter); training draws on ``edgecam.edge.scenes``. Tuning the search on
 either would flatter it, so this module draws its own: wooden planks, speckled stone, a page of
 print, tiles with grout, a plain pale or grey tabletop, each under a light gradient and sometimes a
-soft shadow, with a plain card on it written in a Hershey font. Each scene knows where the card's
-corners are, so the search can be scored on finding it, not only on what is read.
+soft shadow, with a plain card on it written in a Hershey font (or in handwriting the caller gives,
+such as MNIST's training digits), and on request a hard-edged shadow across the card. Each scene
+knows where the card's corners are and what is written on it, so the search can be scored on
+finding it and the reader on reading it.
 
 ``tests/test_digit_split.py`` fails if this module and the held-out scenes import each other.
 """
@@ -26,18 +28,29 @@ class TuningScene:
     grey: np.ndarray  # uint8, FRAME
     corners: np.ndarray | None  # the card's corners in the frame, clockwise from its top left; None: no card
     desk: str
+    text: str = ""  # what is written on the card
 
 
-def scene(rng: np.random.Generator, with_card: bool = True) -> TuningScene:
-    """A desk from ``DESKS``, perhaps with a plain card lying on it, in uneven light."""
+def scene(
+    rng: np.random.Generator,
+    with_card: bool = True,
+    hard_shadow: bool = False,
+    handwriting: tuple[np.ndarray, np.ndarray] | None = None,
+) -> TuningScene:
+    """A desk from ``DESKS``, perhaps with a plain card lying on it, in uneven light; with
+    ``hard_shadow``, a sharp-edged shadow falls across the card. The card is written in a Hershey
+    font, small, or with ``handwriting`` (28 x 28 images, white on black, and their labels: the
+    caller's, such as MNIST's training set) as large as people write on a card."""
     kind = DESKS[int(rng.integers(len(DESKS)))]
     picture = _desk(kind, rng)
-    corners = None
+    corners, text = None, ""
     if with_card:
-        picture, corners = _with_card(picture, rng)
+        picture, corners, text = _with_card(picture, rng, handwriting)
     light = _uneven_light(rng)
+    if hard_shadow and corners is not None:
+        light *= _hard_shadow(corners, rng)
     noisy = picture * light + rng.normal(0, rng.uniform(1, 4), picture.shape)
-    return TuningScene(np.clip(noisy, 0, 255).astype(np.uint8), corners, kind)
+    return TuningScene(np.clip(noisy, 0, 255).astype(np.uint8), corners, kind, text)
 
 
 def _desk(kind: str, rng: np.random.Generator) -> np.ndarray:
@@ -78,17 +91,22 @@ def _desk(kind: str, rng: np.random.Generator) -> np.ndarray:
     return np.full((height, width), rng.uniform(60, 235), np.float32)
 
 
-def _with_card(desk: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _with_card(
+    desk: np.ndarray, rng: np.random.Generator, handwriting: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray, str]:
     """A plain card with a few digits on it, laid on ``desk`` in perspective, wholly in view."""
     card_w = int(rng.integers(300, 500))
     card_h = int(card_w * rng.uniform(0.5, 0.75))
     card = np.full((card_h, card_w), rng.uniform(185, 250), np.float32)
-    text = "".join(str(d) for d in rng.integers(0, 10, int(rng.integers(1, 5))))
-    scale = card_h / 40 * rng.uniform(0.6, 0.9)
-    font = cv2.FONT_HERSHEY_SCRIPT_SIMPLEX if rng.random() < 0.5 else cv2.FONT_HERSHEY_PLAIN
-    (tw, th), _ = cv2.getTextSize(text, font, scale / 1.5, max(2, round(scale)))
-    origin = (max(4, (card_w - tw) // 2), (card_h + th) // 2)
-    cv2.putText(card, text, origin, font, scale / 1.5, rng.uniform(20, 90), max(2, round(scale)), cv2.LINE_AA)
+    if handwriting is None:
+        text = "".join(str(d) for d in rng.integers(0, 10, int(rng.integers(1, 5))))
+        scale = card_h / 40 * rng.uniform(0.6, 0.9)
+        font = cv2.FONT_HERSHEY_SCRIPT_SIMPLEX if rng.random() < 0.5 else cv2.FONT_HERSHEY_PLAIN
+        (tw, th), _ = cv2.getTextSize(text, font, scale / 1.5, max(2, round(scale)))
+        origin = (max(4, (card_w - tw) // 2), (card_h + th) // 2)
+        cv2.putText(card, text, origin, font, scale / 1.5, rng.uniform(20, 90), max(2, round(scale)), cv2.LINE_AA)
+    else:
+        text = _handwritten(card, handwriting, rng)
     width, height = FRAME
     span = rng.uniform(0.3, 0.6) * width
     source = np.array([[0, 0], [card_w, 0], [card_w, card_h], [0, card_h]], np.float32)
@@ -104,7 +122,26 @@ def _with_card(desk: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, 
     matrix = cv2.getPerspectiveTransform(source, target)
     flat = cv2.warpPerspective(card, matrix, FRAME, flags=cv2.INTER_LINEAR)
     cover = cv2.warpPerspective(np.ones_like(card), matrix, FRAME, flags=cv2.INTER_LINEAR)
-    return desk * (1 - cover) + flat * cover, target
+    return desk * (1 - cover) + flat * cover, target, text
+
+
+def _handwritten(card: np.ndarray, handwriting: tuple[np.ndarray, np.ndarray], rng: np.random.Generator) -> str:
+    """Writes one to four of ``handwriting``'s digits in a row across the middle of ``card`` (in
+    place), each a third to a half of the card's height; the text written."""
+    images, labels = handwriting
+    picks = rng.integers(0, len(images), int(rng.integers(1, 5)))
+    card_h, card_w = card.shape
+    side = int(card_h * rng.uniform(0.45, 0.7))  # MNIST's 28 px hold a digit about 20 px tall
+    step = min(int(side * rng.uniform(0.85, 1.0)), (card_w - 2 * side // 3) // len(picks))
+    left = (card_w - step * (len(picks) - 1) - side) // 2
+    top = (card_h - side) // 2 + int(rng.integers(-card_h // 12, card_h // 12 + 1))
+    ink = np.zeros_like(card)
+    for n, pick in enumerate(picks):
+        digit = cv2.resize(images[pick].astype(np.float32) / 255, (side, side), interpolation=cv2.INTER_LINEAR)
+        x = left + n * step
+        ink[top : top + side, x : x + side] = np.maximum(ink[top : top + side, x : x + side], digit)
+    card *= 1 - rng.uniform(0.6, 0.85) * np.clip(ink, 0, 1)
+    return "".join(str(int(labels[pick])) for pick in picks)
 
 
 def _uneven_light(rng: np.random.Generator) -> np.ndarray:
@@ -124,3 +161,23 @@ def _uneven_light(rng: np.random.Generator) -> np.ndarray:
         )
         light *= 1 - rng.uniform(0.1, 0.3) * band
     return light
+
+
+def _hard_shadow(corners: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The light left by something close that blocks it (a head, a hand, a phone): a shadow with
+    a sharp, straight or gently curved edge through the card, on the desk too or on the card alone
+    (a card held up, its shadow falling on it from the hand that holds it)."""
+    width, height = FRAME
+    ys, xs = np.mgrid[:height, :width].astype(np.float32)
+    # The edge passes near the card's middle: a circle whose centre lies far off to one side.
+    through = corners.mean(axis=0) + rng.uniform(-0.25, 0.25, 2) * (corners.max(axis=0) - corners.min(axis=0))
+    turn, radius = rng.uniform(0, 2 * np.pi), rng.choice([rng.uniform(250, 600), 1e5])
+    centre = through + radius * np.array([np.cos(turn), np.sin(turn)])
+    inside = radius - np.hypot(xs - centre[0], ys - centre[1])  # > 0: in the shadow
+    softness = rng.uniform(0.7, 8)
+    shade = 1 - rng.uniform(0.15, 0.5) * np.clip(0.5 + inside / (2 * softness), 0, 1)
+    if rng.random() < 0.3:
+        card = np.zeros((height, width), np.uint8)
+        cv2.fillConvexPoly(card, corners.astype(np.int32), 1)
+        shade = np.where(card > 0, shade, 1).astype(np.float32)
+    return shade.astype(np.float32)
