@@ -128,9 +128,13 @@ def segment(
         doubt = doubt or "a mark in pieces (a dotted line?)"
     if any(b[3] >= 0.1 * height and b[2] * b[3] >= 3 * settings.min_ink_pixels for b in joined if b not in kept):
         doubt = "marks that are neither digits nor specks"  # a digit half rubbed out, a scribble
-    if any(_near(box, intrusion, gap) for box in kept for intrusion in intrusions) or (
-        covered is not None
-        and any(covered.near[y : y + h + gap, max(x - gap, 0) : x + w + gap].any() for x, y, w, h in kept)
+    if (
+        any(_near(box, intrusion, gap) for box in kept for intrusion in intrusions)
+        or any(_may_hold_a_digit(intrusion, kept, low) for intrusion in intrusions)
+        or (
+            covered is not None
+            and any(covered.near[y : y + h + gap, max(x - gap, 0) : x + w + gap].any() for x, y, w, h in kept)
+        )
     ):
         doubt = doubt or "something covers part of the card"
     tallest = max((b[3] for b in kept), default=0)
@@ -182,6 +186,13 @@ def _a_digit_tall_mark_apart(marks: np.ndarray, boxes: list[Box], settings: Read
         if not any(bx <= centre <= bx + bw for bx, _, bw, _ in boxes):
             return True
     return False
+
+
+def _may_hold_a_digit(intrusion: list[int], digits: list[list[int]], low: float) -> bool:
+    """Whether ink reaching in from the border is as tall as a digit and level with the digits
+    read: a digit joined to a shadow's edge (or a frame's) reaches the border with it."""
+    _, y, _, h = intrusion
+    return h >= low and any(min(y + h, dy + dh) - max(y, dy) >= 0.5 * dh for _, dy, _, dh in digits)
 
 
 def _near(box: list[int], other: list[int], gap: int) -> bool:
