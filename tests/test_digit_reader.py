@@ -156,6 +156,54 @@ def test_read_command_prints_the_contract(fp32_export, mnist, tmp_path):
     assert result.returncode == 65 and "not an image" in result.stderr and "Traceback" not in result.stderr
 
 
+def _upright(grey: np.ndarray, corners: np.ndarray, inset: float = 0.04) -> np.ndarray:
+    """The card with these corners (clockwise from the top left) warped upright, read inside its edge."""
+    width = round(float(np.linalg.norm(corners[1] - corners[0])))
+    height = round(float(np.linalg.norm(corners[3] - corners[0])))
+    margin = inset * height
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32) - margin
+    matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
+    return cv2.warpPerspective(grey, matrix, (round(width - 2 * margin), round(height - 2 * margin)))
+
+
+def test_a_hard_shadow_across_the_digits_is_light_not_a_hand(reader, mnist):
+    # Shadows the reader was tuned on: sharp edges through the card (the finder's tuning scenes,
+    # written with MNIST's training digits). The same scenes without the shadow are the yardstick.
+    from tests.finder_tuning_scenes import scene
+
+    outcomes = {}
+    for hard in (False, True):
+        rng = np.random.default_rng(4)
+        readings = []
+        for _ in range(60):
+            shot = scene(rng, hard_shadow=hard, handwriting=(mnist.train_images, mnist.train_labels))
+            reading = reader.read(_upright(shot.grey, shot.corners))
+            readings.append("unsure" if reading.unsure else "exact" if reading.text == shot.text else "wrong")
+        outcomes[hard] = readings
+    exact = {hard: readings.count("exact") for hard, readings in outcomes.items()}
+    # With the test's model: 37 exact without the shadow; with it, 23 before a shadow was told
+    # from a hand (37 unsure), 35 after.
+    assert exact[True] >= 0.85 * exact[False], exact
+    assert outcomes[True].count("wrong") <= 1, outcomes[True].count("wrong")
+
+
+def test_a_hand_over_half_a_digit_makes_the_card_unsure(reader, mnist):
+    rng = np.random.default_rng(3)
+    outcomes = []
+    for _ in range(60):
+        card = make_card(mnist.test_images, mnist.test_labels, rng, count=3, margin=0.08)
+        x, _, w, _ = card.boxes[-1]
+        skin = np.array([90, 125, 175], np.float32) * rng.uniform(0.7, 1.1)  # BGR
+        texture = cv2.GaussianBlur(rng.normal(0, 8, card.image.shape[:2]).astype(np.float32), (0, 0), 3)
+        image = card.image.copy()
+        image[:, x + w // 2 :] = np.clip(skin + texture[:, :, None], 0, 255)[:, x + w // 2 :]
+        reading = reader.read(image)
+        outcomes.append("unsure" if reading.unsure else "exact" if reading.text == card.text else "wrong")
+    # With the test's model 56 are unsure and 1 wrong: a thin 1 half under the hand vanishes whole,
+    # and its card reads one digit short.
+    assert outcomes.count("unsure") >= 50 and outcomes.count("wrong") <= 2, outcomes
+
+
 def test_a_digit_joined_to_a_line_from_the_border_is_not_left_out(reader, mnist):
     # A shadow's edge, or a frame's, drawn as ink from the border into the last digit: the two are
     # one blob reaching in from the border, and the digit must not vanish with it unremarked.
