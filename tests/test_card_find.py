@@ -160,6 +160,18 @@ def test_no_card_is_made_up_of_a_desk_or_of_a_roi_that_is_all_paper():
     assert by_paper(np.full((144, 304), 220, np.uint8)) is None
 
 
+def _card_corners(card) -> np.ndarray:
+    """A plain card's own corners in the picture (its read area lies inside them)."""
+    r = card.read
+    outline = layout.Rect(0, 0, r.w + 2 * r.x, r.h + 2 * r.y).corners().reshape(-1, 1, 2)
+    return cv2.perspectiveTransform(outline, card.homography).reshape(4, 2)
+
+
+def _off_by(found: np.ndarray, corners: np.ndarray) -> float:
+    """How far the worst of ``found``'s corners lies from the nearest of the true ``corners``."""
+    return float(np.linalg.norm(found[:, None] - corners[None], axis=2).min(axis=1).max())
+
+
 def test_plain_cards_are_found_on_pale_and_patterned_desks_and_no_card_is_made_of_one():
     from tests.finder_tuning_scenes import scene
 
@@ -171,11 +183,9 @@ def test_plain_cards_are_found_on_pale_and_patterned_desks_and_no_card_is_made_o
         shot = scene(rng)
         card = by_paper(shot.grey)
         if card is not None:
-            r = card.read
-            outline = layout.Rect(0, 0, r.w + 2 * r.x, r.h + 2 * r.y).corners().reshape(-1, 1, 2)
-            corners = cv2.perspectiveTransform(outline, card.homography).reshape(4, 2)
-            off = np.linalg.norm(corners[:, None] - shot.corners[None], axis=2).min(axis=1).max()
-            found += off < 0.03 * np.linalg.norm(shot.corners[2] - shot.corners[0])
+            found += _off_by(_card_corners(card), shot.corners) < 0.03 * np.linalg.norm(
+                shot.corners[2] - shot.corners[0]
+            )
     assert found >= 130, f"{found} of 200 plain cards found"
     rng = np.random.default_rng(2)
     for _ in range(100):
@@ -198,8 +208,22 @@ def test_the_lit_part_of_a_card_a_hard_shadow_cuts_across_is_not_taken_for_the_c
         grey *= np.where(xs > edge_x, rng.uniform(0.55, 0.75), 1.0)
         card = by_paper(cv2.GaussianBlur(grey, (3, 3), 0).astype(np.uint8))
         if card is not None:  # then it is the whole card, not the part on one side of the shadow
-            r = card.read
-            outline = layout.Rect(0, 0, r.w + 2 * r.x, r.h + 2 * r.y).corners().reshape(-1, 1, 2)
-            found = cv2.perspectiveTransform(outline, card.homography).reshape(4, 2)
-            wrong += np.linalg.norm(found[:, None] - corners[None], axis=2).min(axis=1).max() > 12
+            wrong += _off_by(_card_corners(card), corners) > 12
     assert wrong == 0, f"{wrong} of 20 cards taken for the part on one side of a shadow"
+
+
+def test_a_plain_card_a_hard_shadow_cuts_in_two_is_found_whole():
+    from tests.finder_tuning_scenes import scene
+
+    rng = np.random.default_rng(3)
+    whole = part = 0
+    for _ in range(100):
+        shot = scene(rng, hard_shadow=True)
+        card = by_paper(shot.grey)
+        if card is not None:
+            off = _off_by(_card_corners(card), shot.corners) / np.linalg.norm(shot.corners[2] - shot.corners[0])
+            whole += off < 0.03
+            part += off >= 0.03
+    # Before the card was pieced together across the shadow, 28 were found whole and 7 in part
+    # (mostly the lit side); now 63 and 3.
+    assert whole >= 55 and part <= 5, (whole, part)

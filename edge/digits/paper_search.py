@@ -3,7 +3,8 @@
 A shape counts when it stands above some brightness level, or when the picture's edges enclose
 it (a desk nearly as bright as the card); either way its sides are moved onto the card's real
 edge, and it must step down in brightness all round, be no hole in written paper, and not go on
-past a corner (the lit part of a card that a hard shadow cuts across).
+past a corner (the lit part of a card that a hard shadow cuts across). A card that a hard
+shadow's edge cuts in two is pieced together from the two plain regions either side of it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ DARKER_CARD = 0.6  # a card darker than its desk is still this share of the brig
 CUT_STEP = 0.5  # of a side's step, still there past its end: the outline goes on
 CUT_LEAST = 12  # grey levels: a side with a smaller step is not followed past its ends
 INK_RIM = 0.7  # a written stroke is darker than this share of the paper
+SHADOW_DEPTH = (0.4, 0.92)  # a shadow leaves between 40 % and 92 % of the light on the paper
+SHADOW_WINS = 1.1  # times the area found without it: a card pieced across a shadow this much larger wins
+SHADOW_PIECES = 8  # the largest plain regions tried in pairs
 
 
 def paper_quad(grey: np.ndarray) -> np.ndarray | None:
@@ -48,6 +52,12 @@ def paper_quad(grey: np.ndarray) -> np.ndarray | None:
         best = bigger
     elif best is None:  # a card darker than a bright page or desk around it, as a last resort
         best = _quad_by_edges(small, edged, least, darker=True)
+    # The lit part of a card is a card-like shape of its own; the whole card, pieced together
+    # across the shadow's edge, wins when it is larger.
+    found = cv2.contourArea(best) if best is not None else 0.0
+    whole = _quad_across_a_shadow(small, edged, max(least, SHADOW_WINS * found))
+    if whole is not None:
+        best = whole
     if best is None:
         return None
     return _clockwise_from_top_left((best + 0.5) * step - 0.5)  # small pixel centres to the full picture's
@@ -96,6 +106,46 @@ def _quad_by_edges(small: np.ndarray, outlines: list[np.ndarray], least: float, 
             ):
                 return quad
     return None
+
+
+def _quad_across_a_shadow(small: np.ndarray, outlines: list[np.ndarray], least: float) -> np.ndarray | None:
+    """The largest card (larger than ``least``) made of two plain edge-bounded regions that a
+    shadow's edge parts: one darker than the other by a shadow's share, a step between them, not
+    a dark line (the grout between two tiles, the gap between two sheets)."""
+    paper = cv2.GaussianBlur(cv2.dilate(small, np.ones((7, 7), np.uint8)), (0, 0), 4).astype(np.float32)
+    plain = np.abs(small.astype(np.float32) - paper) < PAPER_GRAIN * paper
+    pieces = []
+    for outline in sorted(outlines, key=cv2.contourArea, reverse=True):
+        area = cv2.contourArea(outline)
+        if area < 0.15 * least or len(pieces) == SHADOW_PIECES:
+            break
+        mask = np.zeros(small.shape, np.uint8)
+        cv2.drawContours(mask, [outline], -1, 1, cv2.FILLED)
+        inside = mask > 0
+        if plain[inside].mean() >= PLAIN_SHARE:
+            pieces.append((mask, area, float(np.median(small[inside]))))
+    near = np.ones((9, 9), np.uint8)
+    best, best_area = None, least
+    for (one, one_area, one_level), (other, other_area, other_level) in itertools.combinations(pieces, 2):
+        darker, lighter = sorted((one_level, other_level))
+        if one_area + other_area < best_area or not SHADOW_DEPTH[0] * lighter <= darker <= SHADOW_DEPTH[1] * lighter:
+            continue
+        between = cv2.dilate(one, near) & cv2.dilate(other, near)
+        if np.count_nonzero(between) < 15 or np.median(small[between > 0]) < 0.92 * darker:
+            continue
+        union = cv2.morphologyEx(one | other, cv2.MORPH_CLOSE, np.ones((11, 11), np.uint8))
+        union_outlines, _ = cv2.findContours(union, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        for candidates, area in _quadrilaterals(union_outlines, best_area, small):
+            for quad in candidates:
+                quad = _snapped(small, quad)
+                if (
+                    _outlined(small, quad, EDGE_STEP)
+                    and not _a_hole_in_paper(small, quad, by_edges=True)
+                    and not _cut_short(small, quad)
+                ):
+                    best, best_area = quad, area
+                    break
+    return best
 
 
 def _bright_shapes(small: np.ndarray):
