@@ -131,8 +131,10 @@ def _handwritten(card: np.ndarray, handwriting: tuple[np.ndarray, np.ndarray], r
     images, labels = handwriting
     picks = rng.integers(0, len(images), int(rng.integers(1, 5)))
     card_h, card_w = card.shape
-    side = int(card_h * rng.uniform(0.45, 0.7))  # MNIST's 28 px hold a digit about 20 px tall
-    step = min(int(side * rng.uniform(0.85, 1.0)), (card_w - 2 * side // 3) // len(picks))
+    side = card_h * rng.uniform(0.45, 0.7)  # MNIST's 28 px hold a digit about 20 px tall
+    step = side * rng.uniform(0.85, 1.0)
+    fit = min(1.0, 0.95 * card_w / (step * (len(picks) - 1) + side))  # the row within the card
+    side, step = int(side * fit), int(step * fit)
     left = (card_w - step * (len(picks) - 1) - side) // 2
     top = (card_h - side) // 2 + int(rng.integers(-card_h // 12, card_h // 12 + 1))
     ink = np.zeros_like(card)
