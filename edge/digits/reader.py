@@ -22,6 +22,9 @@ FITS = (20, 17, 23)  # sizes each digit is read at: MNIST's own first
 HYSTERESIS = 0.6  # of the ink level: fainter ink is kept where it joins ink above the level
 SOLID = 0.75  # a hole this much darker than the paper, as a share of the ink's darkness, is ink
 SEEN_IN_SHADOW = 0.2  # of a digit's ink deep inside shaded paper: the dark patch is a shadow, not a hand
+CLIPPED = 250  # grey levels: paper this bright may be the sensor's white, not the paper's
+WASHED_OUT = "the paper is washed out to white: light writing may not show"
+WASHED_FAINT = 0.4  # of the usual faint level: on washed-out paper, a mark this faint may be a digit
 SHADED = 0.8  # of the lit paper's brightness: paper darker than this is in a shadow (as for ``cover``)
 
 
@@ -75,6 +78,8 @@ class DigitReader:
         grey = roi if roi.ndim == 2 else cv2.cvtColor(roi, cv2.COLOR_BGR2GRAY)
         ink, boxes, doubt = cut_digits(grey, self.settings)
         if not boxes:
+            if not doubt and washed_out(grey):
+                doubt = WASHED_OUT  # light writing may be clipped to white with the paper
             return unsure(doubt) if doubt else Reading()
         # Each digit is also cut out a little smaller and larger: a digit the model knows reads the
         # same at all three sizes, while one it is guessing at (a stranger's hand, a smudge) often
@@ -99,6 +104,11 @@ class DigitReader:
         return Reading(text, float(np.prod([d.probability for d in found])), found)
 
 
+def washed_out(grey: np.ndarray) -> bool:
+    """Whether most of the card is at the sensor's white: over-exposed, it shows nothing of a pencil."""
+    return bool(np.count_nonzero(grey >= CLIPPED) >= 0.5 * grey.size)
+
+
 def cut_digits(grey: np.ndarray, settings: ReaderSettings) -> tuple[np.ndarray, list[Box], str | None]:
     """The ink map of a grey card, the boxes of the digits on it, and why they cannot be trusted
     (None when they can): everything the reader does before the model."""
@@ -116,7 +126,10 @@ def _cut(
     level = ink_level(ink)
     mask = solid_strokes(grey, ink, ink_mask(ink, level))
     boxes, doubt = segment(mask, grey.shape, settings, covered)
-    if not doubt and faint_marks(ink, boxes, settings, level, covered):
+    # On paper clipped to white the grain is gone too, so fainter marks than elsewhere are no grain.
+    washed = washed_out(grey)
+    faint_level = level * (WASHED_FAINT if washed else 1.0)
+    if not doubt and faint_marks(ink, boxes, settings, faint_level, covered, washed):
         doubt = "a faint mark may be a digit"
     return ink, boxes, doubt
 

@@ -156,21 +156,29 @@ def segment(
 
 
 def faint_marks(
-    ink: np.ndarray, boxes: list[Box], settings: ReaderSettings, level: float, covered: Cover | None = None
+    ink: np.ndarray,
+    boxes: list[Box],
+    settings: ReaderSettings,
+    level: float,
+    covered: Cover | None = None,
+    washed: bool = False,
 ) -> bool:
     """Whether a mark as tall as a digit shows only faintly, below the ink ``level``, away from
     the digits read: a thin pen next to a bold one, or a stroke the light washed out. Left out,
     it would drop a digit from the text with no doubt at all. The soft edge of what ``covered``
-    marks (a hand, a shadow) is no such mark."""
+    marks (a hand, a shadow) is no such mark. On paper ``washed`` out to white (no grain left to
+    make marks of) a stroke in specks counts beside read digits too."""
     faint = (ink > FAINT_SHARE * level).astype(np.uint8)
     if covered is not None:
         faint[covered.near > 0] = 0
     if _a_digit_tall_mark_apart(faint, boxes, settings):
         return True
     # Nothing was read: a card is blank only if no faint stroke is there either. A pencil's grain,
-    # washed out, leaves a stroke in specks a pixel apart: bridge them. (Not beside read digits:
-    # bridged grain there made digit-tall marks out of paper texture.)
-    return not boxes and _a_digit_tall_mark_apart(cv2.dilate(faint, np.ones((3, 3), np.uint8)), boxes, settings)
+    # washed out, leaves a stroke in specks a pixel apart: bridge them. (Not beside read digits,
+    # unless the paper is washed out: bridged grain there made digit-tall marks out of its texture.)
+    return (not boxes or washed) and _a_digit_tall_mark_apart(
+        cv2.dilate(faint, np.ones((3, 3), np.uint8)), boxes, settings
+    )
 
 
 def _a_digit_tall_mark_apart(marks: np.ndarray, boxes: list[Box], settings: ReaderSettings) -> bool:
