@@ -29,6 +29,7 @@ INK_RIM = 0.7  # a written stroke is darker than this share of the paper
 SHADOW_DEPTH = (0.4, 0.92)  # a shadow leaves between 40 % and 92 % of the light on the paper
 SHADOW_WINS = 1.1  # times the area found without it: a card pieced across a shadow this much larger wins
 SHADOW_PIECES = 8  # the largest plain regions tried in pairs
+NO_DARK_LINE = 0.92  # of the darker region's brightness: where two regions meet, a line darker is grout
 
 
 def paper_quad(grey: np.ndarray) -> np.ndarray | None:
@@ -114,7 +115,7 @@ def _quad_across_a_shadow(small: np.ndarray, outlines: list[np.ndarray], least: 
     a dark line (the grout between two tiles, the gap between two sheets)."""
     paper = cv2.GaussianBlur(cv2.dilate(small, np.ones((7, 7), np.uint8)), (0, 0), 4).astype(np.float32)
     plain = np.abs(small.astype(np.float32) - paper) < PAPER_GRAIN * paper
-    pieces = []
+    pieces: list[tuple[np.ndarray, float, float]] = []  # mask, area, brightness
     for outline in sorted(outlines, key=cv2.contourArea, reverse=True):
         area = cv2.contourArea(outline)
         if area < 0.15 * least or len(pieces) == SHADOW_PIECES:
@@ -130,8 +131,9 @@ def _quad_across_a_shadow(small: np.ndarray, outlines: list[np.ndarray], least: 
         darker, lighter = sorted((one_level, other_level))
         if one_area + other_area < best_area or not SHADOW_DEPTH[0] * lighter <= darker <= SHADOW_DEPTH[1] * lighter:
             continue
-        between = cv2.dilate(one, near) & cv2.dilate(other, near)
-        if np.count_nonzero(between) < 15 or np.median(small[between > 0]) < 0.92 * darker:
+        between = cv2.bitwise_and(cv2.dilate(one, near), cv2.dilate(other, near))
+        # Where they meet, a shadow's step grades from one to the other; grout is darker than both.
+        if np.count_nonzero(between) < 15 or np.median(small[between > 0]) < NO_DARK_LINE * darker:
             continue
         union = cv2.morphologyEx(one | other, cv2.MORPH_CLOSE, np.ones((11, 11), np.uint8))
         union_outlines, _ = cv2.findContours(union, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
