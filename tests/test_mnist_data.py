@@ -88,3 +88,16 @@ def test_gz_files_dropped_in_by_hand_are_used(mnist_data_dir, tmp_path):
         (raw / f"{name}.gz").write_bytes(gzip.compress((raw_dir_of(mnist_data_dir) / name).read_bytes(), 1))
     ensure_mnist(tmp_path, Console(quiet=True), sources=[])
     assert set(file_status(raw).values()) == {"ok"}
+
+
+def test_processes_starting_at_once_share_the_mnist_folder(mnist_data_dir, tmp_path):
+    # Two edgecam processes (a benchmark on each core) check at once that the folder is writable.
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    shutil.copytree(mnist_data_dir, data)
+    check = f"from edgecam.edge.scenes.mnist import ensure_mnist\nfor _ in range(50): ensure_mnist({str(data)!r})"
+    runs = [subprocess.Popen([sys.executable, "-c", check], stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    errors = [run.communicate()[1] for run in runs]
+    assert all(run.returncode == 0 for run in runs), errors

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -122,9 +123,9 @@ def _prepare_folder(data_dir: Path) -> Path:
     raw_dir = raw_dir_of(data_dir)
     try:
         raw_dir.mkdir(parents=True, exist_ok=True)
-        probe = raw_dir / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
+        # A probe of its own: two edgecam processes starting at once must not unlink each other's.
+        with tempfile.NamedTemporaryFile(dir=raw_dir, prefix=".write-test-"):
+            pass
     except OSError as error:
         raise EdgecamError(f"Cannot write to the MNIST folder {raw_dir}: {error.strerror}.", EX_CANTCREAT) from error
     return raw_dir
