@@ -24,7 +24,6 @@ SOLID = 0.75  # a hole this much darker than the paper, as a share of the ink's 
 SEEN_IN_SHADOW = 0.2  # of a digit's ink deep inside shaded paper: the dark patch is a shadow, not a hand
 CLIPPED = 250  # grey levels: paper this bright may be the sensor's white, not the paper's
 WASHED_OUT = "the paper is washed out to white: light writing may not show"
-WASHED_FAINT = 0.4  # of the usual faint level: on washed-out paper, a mark this faint may be a digit
 SHADED = 0.8  # of the lit paper's brightness: paper darker than this is in a shadow (as for ``cover``)
 
 
@@ -126,10 +125,7 @@ def _cut(
     level = ink_level(ink)
     mask = solid_strokes(grey, ink, ink_mask(ink, level))
     boxes, doubt = segment(mask, grey.shape, settings, covered)
-    # On paper clipped to white the grain is gone too, so fainter marks than elsewhere are no grain.
-    washed = washed_out(grey)
-    faint_level = level * (WASHED_FAINT if washed else 1.0)
-    if not doubt and faint_marks(ink, boxes, settings, faint_level, covered, washed):
+    if not doubt and faint_marks(ink, boxes, settings, level, covered, washed_out(grey)):
         doubt = "a faint mark may be a digit"
     return ink, boxes, doubt
 
