@@ -169,8 +169,7 @@ def paper_light(grey: np.ndarray, sharp: bool = False) -> np.ndarray:
     """The paper's brightness at each pixel, as if nothing were written on it: a closing larger than
     any stroke (so strokes vanish from it), smoothed. A closing keeps a step in the light where it
     is; ``sharp`` keeps it there (at full size, smoothed by a median), so a hard shadow's edge
-    leaves no ring of "ink" along it, for eight times the time (under a millisecond on a card
-    160 px tall, measured on this project's 2-core test machine)."""
+    leaves no ring of "ink" along it, at several times the cost (docs/benchmarks.md)."""
     height, width = grey.shape[:2]
     # The paper is smooth by construction (closed, then blurred), so it is estimated at a quarter of
     # the size and scaled back: the same flattening for a fifth of the time.
