@@ -66,22 +66,32 @@ def paper_quad(grey: np.ndarray) -> np.ndarray | None:
 
 def _brightest_quad(small: np.ndarray, least: float) -> tuple[np.ndarray | None, float]:
     """The largest card-like shape above the first brightness level that shows one, and its area."""
-    best, best_area = None, least
     for shape in _bright_shapes(small):
         outlines, _ = cv2.findContours(shape, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-        for candidates, area in _quadrilaterals(outlines, best_area, small):
-            for quad in candidates:
-                quad = _snapped(small, quad)
-                if (
-                    _outlined(small, quad, BRIGHT_STEP)
-                    and not _a_hole_in_paper(small, quad, by_edges=False)
-                    and not _cut_short(small, quad)
-                ):
-                    best, best_area = quad, area
-                    break
+        best, area = _card_among(small, outlines, least, BRIGHT_STEP, by_edges=False)
         if best is not None:
-            return best, best_area
+            return best, area
     return None, 0.0
+
+
+def _card_among(
+    small: np.ndarray, outlines, least: float, step_down: float, by_edges: bool
+) -> tuple[np.ndarray | None, float]:
+    """The last of the shapes with ``outlines`` (larger than ``least``) whose quad, moved onto the
+    card's edge, is outlined by a step of ``step_down``, no hole in written paper and not cut
+    short; and its area (``least`` when there is none)."""
+    best, best_area = None, least
+    for candidates, area in _quadrilaterals(outlines, least, small):
+        for quad in candidates:
+            quad = _snapped(small, quad)
+            if (
+                _outlined(small, quad, step_down)
+                and not _a_hole_in_paper(small, quad, by_edges=by_edges)
+                and not _cut_short(small, quad)
+            ):
+                best, best_area = quad, area
+                break
+    return best, best_area
 
 
 def _quad_by_edges(small: np.ndarray, outlines: list[np.ndarray], least: float, darker: bool) -> np.ndarray | None:
@@ -137,16 +147,9 @@ def _quad_across_a_shadow(small: np.ndarray, outlines: list[np.ndarray], least: 
             continue
         union = cv2.morphologyEx(one | other, cv2.MORPH_CLOSE, np.ones((11, 11), np.uint8))
         union_outlines, _ = cv2.findContours(union, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-        for candidates, area in _quadrilaterals(union_outlines, best_area, small):
-            for quad in candidates:
-                quad = _snapped(small, quad)
-                if (
-                    _outlined(small, quad, EDGE_STEP)
-                    and not _a_hole_in_paper(small, quad, by_edges=True)
-                    and not _cut_short(small, quad)
-                ):
-                    best, best_area = quad, area
-                    break
+        found, area = _card_among(small, union_outlines, best_area, EDGE_STEP, by_edges=True)
+        if found is not None:
+            best, best_area = found, area
     return best
 
 
