@@ -72,6 +72,9 @@ def test_a_blank_bright_shape_is_no_blank_card_but_a_blank_printed_card_is(fp32_
     assert card is not None and card.kind == "paper"
     assert reading.unsure and reading.reason == BLANK_SHAPE  # not "", "nothing is written here"
     printed = card_image(round(2.0 * 25.4))  # the printed card, blank, 2 px to the millimetre
+    # Seen as a camera exposes white paper, below the sensor's white: paper washed out to white
+    # could hide a pencil, and such a card is unsure (test_digit_reader.py).
+    printed = (printed.astype(np.float32) * 0.9).astype(np.uint8)
     frame = np.full((480, 640), 60, np.uint8)
     frame[100 : 100 + printed.shape[0], 150 : 150 + printed.shape[1]] = printed
     reading, card = read_card(frame, finder, reader, (0, 0, 640, 480), False)
