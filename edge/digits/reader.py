@@ -16,7 +16,16 @@ import numpy as np
 
 from edgecam.edge.digits.model import DigitModel
 from edgecam.edge.digits.ranks import percentiles
-from edgecam.edge.digits.segment import Box, Cover, ReaderSettings, clearance, cover, faint_marks, segment
+from edgecam.edge.digits.segment import (
+    SHADED,
+    Box,
+    Cover,
+    ReaderSettings,
+    clearance,
+    cover,
+    faint_marks,
+    segment,
+)
 
 FITS = (20, 17, 23)  # sizes each digit is read at: MNIST's own first
 HYSTERESIS = 0.6  # of the ink level: fainter ink is kept where it joins ink above the level
@@ -24,7 +33,6 @@ SOLID = 0.75  # a hole this much darker than the paper, as a share of the ink's 
 SEEN_IN_SHADOW = 0.2  # of a digit's ink deep inside shaded paper: the dark patch is a shadow, not a hand
 CLIPPED = 250  # grey levels: paper this bright may be the sensor's white, not the paper's
 WASHED_OUT = "the paper is washed out to white: light writing may not show"
-SHADED = 0.8  # of the lit paper's brightness: paper darker than this is in a shadow (as for ``cover``)
 
 
 @dataclass

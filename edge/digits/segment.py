@@ -20,6 +20,7 @@ from edgecam.edge.digits.sure_level import SURE
 
 Box = tuple[int, int, int, int]
 FAINT_SHARE = 0.4  # of the ink level: fainter than this is paper grain, not a pen
+SHADED = 0.8  # of the lit paper's brightness: darker is a dark patch (a hand, a shadow)
 
 
 @dataclass
@@ -63,7 +64,7 @@ def cover(grey: np.ndarray) -> Cover | None:
     (paper,) = percentiles(grey, (0.9,))
     size = max(3, round(0.12 * height)) | 1
     wide = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    dark = cv2.morphologyEx((grey < 0.8 * paper).astype(np.uint8), cv2.MORPH_OPEN, wide)
+    dark = cv2.morphologyEx((grey < SHADED * paper).astype(np.uint8), cv2.MORPH_OPEN, wide)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
     if count <= 1:
         return None
