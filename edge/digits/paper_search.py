@@ -4,7 +4,8 @@ A shape counts when it stands above some brightness level, or when the picture's
 it (a desk nearly as bright as the card); either way its sides are moved onto the card's real
 edge, and it must step down in brightness all round, be no hole in written paper, and not go on
 past a corner (the lit part of a card that a hard shadow cuts across). A card that a hard
-shadow's edge cuts in two is pieced together from the two plain regions either side of it.
+shadow's edge cuts in two is pieced together from the two plain regions either side of it. The
+tests a shape must pass live in ``paper_checks``.
 """
 
 from __future__ import annotations
@@ -14,18 +15,15 @@ import itertools
 import cv2
 import numpy as np
 
+from edgecam.edge.digits import paper_checks
+
 SEARCH_SIDE = 320  # the paper search runs on a picture no larger than this
 MIN_CARD_SHARE = 0.02  # a card covers at least this share of the searched area
-PAPER_GRAIN = 0.08  # paper's own texture: within this share of its local level
-PLAIN_SHARE = 0.7  # of a card's inside is plain paper; the rest is writing
 BRIGHT_STEP = 1.1  # a bright shape's inside is this much brighter than outside, all round
 EDGE_STEP = 1.04  # and an edge-bounded shape's
 EDGE_WINS = 1.2  # times the bright shape's area: an edge-bounded shape this much larger is the card
 EDGE_LOW = 8  # grey levels per pixel: the weaker of Canny's two gradient levels
 DARKER_CARD = 0.6  # a card darker than its desk is still this share of the brightest in view
-CUT_STEP = 0.5  # of a side's step, still there past its end: the outline goes on
-CUT_LEAST = 12  # grey levels: a side with a smaller step is not followed past its ends
-INK_RIM = 0.7  # a written stroke is darker than this share of the paper
 SHADOW_DEPTH = (0.4, 0.92)  # a shadow leaves between 40 % and 92 % of the light on the paper
 SHADOW_WINS = 1.1  # times the area found without it: a card pieced across a shadow this much larger wins
 SHADOW_PIECES = 8  # the largest plain regions tried in pairs
@@ -85,9 +83,9 @@ def _card_among(
         for quad in candidates:
             quad = _snapped(small, quad)
             if (
-                _outlined(small, quad, step_down)
-                and not _a_hole_in_paper(small, quad, by_edges=by_edges)
-                and not _cut_short(small, quad)
+                paper_checks.outlined(small, quad, step_down)
+                and not paper_checks.a_hole_in_paper(small, quad, by_edges=by_edges)
+                and not paper_checks.cut_short(small, quad)
             ):
                 best, best_area = quad, area
                 break
@@ -107,13 +105,13 @@ def _quad_by_edges(small: np.ndarray, outlines: list[np.ndarray], least: float, 
     for candidates, _ in _quadrilaterals(sorted(outlines, key=cv2.contourArea, reverse=True), least, small):
         for quad in candidates:
             # Plain inside first: it is cheap, and it turns away most regions of a textured desk.
-            if not _plain_inside(small, quad, at_least):
+            if not paper_checks.plain_inside(small, quad, at_least):
                 continue
             quad = _snapped(small, quad, darker)
             if (
-                _outlined(small, quad, step_down)
-                and not _a_hole_in_paper(small, quad, by_edges=True)
-                and not _cut_short(small, quad)
+                paper_checks.outlined(small, quad, step_down)
+                and not paper_checks.a_hole_in_paper(small, quad, by_edges=True)
+                and not paper_checks.cut_short(small, quad)
             ):
                 return quad
     return None
@@ -124,7 +122,7 @@ def _quad_across_a_shadow(small: np.ndarray, outlines: list[np.ndarray], least: 
     shadow's edge parts: one darker than the other by a shadow's share, a step between them, not
     a dark line (the grout between two tiles, the gap between two sheets)."""
     paper = cv2.GaussianBlur(cv2.dilate(small, np.ones((7, 7), np.uint8)), (0, 0), 4).astype(np.float32)
-    plain = np.abs(small.astype(np.float32) - paper) < PAPER_GRAIN * paper
+    plain = np.abs(small.astype(np.float32) - paper) < paper_checks.PAPER_GRAIN * paper
     pieces: list[tuple[np.ndarray, float, float]] = []  # mask, area, brightness
     for outline in sorted(outlines, key=cv2.contourArea, reverse=True):
         area = cv2.contourArea(outline)
@@ -133,7 +131,7 @@ def _quad_across_a_shadow(small: np.ndarray, outlines: list[np.ndarray], least: 
         mask = np.zeros(small.shape, np.uint8)
         cv2.drawContours(mask, [outline], -1, 1, cv2.FILLED)
         inside = mask > 0
-        if plain[inside].mean() >= PLAIN_SHARE:
+        if plain[inside].mean() >= paper_checks.PLAIN_SHARE:
             pieces.append((mask, area, float(np.median(small[inside]))))
     near = np.ones((9, 9), np.uint8)
     best, best_area = None, least
@@ -257,8 +255,8 @@ def _snapped(small: np.ndarray, quad: np.ndarray, darker: bool = False, reach: f
     offsets = np.arange(-reach, reach + 0.5, 0.5, dtype=np.float32)
     lines = []
     for corner in range(4):
-        points, normal = _side(quad, corner, 24)
-        profile = _along(small, points, normal, offsets)
+        points, normal = paper_checks.side_points(quad, corner, 24)
+        profile = paper_checks.along(small, points, normal, offsets)
         # The step from 4 px inside to 4 px outside: a pen stroke near the edge is too thin to
         # make one, the card's edge on the desk is one all along. Then the steepest fall near it.
         values = -profile if darker else profile  # a card darker than the desk steps up at its edge
@@ -292,106 +290,6 @@ def _meeting_points(lines: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | 
             return None
         corners.append(p + np.linalg.solve(matrix, q - p)[0] * u)
     return np.array(corners, np.float32)
-
-
-def _outlined(small: np.ndarray, quad: np.ndarray, step_down: float, depth: float = 4.0) -> bool:
-    """Whether nearly all along each side the inside of the quad is ``step_down`` times as bright
-    as the outside or more (below 1: that much darker or more, for a card darker than its desk),
-    each the mean of ``depth`` pixels, so a textured desk's specks do not count: a side cut across
-    the paper itself, where a corner was misplaced, is no card's edge."""
-    steps = np.arange(0.5, depth + 0.25, 0.5, dtype=np.float32)
-    for corner in range(4):
-        points, normal = _side(quad, corner, 20)
-        inside = _along(small, points, -normal, steps).mean(axis=1)
-        outside = _along(small, points, normal, steps).mean(axis=1)
-        steps_down = inside > step_down * outside if step_down > 1 else inside < step_down * outside
-        if np.mean(steps_down) < 0.8:
-            return False
-    return True
-
-
-def _plain_inside(small: np.ndarray, quad: np.ndarray, at_least: float) -> bool:
-    """Whether the quad holds plain paper, at least ``at_least`` bright: nearly all of it as bright
-    as the paper around it, whatever the light does across it. Writing covers a little of a card;
-    a patch of speckled stone, wood grain or print bounded by edges is texture all over."""
-    size = (64, 40)
-    target = np.array([[0, 0], [size[0], 0], [size[0], size[1]], [0, size[1]]], np.float32)
-    inside = cv2.warpPerspective(small, cv2.getPerspectiveTransform(quad.astype(np.float32), target), size)
-    inside = inside[3:-3, 3:-3].astype(np.float32)  # off the edge itself
-    paper = cv2.dilate(inside, np.ones((7, 7), np.uint8))  # the ink taken away, the light left
-    paper = cv2.GaussianBlur(paper, (0, 0), 4)
-    plain = (np.abs(inside - paper) < PAPER_GRAIN * paper).mean() >= PLAIN_SHARE
-    return bool(plain and np.median(paper) >= at_least)
-
-
-def _cut_short(small: np.ndarray, quad: np.ndarray) -> bool:
-    """Whether the outline goes on past a corner: the step from inside to outside along a side is
-    still there, nearly all the way, beyond its end. Then the quad is part of something larger,
-    such as the lit part of a card that a hard shadow's edge cuts across, and reading it would read
-    part of the card."""
-    beyond = np.linspace(0.1, 0.3, 8, dtype=np.float32)[:, None]
-    points, normals = [], []
-    for corner in range(4):  # per side: 12 points along it, then 8 past each of its ends
-        start, end = quad[corner], quad[(corner + 1) % 4]
-        on_side, normal = _side(quad, corner, 12)
-        points += [on_side, end + (end - start) * beyond, start + (start - end) * beyond]
-        normals.append(np.repeat(normal[None], 28, axis=0))
-    step = _step_across(small, np.concatenate(points), np.concatenate(normals)).reshape(4, 28)
-    for side in step:
-        height = float(np.median(side[:12]))  # of the step along the side itself
-        if abs(height) <= CUT_LEAST:  # no step worth following: a desk as bright as the card
-            continue
-        for past in (side[12:20], side[20:]):
-            if np.mean(past * np.sign(height) > CUT_STEP * abs(height)) >= 0.8:
-                return True
-    return False
-
-
-def _step_across(small: np.ndarray, points: np.ndarray, normal: np.ndarray) -> np.ndarray:
-    """At each point, how much brighter the picture is on the inner side of a line (against
-    ``normal``, one or one per point) than on the outer: the means of 4 pixels on each side."""
-    steps = np.arange(0.5, 4.25, 0.5, dtype=np.float32)
-    return _along(small, points, -normal, steps).mean(axis=1) - _along(small, points, normal, steps).mean(axis=1)
-
-
-def _a_hole_in_paper(small: np.ndarray, quad: np.ndarray, by_edges: bool) -> bool:
-    """Whether past the quad's dark rim the picture is as bright as inside it again, on three
-    sides or more: the inside of a 0 written on a card the ROI sits in, not a card on a desk.
-    A shape found ``by_edges`` may lie on a desk as bright as itself, so there a side counts
-    only where an ink-dark rim lies between, and two such sides are enough."""
-    inside_steps = np.arange(0.5, 4.25, 0.5, dtype=np.float32)
-    short = float(min(np.linalg.norm(quad[1] - quad[0]), np.linalg.norm(quad[2] - quad[1])))
-    rim_steps = np.linspace(0.5, 0.3 * short, 8, dtype=np.float32)
-    beyond_steps = np.linspace(0.3 * short, 0.6 * short, 6, dtype=np.float32)
-    bright_again = 0
-    for corner in range(4):
-        points, normal = _side(quad, corner, 12)
-        inside = float(np.median(_along(small, points, -normal, inside_steps)))
-        beyond = float(np.median(_along(small, points, normal, beyond_steps)))
-        rim = float(np.median(_along(small, points, normal, rim_steps).min(axis=1)))
-        bright_again += beyond >= 0.9 * inside and (not by_edges or rim < INK_RIM * inside)
-    return bright_again >= (2 if by_edges else 3)
-
-
-def _side(quad: np.ndarray, corner: int, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """``count`` points along the side from ``corner`` to the next (its ends left out, where the
-    corners round off), and the side's unit normal pointing out of the quad."""
-    start, end = quad[corner], quad[(corner + 1) % 4]
-    points = start + (end - start) * np.linspace(0.1, 0.9, count, dtype=np.float32)[:, None]
-    normal = np.array([end[1] - start[1], start[0] - end[0]], np.float32)
-    normal /= max(float(np.linalg.norm(normal)), 1e-6)
-    if np.dot(quad.mean(axis=0) - start, normal) > 0:
-        normal = -normal
-    return points, normal
-
-
-def _along(picture: np.ndarray, points: np.ndarray, direction: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    """The picture sampled from each point along ``direction`` (one, or one per point) at
-    ``steps``: N x len(steps)."""
-    grid = points[:, None, :] + steps[None, :, None] * direction.reshape(-1, 1, 2)
-    return cv2.remap(picture, grid[..., 0], grid[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(
-        np.float32
-    )
 
 
 def _four_corners(hull: np.ndarray, perimeter: float) -> np.ndarray | None:

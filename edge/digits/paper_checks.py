@@ -1,0 +1,114 @@
+"""Whether a four-cornered shape in the paper search's small picture is a plain card: tests on
+the picture along its sides, beyond its corners and inside it. ``paper_search`` finds the shapes.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+PAPER_GRAIN = 0.08  # paper's own texture: within this share of its local level
+PLAIN_SHARE = 0.7  # of a card's inside is plain paper; the rest is writing
+CUT_STEP = 0.5  # of a side's step, still there past its end: the outline goes on
+CUT_LEAST = 12  # grey levels: a side with a smaller step is not followed past its ends
+INK_RIM = 0.7  # a written stroke is darker than this share of the paper
+
+
+def outlined(small: np.ndarray, quad: np.ndarray, step_down: float, depth: float = 4.0) -> bool:
+    """Whether nearly all along each side the inside of the quad is ``step_down`` times as bright
+    as the outside or more (below 1: that much darker or more, for a card darker than its desk),
+    each the mean of ``depth`` pixels, so a textured desk's specks do not count: a side cut across
+    the paper itself, where a corner was misplaced, is no card's edge."""
+    steps = np.arange(0.5, depth + 0.25, 0.5, dtype=np.float32)
+    for corner in range(4):
+        points, normal = side_points(quad, corner, 20)
+        inside = along(small, points, -normal, steps).mean(axis=1)
+        outside = along(small, points, normal, steps).mean(axis=1)
+        steps_down = inside > step_down * outside if step_down > 1 else inside < step_down * outside
+        if np.mean(steps_down) < 0.8:
+            return False
+    return True
+
+
+def plain_inside(small: np.ndarray, quad: np.ndarray, at_least: float) -> bool:
+    """Whether the quad holds plain paper, at least ``at_least`` bright: nearly all of it as bright
+    as the paper around it, whatever the light does across it. Writing covers a little of a card;
+    a patch of speckled stone, wood grain or print bounded by edges is texture all over."""
+    size = (64, 40)
+    target = np.array([[0, 0], [size[0], 0], [size[0], size[1]], [0, size[1]]], np.float32)
+    inside = cv2.warpPerspective(small, cv2.getPerspectiveTransform(quad.astype(np.float32), target), size)
+    inside = inside[3:-3, 3:-3].astype(np.float32)  # off the edge itself
+    paper = cv2.dilate(inside, np.ones((7, 7), np.uint8))  # the ink taken away, the light left
+    paper = cv2.GaussianBlur(paper, (0, 0), 4)
+    plain = (np.abs(inside - paper) < PAPER_GRAIN * paper).mean() >= PLAIN_SHARE
+    return bool(plain and np.median(paper) >= at_least)
+
+
+def cut_short(small: np.ndarray, quad: np.ndarray) -> bool:
+    """Whether the outline goes on past a corner: the step from inside to outside along a side is
+    still there, nearly all the way, beyond its end. Then the quad is part of something larger,
+    such as the lit part of a card that a hard shadow's edge cuts across, and reading it would read
+    part of the card."""
+    beyond = np.linspace(0.1, 0.3, 8, dtype=np.float32)[:, None]
+    points, normals = [], []
+    for corner in range(4):  # per side: 12 points along it, then 8 past each of its ends
+        start, end = quad[corner], quad[(corner + 1) % 4]
+        on_side, normal = side_points(quad, corner, 12)
+        points += [on_side, end + (end - start) * beyond, start + (start - end) * beyond]
+        normals.append(np.repeat(normal[None], 28, axis=0))
+    step = step_across(small, np.concatenate(points), np.concatenate(normals)).reshape(4, 28)
+    for side in step:
+        height = float(np.median(side[:12]))  # of the step along the side itself
+        if abs(height) <= CUT_LEAST:  # no step worth following: a desk as bright as the card
+            continue
+        for past in (side[12:20], side[20:]):
+            if np.mean(past * np.sign(height) > CUT_STEP * abs(height)) >= 0.8:
+                return True
+    return False
+
+
+def step_across(small: np.ndarray, points: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    """At each point, how much brighter the picture is on the inner side of a line (against
+    ``normal``, one or one per point) than on the outer: the means of 4 pixels on each side."""
+    steps = np.arange(0.5, 4.25, 0.5, dtype=np.float32)
+    return along(small, points, -normal, steps).mean(axis=1) - along(small, points, normal, steps).mean(axis=1)
+
+
+def a_hole_in_paper(small: np.ndarray, quad: np.ndarray, by_edges: bool) -> bool:
+    """Whether past the quad's dark rim the picture is as bright as inside it again, on three
+    sides or more: the inside of a 0 written on a card the ROI sits in, not a card on a desk.
+    A shape found ``by_edges`` may lie on a desk as bright as itself, so there a side counts
+    only where an ink-dark rim lies between, and two such sides are enough."""
+    inside_steps = np.arange(0.5, 4.25, 0.5, dtype=np.float32)
+    short = float(min(np.linalg.norm(quad[1] - quad[0]), np.linalg.norm(quad[2] - quad[1])))
+    rim_steps = np.linspace(0.5, 0.3 * short, 8, dtype=np.float32)
+    beyond_steps = np.linspace(0.3 * short, 0.6 * short, 6, dtype=np.float32)
+    bright_again = 0
+    for corner in range(4):
+        points, normal = side_points(quad, corner, 12)
+        inside = float(np.median(along(small, points, -normal, inside_steps)))
+        beyond = float(np.median(along(small, points, normal, beyond_steps)))
+        rim = float(np.median(along(small, points, normal, rim_steps).min(axis=1)))
+        bright_again += beyond >= 0.9 * inside and (not by_edges or rim < INK_RIM * inside)
+    return bright_again >= (2 if by_edges else 3)
+
+
+def side_points(quad: np.ndarray, corner: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` points along the side from ``corner`` to the next (its ends left out, where the
+    corners round off), and the side's unit normal pointing out of the quad."""
+    start, end = quad[corner], quad[(corner + 1) % 4]
+    points = start + (end - start) * np.linspace(0.1, 0.9, count, dtype=np.float32)[:, None]
+    normal = np.array([end[1] - start[1], start[0] - end[0]], np.float32)
+    normal /= max(float(np.linalg.norm(normal)), 1e-6)
+    if np.dot(quad.mean(axis=0) - start, normal) > 0:
+        normal = -normal
+    return points, normal
+
+
+def along(picture: np.ndarray, points: np.ndarray, direction: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """The picture sampled from each point along ``direction`` (one, or one per point) at
+    ``steps``: N x len(steps)."""
+    grid = points[:, None, :] + steps[None, :, None] * direction.reshape(-1, 1, 2)
+    return cv2.remap(picture, grid[..., 0], grid[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(
+        np.float32
+    )
