@@ -176,7 +176,8 @@ def test_plain_cards_are_found_on_pale_and_patterned_desks_and_no_card_is_made_o
     from tests.finder_tuning_scenes import scene
 
     # Planks, stone, print, tiles and a tabletop as bright as the card: the brightness levels alone
-    # found 104 of these 200 cards; with the edges round a plain inside, 136.
+    # found 104 of these 200 cards; with the edges round a plain inside, 136; with a textured desk
+    # beyond a side as its outline too, 147.
     rng = np.random.default_rng(1)
     found = 0
     for _ in range(200):
@@ -186,12 +187,31 @@ def test_plain_cards_are_found_on_pale_and_patterned_desks_and_no_card_is_made_o
             found += _off_by(_card_corners(card), shot.corners) < 0.03 * np.linalg.norm(
                 shot.corners[2] - shot.corners[0]
             )
-    assert found >= 130, f"{found} of 200 plain cards found"
+    assert found >= 140, f"{found} of 200 plain cards found"
     rng = np.random.default_rng(2)
     for _ in range(100):
         shot = scene(rng, with_card=False)
         if shot.desk != "tiles":  # a tile is a plain bright quad; read blank, it is unsure
             assert by_paper(shot.grey) is None, shot.desk
+
+
+def test_a_plain_card_on_print_or_stone_as_bright_as_itself_is_outlined_by_the_texture_round_it():
+    from tests.finder_tuning_scenes import scene
+
+    rng = np.random.default_rng(5)
+    found = seen = 0
+    while seen < 60:
+        shot = scene(rng)
+        if shot.desk not in ("print", "stone"):
+            continue
+        seen += 1
+        card = by_paper(shot.grey)
+        if card is not None:
+            found += _off_by(_card_corners(card), shot.corners) < 0.03 * np.linalg.norm(
+                shot.corners[2] - shot.corners[0]
+            )
+    # When only a step in brightness outlined a card, 37 of these 60 were found; now 47.
+    assert found >= 44, f"{found} of 60 cards on print or stone found"
 
 
 def test_the_lit_part_of_a_card_a_hard_shadow_cuts_across_is_not_taken_for_the_card():
@@ -225,5 +245,5 @@ def test_a_plain_card_a_hard_shadow_cuts_in_two_is_found_whole():
             whole += off < 0.03
             part += off >= 0.03
     # Before the card was pieced together across the shadow, 28 were found whole and 7 in part
-    # (mostly the lit side); now 63 and 3.
+    # (mostly the lit side); then 63 and 3; since a textured desk outlines a card too, 69 and 4.
     assert whole >= 55 and part <= 5, (whole, part)

@@ -12,22 +12,47 @@ PLAIN_SHARE = 0.7  # of a card's inside is plain paper; the rest is writing
 CUT_STEP = 0.5  # of a side's step, still there past its end: the outline goes on
 CUT_LEAST = 12  # grey levels: a side with a smaller step is not followed past its ends
 INK_RIM = 0.7  # a written stroke is darker than this share of the paper
+TEXTURE_WINS = 2.5  # times the change from point to point inside: a textured desk beyond a side
+TEXTURE_LEAST = 3  # grey levels from point to point (about 2 px apart): less is no texture
+PLAIN_AGAIN = 1.5  # times the paper's change from point to point: as plain as the paper
 
 
-def outlined(small: np.ndarray, quad: np.ndarray, step_down: float, depth: float = 4.0) -> bool:
+def outlined(
+    small: np.ndarray, quad: np.ndarray, step_down: float, depth: float = 4.0, or_textured: bool = False
+) -> bool:
     """Whether nearly all along each side the inside of the quad is ``step_down`` times as bright
     as the outside or more (below 1: that much darker or more, for a card darker than its desk),
     each the mean of ``depth`` pixels, so a textured desk's specks do not count: a side cut across
-    the paper itself, where a corner was misplaced, is no card's edge."""
+    the paper itself, where a corner was misplaced, is no card's edge. When ``or_textured``, a side
+    also counts where the desk beyond it is textured and the paper inside is not (a card on print,
+    stone or wood about as bright as itself)."""
     steps = np.arange(0.5, depth + 0.25, 0.5, dtype=np.float32)
     for corner in range(4):
         points, normal = side_points(quad, corner, 20)
         inside = along(small, points, -normal, steps).mean(axis=1)
         outside = along(small, points, normal, steps).mean(axis=1)
         steps_down = inside > step_down * outside if step_down > 1 else inside < step_down * outside
-        if np.mean(steps_down) < 0.8:
+        if np.mean(steps_down) < 0.8 and not (or_textured and textured_beyond(small, *side_points(quad, corner, 40))):
             return False
     return True
+
+
+def textured_beyond(small: np.ndarray, points: np.ndarray, normal: np.ndarray) -> bool:
+    """Whether, along a line of ``points`` (about 2 px apart), the picture just outside it (along
+    ``normal``) changes from point to point much more than just inside it: texture beyond, plain
+    paper within. It is measured along the line, so a line that runs beside it (a tile's grout
+    round a tile) is no texture."""
+    inside, outside = changes_along(small, points, normal)
+    return outside > TEXTURE_WINS * max(inside, 1.0) and outside > TEXTURE_LEAST
+
+
+def changes_along(small: np.ndarray, points: np.ndarray, normal: np.ndarray) -> tuple[float, float]:
+    """How much the picture changes from point to point along a line of ``points``, on its inner
+    and its outer side (2.5 to 10 px off it, clear of the edge itself): mean grey levels."""
+    steps = np.arange(2.5, 10.25, 1.0, dtype=np.float32)
+    inside = np.abs(np.diff(along(small, points, -normal, steps), axis=0)).mean()
+    outside = np.abs(np.diff(along(small, points, normal, steps), axis=0)).mean()
+    return float(inside), float(outside)
 
 
 def plain_inside(small: np.ndarray, quad: np.ndarray, at_least: float) -> bool:
@@ -48,7 +73,8 @@ def cut_short(small: np.ndarray, quad: np.ndarray) -> bool:
     """Whether the outline goes on past a corner: the step from inside to outside along a side is
     still there, nearly all the way, beyond its end. Then the quad is part of something larger,
     such as the lit part of a card that a hard shadow's edge cuts across, and reading it would read
-    part of the card."""
+    part of the card. A side that only a textured desk beyond it outlines is cut short where the
+    texture goes on beyond its end with plain paper within: the card's shaded part."""
     beyond = np.linspace(0.1, 0.3, 8, dtype=np.float32)[:, None]
     points, normals = [], []
     for corner in range(4):  # per side: 12 points along it, then 8 past each of its ends
@@ -63,6 +89,19 @@ def cut_short(small: np.ndarray, quad: np.ndarray) -> bool:
             continue
         for past in (side[12:20], side[20:]):
             if np.mean(past * np.sign(height) > CUT_STEP * abs(height)) >= 0.8:
+                return True
+    past_ends = np.linspace(0.05, 0.35, 12, dtype=np.float32)[:, None]
+    for corner in range(4):
+        start, end = quad[corner], quad[(corner + 1) % 4]
+        on_side, normal = side_points(quad, corner, 40)
+        if not textured_beyond(small, on_side, normal):
+            continue
+        paper, _ = changes_along(small, on_side, normal)
+        for past in (end + (end - start) * past_ends, start + (start - end) * past_ends):
+            # Past a card's corner the line runs on over the desk, textured on both sides; past
+            # the lit part's, the paper within is as plain as the lit paper.
+            within, _ = changes_along(small, past, normal)
+            if within <= PLAIN_AGAIN * paper + 0.5 and textured_beyond(small, past, normal):
                 return True
     return False
 

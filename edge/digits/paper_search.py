@@ -83,7 +83,7 @@ def _card_among(
         for quad in candidates:
             quad = _snapped(small, quad)
             if (
-                paper_checks.outlined(small, quad, step_down)
+                paper_checks.outlined(small, quad, step_down, or_textured=by_edges)
                 and not paper_checks.a_hole_in_paper(small, quad, by_edges=by_edges)
                 and not paper_checks.cut_short(small, quad)
             ):
@@ -109,7 +109,7 @@ def _quad_by_edges(small: np.ndarray, outlines: list[np.ndarray], least: float, 
                 continue
             quad = _snapped(small, quad, darker)
             if (
-                paper_checks.outlined(small, quad, step_down)
+                paper_checks.outlined(small, quad, step_down, or_textured=not darker)
                 and not paper_checks.a_hole_in_paper(small, quad, by_edges=True)
                 and not paper_checks.cut_short(small, quad)
             ):
