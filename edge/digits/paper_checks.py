@@ -13,8 +13,7 @@ CUT_STEP = 0.5  # of a side's step, still there past its end: the outline goes o
 CUT_LEAST = 12  # grey levels: a side with a smaller step is not followed past its ends
 INK_RIM = 0.7  # a written stroke is darker than this share of the paper
 TEXTURE_WINS = 2.5  # times the change from point to point inside: a textured desk beyond a side
-TEXTURE_LEAST = 3  # grey levels from point to point (about 2 px apart): less is no texture
-PLAIN_AGAIN = 1.5  # times the paper's change from point to point: as plain as the paper
+TEXTURE_LEAST = 3  # grey levels from point to point: less is no texture
 
 
 def outlined(
@@ -32,27 +31,21 @@ def outlined(
         inside = along(small, points, -normal, steps).mean(axis=1)
         outside = along(small, points, normal, steps).mean(axis=1)
         steps_down = inside > step_down * outside if step_down > 1 else inside < step_down * outside
-        if np.mean(steps_down) < 0.8 and not (or_textured and textured_beyond(small, *side_points(quad, corner, 40))):
+        if np.mean(steps_down) < 0.8 and not (or_textured and textured_beyond(small, quad, corner)):
             return False
     return True
 
 
-def textured_beyond(small: np.ndarray, points: np.ndarray, normal: np.ndarray) -> bool:
-    """Whether, along a line of ``points`` (about 2 px apart), the picture just outside it (along
-    ``normal``) changes from point to point much more than just inside it: texture beyond, plain
-    paper within. It is measured along the line, so a line that runs beside it (a tile's grout
-    round a tile) is no texture."""
-    inside, outside = changes_along(small, points, normal)
+def textured_beyond(small: np.ndarray, quad: np.ndarray, corner: int) -> bool:
+    """Whether, along the side from ``corner``, the picture just outside the quad changes from
+    point to point much more than just inside it: texture beyond, plain paper within. It is
+    measured along the side, so a line that runs beside it (a tile's grout round a tile) is no
+    texture."""
+    points, normal = side_points(quad, corner, 40)  # about 2 px apart on a card's side
+    steps = np.arange(2.5, 10.25, 1.0, dtype=np.float32)  # clear of the edge itself
+    inside = float(np.abs(np.diff(along(small, points, -normal, steps), axis=0)).mean())
+    outside = float(np.abs(np.diff(along(small, points, normal, steps), axis=0)).mean())
     return outside > TEXTURE_WINS * max(inside, 1.0) and outside > TEXTURE_LEAST
-
-
-def changes_along(small: np.ndarray, points: np.ndarray, normal: np.ndarray) -> tuple[float, float]:
-    """How much the picture changes from point to point along a line of ``points``, on its inner
-    and its outer side (2.5 to 10 px off it, clear of the edge itself): mean grey levels."""
-    steps = np.arange(2.5, 10.25, 1.0, dtype=np.float32)
-    inside = np.abs(np.diff(along(small, points, -normal, steps), axis=0)).mean()
-    outside = np.abs(np.diff(along(small, points, normal, steps), axis=0)).mean()
-    return float(inside), float(outside)
 
 
 def plain_inside(small: np.ndarray, quad: np.ndarray, at_least: float) -> bool:
@@ -73,8 +66,7 @@ def cut_short(small: np.ndarray, quad: np.ndarray) -> bool:
     """Whether the outline goes on past a corner: the step from inside to outside along a side is
     still there, nearly all the way, beyond its end. Then the quad is part of something larger,
     such as the lit part of a card that a hard shadow's edge cuts across, and reading it would read
-    part of the card. A side that only a textured desk beyond it outlines is cut short where the
-    texture goes on beyond its end with plain paper within: the card's shaded part."""
+    part of the card."""
     beyond = np.linspace(0.1, 0.3, 8, dtype=np.float32)[:, None]
     points, normals = [], []
     for corner in range(4):  # per side: 12 points along it, then 8 past each of its ends
@@ -89,19 +81,6 @@ def cut_short(small: np.ndarray, quad: np.ndarray) -> bool:
             continue
         for past in (side[12:20], side[20:]):
             if np.mean(past * np.sign(height) > CUT_STEP * abs(height)) >= 0.8:
-                return True
-    past_ends = np.linspace(0.05, 0.35, 12, dtype=np.float32)[:, None]
-    for corner in range(4):
-        start, end = quad[corner], quad[(corner + 1) % 4]
-        on_side, normal = side_points(quad, corner, 40)
-        if not textured_beyond(small, on_side, normal):
-            continue
-        paper, _ = changes_along(small, on_side, normal)
-        for past in (end + (end - start) * past_ends, start + (start - end) * past_ends):
-            # Past a card's corner the line runs on over the desk, textured on both sides; past
-            # the lit part's, the paper within is as plain as the lit paper.
-            within, _ = changes_along(small, past, normal)
-            if within <= PLAIN_AGAIN * paper + 0.5 and textured_beyond(small, past, normal):
                 return True
     return False
 
