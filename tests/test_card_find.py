@@ -177,7 +177,8 @@ def test_plain_cards_are_found_on_pale_and_patterned_desks_and_no_card_is_made_o
 
     # Planks, stone, print, tiles and a tabletop as bright as the card: the brightness levels alone
     # found 104 of these 200 cards; with the edges round a plain inside, 136; with a textured desk
-    # beyond a side as its outline too, 150.
+    # beyond a side as its outline too, 150; with a side that has no step left where the edges
+    # drew it, 157.
     rng = np.random.default_rng(1)
     found = 0
     for _ in range(200):
@@ -187,7 +188,7 @@ def test_plain_cards_are_found_on_pale_and_patterned_desks_and_no_card_is_made_o
             found += _off_by(_card_corners(card), shot.corners) < 0.03 * np.linalg.norm(
                 shot.corners[2] - shot.corners[0]
             )
-    assert found >= 140, f"{found} of 200 plain cards found"
+    assert found >= 150, f"{found} of 200 plain cards found"
     rng = np.random.default_rng(2)
     for _ in range(100):
         shot = scene(rng, with_card=False)
@@ -210,8 +211,9 @@ def test_a_plain_card_on_print_or_stone_as_bright_as_itself_is_outlined_by_the_t
             found += _off_by(_card_corners(card), shot.corners) < 0.03 * np.linalg.norm(
                 shot.corners[2] - shot.corners[0]
             )
-    # When only a step in brightness outlined a card, 37 of these 60 were found; now 47.
-    assert found >= 44, f"{found} of 60 cards on print or stone found"
+    # When only a step in brightness outlined a card, 37 of these 60 were found; with the texture
+    # 47; with a side that has no step left where the edges drew it, 51.
+    assert found >= 47, f"{found} of 60 cards on print or stone found"
 
 
 def test_the_lit_part_of_a_card_a_hard_shadow_cuts_across_is_not_taken_for_the_card():
@@ -245,6 +247,5 @@ def test_a_plain_card_a_hard_shadow_cuts_in_two_is_found_whole():
             whole += off < 0.03
             part += off >= 0.03
     # Before the card was pieced together across the shadow, 28 were found whole and 7 in part
-    # (mostly the lit side); then 63 and 3; since a textured desk outlines a card too, 71 and 5
-    # (the two more are whole cards on speckled stone, found 4 % off).
+    # (mostly the lit side); then 63 and 3; since a textured desk outlines a card too, 74 and 4.
     assert whole >= 55 and part <= 5, (whole, part)

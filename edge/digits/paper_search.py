@@ -23,6 +23,8 @@ BRIGHT_STEP = 1.1  # a bright shape's inside is this much brighter than outside,
 EDGE_STEP = 1.04  # and an edge-bounded shape's
 EDGE_WINS = 1.2  # times the bright shape's area: an edge-bounded shape this much larger is the card
 EDGE_LOW = 8  # grey levels per pixel: the weaker of Canny's two gradient levels
+EDGE_GROWTH = 2  # pixels each edge is grown by, so that the regions it encloses are closed
+SNAP_LEAST = 4  # grey levels: a side whose step from paper to desk is smaller has no edge to snap to
 DARKER_CARD = 0.6  # a card darker than its desk is still this share of the brightest in view
 SHADOW_DEPTH = (0.4, 0.92)  # a shadow leaves between 40 % and 92 % of the light on the paper
 SHADOW_WINS = 1.1  # times the area found without it: a card pieced across a shadow this much larger wins
@@ -169,7 +171,7 @@ def _edge_bounded_outlines(small: np.ndarray) -> list[np.ndarray]:
     itself, or on a pattern with bright parts touching it, is no shape of its own above any level,
     but its outline is still an edge all round."""
     edges = cv2.Canny(small, EDGE_LOW, 2 * EDGE_LOW, L2gradient=True)
-    enclosed = cv2.bitwise_not(cv2.dilate(edges, np.ones((5, 5), np.uint8)))
+    enclosed = cv2.bitwise_not(cv2.dilate(edges, np.ones((2 * EDGE_GROWTH + 1,) * 2, np.uint8)))
     # Two levels: each region's outer outline, and its holes'. A region inside a hole (the card
     # inside the desk around it) has an outer outline of its own, at the top level again.
     contours, hierarchy = cv2.findContours(enclosed, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
@@ -251,7 +253,7 @@ def _snapped(small: np.ndarray, quad: np.ndarray, darker: bool = False, reach: f
     """Each side moved onto the card's edge: along the side, the steepest fall in brightness
     outwards within ``reach`` pixels, with a line fitted through them. The threshold the quad
     came from may have cut off a corner where light falls off; the edge itself is still there.
-    For a card ``darker`` than the desk, the steepest rise."""
+    For a card ``darker`` than the desk, the steepest rise. A side with no such step stays put."""
     offsets = np.arange(-reach, reach + 0.5, 0.5, dtype=np.float32)
     lines = []
     for corner in range(4):
@@ -265,6 +267,12 @@ def _snapped(small: np.ndarray, quad: np.ndarray, darker: bool = False, reach: f
         inner = (sums[:, width:-width] - sums[:, : -2 * width]) / width
         outer = (sums[:, 2 * width :] - sums[:, width:-width]) / width
         rough = np.argmax(inner - outer, axis=1) + width  # the first sample outside
+        if np.median(np.max(inner - outer, axis=1)) < SNAP_LEAST:
+            # No step to snap to (a card as bright as a textured desk): the side stays on the
+            # outline the edges drew, moved out by what their dilation took off.
+            start, end = quad[corner].astype(np.float64), quad[(corner + 1) % 4].astype(np.float64)
+            lines.append((start + EDGE_GROWTH * normal, (end - start) / max(float(np.linalg.norm(end - start)), 1e-6)))
+            continue
         fall = np.diff(values, axis=1)
         rows = np.arange(len(points))[:, None]
         near = np.clip(rough[:, None] + np.arange(-3, 3)[None, :], 0, fall.shape[1] - 1)
