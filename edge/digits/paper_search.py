@@ -269,7 +269,7 @@ def _snapped(small: np.ndarray, quad: np.ndarray, darker: bool = False, reach: f
         rough = np.argmax(inner - outer, axis=1) + width  # the first sample outside
         if np.median(np.max(inner - outer, axis=1)) < SNAP_LEAST:
             # No step to snap to (a card as bright as a textured desk): the side stays on the
-            # outline the edges drew, moved out by what their dilation took off.
+            # shape's outline, moved out by what growing the edges took off an edge-bounded shape.
             start, end = quad[corner].astype(np.float64), quad[(corner + 1) % 4].astype(np.float64)
             lines.append((start + EDGE_GROWTH * normal, (end - start) / max(float(np.linalg.norm(end - start)), 1e-6)))
             continue
