@@ -16,6 +16,16 @@ TEXTURE_WINS = 2.5  # times the change from point to point inside: a textured de
 TEXTURE_LEAST = 3  # grey levels from point to point: less is no texture
 
 
+def a_card(small: np.ndarray, quad: np.ndarray, step_down: float, by_edges: bool, or_textured: bool) -> bool:
+    """Whether the quad passes every test of a card: ``outlined`` by a step of ``step_down`` (or,
+    ``or_textured``, by texture beyond), no hole in written paper and not cut short."""
+    return (
+        outlined(small, quad, step_down, or_textured=or_textured)
+        and not a_hole_in_paper(small, quad, by_edges=by_edges)
+        and not cut_short(small, quad)
+    )
+
+
 def outlined(
     small: np.ndarray, quad: np.ndarray, step_down: float, depth: float = 4.0, or_textured: bool = False
 ) -> bool:

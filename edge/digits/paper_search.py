@@ -84,11 +84,7 @@ def _card_among(
     for candidates, area in _quadrilaterals(outlines, least, small):
         for quad in candidates:
             quad = _snapped(small, quad)
-            if (
-                paper_checks.outlined(small, quad, step_down, or_textured=by_edges)
-                and not paper_checks.a_hole_in_paper(small, quad, by_edges=by_edges)
-                and not paper_checks.cut_short(small, quad)
-            ):
+            if paper_checks.a_card(small, quad, step_down, by_edges=by_edges, or_textured=by_edges):
                 best, best_area = quad, area
                 break
     return best, best_area
@@ -110,11 +106,7 @@ def _quad_by_edges(small: np.ndarray, outlines: list[np.ndarray], least: float, 
             if not paper_checks.plain_inside(small, quad, at_least):
                 continue
             quad = _snapped(small, quad, darker)
-            if (
-                paper_checks.outlined(small, quad, step_down, or_textured=not darker)
-                and not paper_checks.a_hole_in_paper(small, quad, by_edges=True)
-                and not paper_checks.cut_short(small, quad)
-            ):
+            if paper_checks.a_card(small, quad, step_down, by_edges=True, or_textured=not darker):
                 return quad
     return None
 
@@ -266,8 +258,9 @@ def _snapped(small: np.ndarray, quad: np.ndarray, darker: bool = False, reach: f
         width = 8  # samples, 0.5 px apart
         inner = (sums[:, width:-width] - sums[:, : -2 * width]) / width
         outer = (sums[:, 2 * width :] - sums[:, width:-width]) / width
-        rough = np.argmax(inner - outer, axis=1) + width  # the first sample outside
-        if np.median(np.max(inner - outer, axis=1)) < SNAP_LEAST:
+        step = inner - outer
+        rough = np.argmax(step, axis=1) + width  # the first sample outside
+        if np.median(step.max(axis=1)) < SNAP_LEAST:
             # No step to snap to (a card as bright as a textured desk): the side stays on the
             # shape's outline, moved out by what growing the edges took off an edge-bounded shape.
             start, end = quad[corner].astype(np.float64), quad[(corner + 1) % 4].astype(np.float64)
