@@ -172,6 +172,12 @@ def _off_by(found: np.ndarray, corners: np.ndarray) -> float:
     return float(np.linalg.norm(found[:, None] - corners[None], axis=2).min(axis=1).max())
 
 
+def _off_share(card, corners: np.ndarray) -> float:
+    """How far the found ``card``'s worst corner lies from the true ``corners``, as a share of the
+    card's diagonal."""
+    return _off_by(_card_corners(card), corners) / float(np.linalg.norm(corners[2] - corners[0]))
+
+
 def test_plain_cards_are_found_on_pale_and_patterned_desks_and_no_card_is_made_of_one():
     from tests.finder_tuning_scenes import scene
 
@@ -185,9 +191,7 @@ def test_plain_cards_are_found_on_pale_and_patterned_desks_and_no_card_is_made_o
         shot = scene(rng)
         card = by_paper(shot.grey)
         if card is not None:
-            found += _off_by(_card_corners(card), shot.corners) < 0.03 * np.linalg.norm(
-                shot.corners[2] - shot.corners[0]
-            )
+            found += _off_share(card, shot.corners) < 0.03
     assert found >= 150, f"{found} of 200 plain cards found"
     rng = np.random.default_rng(2)
     for _ in range(100):
@@ -208,9 +212,7 @@ def test_a_plain_card_on_print_or_stone_as_bright_as_itself_is_outlined_by_the_t
         seen += 1
         card = by_paper(shot.grey)
         if card is not None:
-            found += _off_by(_card_corners(card), shot.corners) < 0.03 * np.linalg.norm(
-                shot.corners[2] - shot.corners[0]
-            )
+            found += _off_share(card, shot.corners) < 0.03
     # When only a step in brightness outlined a card, 37 of these 60 were found; with the texture
     # 47; with a side that has no step left where the edges drew it, 51.
     assert found >= 47, f"{found} of 60 cards on print or stone found"
@@ -243,7 +245,7 @@ def test_a_plain_card_a_hard_shadow_cuts_in_two_is_found_whole():
         shot = scene(rng, hard_shadow=True)
         card = by_paper(shot.grey)
         if card is not None:
-            off = _off_by(_card_corners(card), shot.corners) / np.linalg.norm(shot.corners[2] - shot.corners[0])
+            off = _off_share(card, shot.corners)
             whole += off < 0.03
             part += off >= 0.03
     # Before the card was pieced together across the shadow, 28 were found whole and 7 in part
