@@ -5,9 +5,9 @@ cloth, a pale desk, clutter); training draws on ``edgecam.edge.scenes``. Tuning 
 either would flatter it, so this module draws its own: wooden planks, speckled stone, a page of
 print, tiles with grout, a plain pale or grey tabletop, each under a light gradient and sometimes a
 soft shadow, with a plain card on it written in a Hershey font (or in handwriting the caller gives,
-such as MNIST's training digits), and on request a hard-edged shadow across the card. Each scene
-knows where the card's corners are and what is written on it, so the search can be scored on
-finding it and the reader on reading it.
+such as MNIST's training digits), and on request a hard-edged shadow across the card or
+(``grainy``) a noisier sensor's grain. Each scene knows where the card's corners are and what is
+written on it, so the search can be scored on finding it and the reader on reading it.
 
 ``tests/test_digit_split.py`` fails if this module and the held-out scenes import each other.
 """
@@ -51,6 +51,13 @@ def scene(
         light *= _hard_shadow(corners, rng)
     noisy = picture * light + rng.normal(0, rng.uniform(1, 4), picture.shape)
     return TuningScene(np.clip(noisy, 0, 255).astype(np.uint8), corners, kind, text)
+
+
+def grainy(grey: np.ndarray, rng: np.random.Generator, level: float) -> np.ndarray:
+    """``grey`` as a noisier sensor would see it: noise of about ``level`` grey levels, spread
+    over a pixel or two as a camera's demosaicking and sharpening spread it."""
+    noise = cv2.GaussianBlur(rng.normal(0, level, grey.shape).astype(np.float32), (0, 0), 1.0)
+    return np.clip(grey + 2 * noise, 0, 255).astype(np.uint8)
 
 
 def _desk(kind: str, rng: np.random.Generator) -> np.ndarray:

@@ -218,6 +218,21 @@ def test_a_plain_card_on_print_or_stone_as_bright_as_itself_is_outlined_by_the_t
     assert found >= 47, f"{found} of 60 cards on print or stone found"
 
 
+def test_a_plain_card_is_found_through_a_noisy_sensors_grain():
+    from tests.finder_tuning_scenes import grainy, scene
+
+    rng = np.random.default_rng(6)
+    found = 0
+    for _ in range(60):
+        shot = scene(rng)
+        card = by_paper(grainy(shot.grey, rng, 8))
+        if card is not None:
+            found += _off_share(card, shot.corners) < 0.03
+    # With the edges found at a fixed level, the grain broke the card's outline: 32 of these 60
+    # were found. With the level raised over the grain's own gradient, 47.
+    assert found >= 42, f"{found} of 60 grainy cards found"
+
+
 def test_the_lit_part_of_a_card_a_hard_shadow_cuts_across_is_not_taken_for_the_card():
     rng = np.random.default_rng(4)
     wrong = 0

@@ -23,6 +23,7 @@ BRIGHT_STEP = 1.1  # a bright shape's inside is this much brighter than outside,
 EDGE_STEP = 1.04  # and an edge-bounded shape's
 EDGE_WINS = 1.2  # times the bright shape's area: an edge-bounded shape this much larger is the card
 EDGE_LOW = 8  # grey levels per pixel: the weaker of Canny's two gradient levels
+EDGE_OVER_NOISE = 2.0  # times the gradient of the picture's noise: the weaker level is at least this
 EDGE_GROWTH = 2  # pixels each edge is grown by, so that the regions it encloses are closed
 SNAP_LEAST = 4  # grey levels: a side whose step from paper to desk is smaller has no edge to snap to
 DARKER_CARD = 0.6  # a card darker than its desk is still this share of the brightest in view
@@ -162,7 +163,10 @@ def _edge_bounded_outlines(small: np.ndarray) -> list[np.ndarray]:
     """The outlines of the regions the picture's edges enclose. A card on a desk about as bright as
     itself, or on a pattern with bright parts touching it, is no shape of its own above any level,
     but its outline is still an edge all round."""
-    edges = cv2.Canny(small, EDGE_LOW, 2 * EDGE_LOW, L2gradient=True)
+    # A noisy sensor's picture has edges everywhere at a fixed level, and they break the card's
+    # outline and paper into pieces: the levels rise with the noise.
+    low = max(EDGE_LOW, EDGE_OVER_NOISE * _gradient_noise(small))
+    edges = cv2.Canny(small, low, 2 * low, L2gradient=True)
     enclosed = cv2.bitwise_not(cv2.dilate(edges, np.ones((2 * EDGE_GROWTH + 1,) * 2, np.uint8)))
     # Two levels: each region's outer outline, and its holes'. A region inside a hole (the card
     # inside the desk around it) has an outer outline of its own, at the top level again.
@@ -170,6 +174,22 @@ def _edge_bounded_outlines(small: np.ndarray) -> list[np.ndarray]:
     if hierarchy is None:
         return []
     return [contour for contour, links in zip(contours, hierarchy[0], strict=True) if links[3] < 0]
+
+
+def _gradient_noise(small: np.ndarray, block: int = 16, plainest: float = 5) -> float:
+    """How steep the picture is where it is plainest: the median gradient in each ``block`` x
+    ``block`` patch (every other pixel of it), at the ``plainest`` percentile of the patches. Some
+    patches are plain paper or plain desk, where the gradient is the sensor's noise alone; texture
+    covers the rest."""
+    across = cv2.Sobel(small, cv2.CV_32F, 1, 0)
+    down = cv2.Sobel(small, cv2.CV_32F, 0, 1)
+    gradient = cv2.magnitude(across, down)[::2, ::2]
+    side = block // 2
+    rows, columns = gradient.shape[0] // side, gradient.shape[1] // side
+    if rows == 0 or columns == 0:
+        return 0.0
+    patches = gradient[: rows * side, : columns * side].reshape(rows, side, columns, side).swapaxes(1, 2)
+    return float(np.percentile(np.median(patches.reshape(rows, columns, -1), axis=2), plainest))
 
 
 def _quadrilaterals(outlines, min_area: float, picture: np.ndarray):
