@@ -30,6 +30,7 @@ DARKER_CARD = 0.6  # a card darker than its desk is still this share of the brig
 SHADOW_DEPTH = (0.4, 0.92)  # a shadow leaves between 40 % and 92 % of the light on the paper
 SHADOW_WINS = 1.1  # times the area found without it: a card pieced across a shadow this much larger wins
 SHADOW_PIECES = 8  # the largest plain regions tried in pairs
+CARD_TRIES = 6  # shapes tried as a card at each step, the largest first: more is a tiled floor
 NO_DARK_LINE = 0.92  # of the darker region's brightness: where two regions meet, a line darker is grout
 
 
@@ -78,17 +79,17 @@ def _brightest_quad(small: np.ndarray, least: float) -> tuple[np.ndarray | None,
 def _card_among(
     small: np.ndarray, outlines, least: float, step_down: float, by_edges: bool
 ) -> tuple[np.ndarray | None, float]:
-    """The last of the shapes with ``outlines`` (larger than ``least``) whose quad, moved onto the
-    card's edge, is outlined by a step of ``step_down``, no hole in written paper and not cut
-    short; and its area (``least`` when there is none)."""
-    best, best_area = None, least
-    for candidates, area in _quadrilaterals(outlines, least, small):
+    """The largest of the shapes with ``outlines`` (larger than ``least``; the ``CARD_TRIES``
+    largest tried) whose quad, moved onto the card's edge, is outlined by a step of
+    ``step_down``, no hole in written paper and not cut short; and its area (``least`` when there
+    is none)."""
+    largest = sorted(outlines, key=cv2.contourArea, reverse=True)[:CARD_TRIES]
+    for candidates, area in _quadrilaterals(largest, least, small):
         for quad in candidates:
             quad = _snapped(small, quad)
             if paper_checks.a_card(small, quad, step_down, by_edges=by_edges, or_textured=by_edges):
-                best, best_area = quad, area
-                break
-    return best, best_area
+                return quad, area
+    return None, least
 
 
 def _quad_by_edges(small: np.ndarray, outlines: list[np.ndarray], least: float, darker: bool) -> np.ndarray | None:
@@ -101,11 +102,15 @@ def _quad_by_edges(small: np.ndarray, outlines: list[np.ndarray], least: float, 
     if darker:  # the picture's 95th percentile
         at_least = DARKER_CARD * float(np.partition(small.ravel(), int(0.95 * small.size))[int(0.95 * small.size)])
     # The largest first: the first that is a card is the one.
+    tries = 0
     for candidates, _ in _quadrilaterals(sorted(outlines, key=cv2.contourArea, reverse=True), least, small):
         for quad in candidates:
             # Plain inside first: it is cheap, and it turns away most regions of a textured desk.
             if not paper_checks.plain_inside(small, quad, at_least):
                 continue
+            tries += 1
+            if tries > CARD_TRIES:
+                return None
             quad = _snapped(small, quad, darker)
             if paper_checks.a_card(small, quad, step_down, by_edges=True, or_textured=not darker):
                 return quad
