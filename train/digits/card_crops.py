@@ -5,9 +5,9 @@ warped upright from an angle, flattened, thresholded and cut apart, and a soft o
 picture leaves its mark on every crop. The model was sure of MNIST's own digits and unsure of
 too many of these. Training on crops made by the reader itself closes that gap.
 
-The cards are written with training digits, set on the project's desk, some smeared by a shaken
-camera, and put through the calibration family of camera effects (``edgecam.train.faces.camera``).
-The held-out benchmark's effects (``tests/heldout_camera.py``) and writers are never called here.
+The cards are written with training digits, set on the project's desk, and put through the
+calibration family of camera effects (``edgecam.train.faces.camera``). The held-out benchmark's
+effects (``tests/heldout_camera.py``) and writers are never called here.
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ MAX_TILT = 40.0  # degrees out of the card's plane
 CHUNK = 250  # cards per task: each chunk has its own seed, so the crops do not depend on the workers
 DESKS = 8  # desks drawn per chunk and reused: drawing one costs as much as finding the card
 MARGIN = 24  # px of desk kept around the card: the camera effects and the search need no more
-SHAKEN = 0.3  # of the cards are seen by a camera that moved during the exposure
-SHAKE_PX = (3, 12)  # how far it moved, in pixels of the frame
 
 
 def card_crops(
@@ -101,8 +99,6 @@ def _chunk(cards: int, seed: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
         x, y, w, h = cv2.boundingRect(view.quad)
         x0, y0 = max(x - MARGIN, 0), max(y - MARGIN, 0)
         grey = cv2.cvtColor(view.frame[y0 : y + h + MARGIN, x0 : x + w + MARGIN], cv2.COLOR_BGR2GRAY)
-        if rng.random() < SHAKEN:
-            grey = _shaken(grey, rng)
         grey = camera_effects(grey, rng)
         found = finder(grey)
         if found is None:
@@ -113,16 +109,3 @@ def _chunk(cards: int, seed: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
             crops += [mnist_crop(ink, box, FITS[int(rng.integers(len(FITS)))]) for box in boxes]
             truths += [int(c) for c in card.text]
     return np.array(crops, np.uint8).reshape(-1, 28, 28), np.array(truths, np.int64)
-
-
-def _shaken(grey: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """``grey`` smeared along a straight line in any direction, as a hand-held card or a shaken
-    camera smears it: the calibration family has defocus but no motion."""
-    length = int(rng.integers(*SHAKE_PX))
-    angle = rng.uniform(0, np.pi)
-    kernel = np.zeros((length, length), np.float32)
-    centre = (length - 1) / 2
-    half = centre * np.array([np.cos(angle), np.sin(angle)])
-    start, end = np.round(centre - half).astype(int), np.round(centre + half).astype(int)
-    cv2.line(kernel, (int(start[0]), int(start[1])), (int(end[0]), int(end[1])), 1.0, 1, cv2.LINE_AA)
-    return cv2.filter2D(grey, -1, kernel / kernel.sum(), borderType=cv2.BORDER_REPLICATE)
