@@ -54,8 +54,9 @@ def scene(
 
 
 def grainy(grey: np.ndarray, rng: np.random.Generator, level: float) -> np.ndarray:
-    """``grey`` as a noisier sensor would see it: noise of about ``level`` grey levels, spread
-    over a pixel or two as a camera's demosaicking and sharpening spread it."""
+    """``grey`` as a noisier sensor would see it: Gaussian noise of ``level`` grey levels,
+    blurred over a pixel as a camera's demosaicking spreads it and doubled as its sharpening
+    does; about half of ``level`` at each pixel, in specks a pixel or two across."""
     noise = cv2.GaussianBlur(rng.normal(0, level, grey.shape).astype(np.float32), (0, 0), 1.0)
     return np.clip(grey + 2 * noise, 0, 255).astype(np.uint8)
 
