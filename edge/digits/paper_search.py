@@ -30,7 +30,9 @@ DARKER_CARD = 0.6  # a card darker than its desk is still this share of the brig
 SHADOW_DEPTH = (0.4, 0.92)  # a shadow leaves between 40 % and 92 % of the light on the paper
 SHADOW_WINS = 1.1  # times the area found without it: a card pieced across a shadow this much larger wins
 SHADOW_PIECES = 8  # the largest plain regions tried in pairs
-CARD_TRIES = 6  # shapes tried as a card at each step, the largest first: more is a tiled floor
+# Shapes tried as a card at each step, the largest first (of edge-bounded ones, the candidate quads
+# with plain paper inside): more is a tiled floor.
+CARD_TRIES = 6
 NO_DARK_LINE = 0.92  # of the darker region's brightness: where two regions meet, a line darker is grout
 
 
@@ -101,7 +103,8 @@ def _quad_by_edges(small: np.ndarray, outlines: list[np.ndarray], least: float, 
     at_least = 0.0
     if darker:  # the picture's 95th percentile
         at_least = DARKER_CARD * float(np.partition(small.ravel(), int(0.95 * small.size))[int(0.95 * small.size)])
-    # The largest first: the first that is a card is the one.
+    # The largest first: the first that is a card is the one. Each quad with plain paper inside
+    # counts as a try, whether it is a shape's first candidate or its second.
     tries = 0
     for candidates, _ in _quadrilaterals(sorted(outlines, key=cv2.contourArea, reverse=True), least, small):
         for quad in candidates:
