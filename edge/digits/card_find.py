@@ -13,10 +13,11 @@ import cv2
 import numpy as np
 
 from edgecam.edge.digits import card_layout as layout
-from edgecam.edge.digits.paper_search import paper_quad
+from edgecam.edge.digits.paper_search import paper_quad, tracked_quad
 
 READ_HEIGHTS = (64, 160)  # pixels: the upright read area is as tall as it is seen, within these
 PAPER_INSET = 0.04  # of a plain card's height, read inside its edge on every side
+TRACK_MARGIN = 0.12  # of the card's larger side: a followed card's window (its tests look 0.3 past the corners)
 
 
 @dataclass
@@ -30,6 +31,14 @@ class CardView:
         """The read area's corners in the picture, clockwise from the top left, 4 x 2."""
         corners = self.read.corners().reshape(-1, 1, 2)
         return cv2.perspectiveTransform(corners, self.homography).reshape(4, 2)
+
+    def outline(self) -> np.ndarray:
+        """The card's own edge in the picture (4 x 2): the printed card's, or a plain card's."""
+        if self.kind == "paper":  # its read area is the card inset by the same width all round
+            edge = layout.Rect(0, 0, 2 * self.read.x + self.read.w, 2 * self.read.y + self.read.h)
+        else:
+            edge = layout.Rect(0, 0, *layout.CARD_MM)
+        return cv2.perspectiveTransform(edge.corners().reshape(-1, 1, 2), self.homography).reshape(4, 2)
 
     def size(self) -> tuple[int, int]:
         quad = self.quad()
@@ -49,7 +58,7 @@ class CardView:
             picture, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
 
-    def moved_by(self, offset: tuple[int, int]) -> CardView:
+    def moved_by(self, offset: tuple[float, float]) -> CardView:
         """The same view in a picture whose origin is ``offset`` (x, y) in this one's."""
         shift = np.array([[1, 0, offset[0]], [0, 1, offset[1]], [0, 0, 1]], np.float64)
         return CardView(shift @ self.homography, self.read, self.kind, self.markers)
@@ -65,6 +74,27 @@ class CardFinder:
     def __call__(self, grey: np.ndarray) -> CardView | None:
         """The card in ``grey`` (a frame or the ROI), its markers first."""
         return self.by_markers(grey) or by_paper(grey)
+
+    def track(self, grey: np.ndarray, card: CardView) -> CardView | None:
+        """``card``, found a moment ago, where it is now in ``grey`` if it has moved no further than
+        a hand shakes it: a plain or printed card's edges followed from where they were, at a
+        fraction of a search's cost. None for a card found by its markers (finding them is cheap)
+        or one that is not there any more: then the card is looked for."""
+        if card.kind == "aruco":
+            return None
+        height, width = grey.shape[:2]
+        outline = card.outline()
+        margin = TRACK_MARGIN * float(np.ptp(outline, axis=0).max())
+        x0, y0 = np.maximum(np.floor(outline.min(axis=0) - margin), 0).astype(int)
+        x1, y1 = np.ceil(outline.max(axis=0) + margin).astype(int)
+        x1, y1 = min(int(x1), width), min(int(y1), height)
+        if x1 - x0 < 16 or y1 - y0 < 16:
+            return None
+        quad = tracked_quad(grey[y0:y1, x0:x1], (outline - (x0, y0)).astype(np.float32))
+        if quad is None:
+            return None
+        found = by_paper_quad(grey[y0:y1, x0:x1], quad)
+        return found.moved_by((int(x0), int(y0))) if found.kind == card.kind else None
 
     def by_markers(self, grey: np.ndarray) -> CardView | None:
         corners, ids, _ = self.aruco.detectMarkers(grey)
@@ -87,8 +117,12 @@ def by_paper(grey: np.ndarray) -> CardView | None:
     """A card found as plain paper (``paper_search``): the printed card if its box shows, else a
     plain card read inside its edge."""
     quad = paper_quad(grey)
-    if quad is None:
-        return None
+    return by_paper_quad(grey, quad) if quad is not None else None
+
+
+def by_paper_quad(grey: np.ndarray, quad: np.ndarray) -> CardView:
+    """The card whose edge is ``quad`` in ``grey``: the printed card if its box shows, else a plain
+    card read inside its edge."""
     printed = cv2.getPerspectiveTransform(layout.Rect(0, 0, *layout.CARD_MM).corners(), quad)
     if _shows_the_box(grey, printed):
         return CardView(printed, layout.read_rect(), "printed")
