@@ -70,6 +70,8 @@ def run_pipeline(config: Config, frames: list[np.ndarray], decode_ms: list[float
     # Frames are taken one by one as fast as the loop goes, so none is skipped or waits in a queue;
     # the face worker (two threads or more) is given every frame too, as for a file.
     result.update(pipeline.output.summary(), skipped_frames=0, face_skipped_frames=0)
+    if pipeline.digits is not None:  # what the digit stage's cost is made of
+        result.update(digit_reads=pipeline.digits.reads, card_searches=pipeline.digits.searches)
     return result
 
 

@@ -107,15 +107,40 @@ def test_a_blur_that_smears_the_card_edge_into_the_roi_never_adds_a_digit(fp32_e
     """The issue's case: the ROI drawn just inside the card, a 7 px motion blur smearing the card's
     edge into it. The card around the ROI is found and read inside its own border."""
     from edgecam.edge.digits.stage import DigitStage
-    from edgecam.edge.scenes.cards import make_card
-    from edgecam.edge.scenes.clip import CARD_RECT, ROI, desk
+    from edgecam.edge.scenes.clip import ROI
 
-    rng = np.random.default_rng(3)
-    background = desk(rng)
     blur = np.zeros((7, 7), np.float32)
     blur[3, :] = 1 / 7
-    x, y, w, h = CARD_RECT
     stage = DigitStage(str(fp32_export[0]), list(ROI), 1, 0.0, 2)
+    texts, truth = _cards_in_a_hand(stage, mnist, np.random.default_rng(3), blur)
+    right = sum(t == truth[i] for i, t in enumerate(texts)) / len(texts)
+    # One of these MNIST 7s has a short flag and no more: a 1 as Europe writes it. A model that
+    # learnt such 1s is unsure of it, rightly, for all its frames.
+    assert _wrong_runs(texts, truth) == [] and right >= 0.7, (right, texts)
+
+
+def test_a_new_card_held_where_the_last_one_was_is_followed_there_not_looked_for(fp32_export, mnist):
+    """Swapping cards in a hand costs a read each, not a search: the card found first is followed
+    from frame to frame, and the search runs again only where that fails."""
+    from edgecam.edge.digits.stage import DigitStage
+    from edgecam.edge.scenes.clip import ROI
+
+    stage = DigitStage(str(fp32_export[0]), list(ROI), 1, 0.0, 2)
+    texts, truth = _cards_in_a_hand(stage, mnist, np.random.default_rng(4), None)
+    right = sum(t == truth[i] for i, t in enumerate(texts)) / len(texts)
+    assert _wrong_runs(texts, truth) == [] and right >= 0.75, (right, texts)
+    # Before a card was followed: 46 reads, 26 of them searches; now 44 and 3 (the edge model).
+    assert stage.reads >= 16 and stage.searches <= 5, (stage.reads, stage.searches)
+
+
+def _cards_in_a_hand(stage, mnist, rng: np.random.Generator, blur: np.ndarray | None) -> tuple[list, list[str]]:
+    """16 cards of MNIST test digits, one after the other where the bench clip holds its card,
+    15 frames each, shaken by up to 2 px; what ``stage`` read on each frame, and the truth."""
+    from edgecam.edge.scenes.cards import make_card
+    from edgecam.edge.scenes.clip import CARD_RECT, desk
+
+    background = desk(rng)
+    x, y, w, h = CARD_RECT
     texts, truth = [], []
     for _ in range(16):
         card = make_card(mnist.test_images[5000:], mnist.test_labels[5000:], rng, size=(w, h), margin=0.1)
@@ -123,9 +148,8 @@ def test_a_blur_that_smears_the_card_edge_into_the_roi_never_adds_a_digit(fp32_e
             frame = background.copy()
             dx, dy = rng.integers(-2, 3, 2)
             frame[y + dy : y + dy + h, x + dx : x + dx + w] = card.image
-            texts.append(stage(cv2.cvtColor(cv2.filter2D(frame, -1, blur), cv2.COLOR_BGR2GRAY)).text)
+            if blur is not None:
+                frame = cv2.filter2D(frame, -1, blur)
+            texts.append(stage(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)).text)
             truth.append(card.text)
-    right = sum(t == truth[i] for i, t in enumerate(texts)) / len(texts)
-    # One of these MNIST 7s has a short flag and no more: a 1 as Europe writes it. A model that
-    # learnt such 1s is unsure of it, rightly, for all its frames.
-    assert _wrong_runs(texts, truth) == [] and right >= 0.7, (right, texts)
+    return texts, truth

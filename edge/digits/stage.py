@@ -68,7 +68,8 @@ class DigitStage:
         self.reader = DigitReader(DigitModel(model_path, threads), settings)
         self.finder = CardFinder()
         self.stable_frames = stable_frames
-        self.reads = 0
+        self.reads = 0  # frames the card was read on
+        self.searches = 0  # of them, frames it was looked for (not followed from where it was)
         self.move_to(roi, corners)
 
     def move_to(self, roi: list[int], corners: list[int] | None = None) -> None:
@@ -128,11 +129,37 @@ class DigitStage:
         if self.warp is not None:
             return self.reader.read(self.warp(grey))
         box = self.region(grey)
-        reading, self.card = read_card(grey, self.finder, self.reader, box, self.roi is not None, self._around)
+        reading = self._read_tracked(grey, box)
+        if reading is None:
+            self.searches += 1
+            reading, self.card = read_card(grey, self.finder, self.reader, box, self.roi is not None, self._around)
         if self.card is not None:  # found around the box, not inside it: look there first next time
             x, y, w, h = box
             corners = self.card.quad()
             self._around = bool((corners.min(axis=0) < (x, y)).any() or (corners.max(axis=0) > (x + w, y + h)).any())
+        return reading
+
+    def _read_tracked(self, grey: np.ndarray, box: Box) -> Reading | None:
+        """The card followed from where it was last found and read there, if that reading is sure:
+        a new card held where the last one was, or new writing on it, costs a read, not a search.
+        None leaves it to the search, as does a card that has left the region it was found in."""
+        if self.card is None:
+            return None
+        card = self.finder.track(grey, self.card)
+        if card is None:
+            return None
+        x, y, w, h = box
+        edge = card.outline()
+        if self._around:
+            stays = cv2.pointPolygonTest(edge.reshape(-1, 1, 2), (x + w / 2, y + h / 2), False) > 0
+        else:
+            stays = bool((edge.min(axis=0) >= (x, y)).all() and (edge.max(axis=0) <= (x + w, y + h)).all())
+        if not stays:
+            return None
+        reading = self.reader.read(card.upright(grey))
+        if reading.unsure or (card.kind == "paper" and reading.text == ""):
+            return None  # what the search makes of it stands, as it did before a card was tracked
+        self.card = card
         return reading
 
     def _watched(self, grey: np.ndarray) -> np.ndarray:

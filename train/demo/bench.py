@@ -180,6 +180,9 @@ def _print(report: dict, console: Console) -> None:
         f"max {latency['max_ms']:.1f} ms; output interval p50 {interval['p50_ms']:.1f}, "
         f"p99 {interval['p99_ms']:.1f}, max {interval['max_ms']:.1f} ms; {report['skipped_frames']} frames skipped"
     )
+    if "digit_reads" in report:
+        reads, searches = report["digit_reads"], report["card_searches"]
+        console.print(f"the card read on {reads} frames, looked for on {searches} of them")
     if "accuracy" in report:
         console.print(f"accuracy: {report['accuracy']}")
     if "streamed" in report:
