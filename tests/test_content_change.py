@@ -27,5 +27,6 @@ def test_a_shake_is_no_news_but_a_new_digit_or_a_moved_card_is(mnist, light):
     change.seen(_frame(first, background, (120, 120), light))
     for dx, dy in [(2, -2), (-2, 1), (0, 2), (1, 1)]:  # a hand's shake: no read is needed
         assert not change(_frame(first, background, (120 + dx, 120 + dy), light))
+        assert np.abs(np.subtract(change.shift, (dx, dy))).max() < 0.75, change.shift  # where it went
     assert change(_frame(second, background, (120, 120), light))  # another card
     assert change(_frame(first, background, (132, 124), light))  # the same card, moved 12 px

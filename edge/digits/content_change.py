@@ -21,6 +21,8 @@ class ContentChange:
     A dim card shows the same change in fewer grey levels, so the level scales down with the
     region's own contrast. And a shift of more than a cell is news whatever else: the card has
     moved out from where it was found, and must be looked for again.
+
+    The shift measured is kept (``shift``, pixels): the card found at the last read is there now.
     """
 
     CELL = 4  # pixels of the ROI per thumbnail cell
@@ -33,15 +35,18 @@ class ContentChange:
         self.last: np.ndarray | None = None
         self._level = self.LEVEL
         self._window: np.ndarray | None = None
+        self.shift = (0.0, 0.0)  # x, y: how far the region's content moved since ``seen``, in its pixels
 
     def __call__(self, roi: np.ndarray) -> bool:
         """Whether ``roi`` differs from the last ``roi`` called ``seen``."""
         thumb = self._thumb(roi)
+        self.shift = (0.0, 0.0)
         if self.last is None or self.last.shape != thumb.shape or min(thumb.shape) < 8:
             return True
         if self._window is None or self._window.shape != thumb.shape:
             self._window = cv2.createHanningWindow((thumb.shape[1], thumb.shape[0]), cv2.CV_32F)
         (dx, dy), _ = cv2.phaseCorrelate(self.last, thumb, self._window)
+        self.shift = (dx * roi.shape[1] / thumb.shape[1], dy * roi.shape[0] / thumb.shape[0])
         if max(abs(dx), abs(dy)) > self.MOVED:
             return True
         back = np.array([[1, 0, -dx], [0, 1, -dy]], np.float32)

@@ -53,6 +53,9 @@ class DigitStage:
 
     REREAD_AFTER = 15
     SEARCH_EVERY = 3
+    # Pixels: a smaller shift is the measure's own noise, and following it over hours of rereads
+    # would walk the card off its place.
+    SHAKE_FOLLOWED = 1.0
 
     def __init__(
         self,
@@ -118,8 +121,14 @@ class DigitStage:
             return last  # nothing new where the card is, and the vote agrees with it: the reading stands
         self._unread = 0
         self.reads += 1
-        # Where nothing changed, the card is where it was: it is read again, not looked for again.
-        raw = self.reader.read(self.card.upright(grey)) if self.card is not None and not changed else self._read(grey)
+        if self.card is not None and not changed:
+            # Nothing new, so the card is still there, moved by the shake the change test undid:
+            # it is read again where it is now, not looked for again.
+            if max(map(abs, self._change.shift)) >= self.SHAKE_FOLLOWED:
+                self.card = self.card.moved_by(self._change.shift)
+            raw = self.reader.read(self.card.upright(grey))
+        else:
+            raw = self._read(grey)
         self._change.seen(self._watched(grey))
         self._raw_text = raw.text
         self._last = reading = self.stabilize(raw)
