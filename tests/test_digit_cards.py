@@ -129,7 +129,7 @@ def test_a_new_card_held_where_the_last_one_was_is_followed_there_not_looked_for
     texts, truth = _cards_in_a_hand(stage, mnist, np.random.default_rng(4), None)
     right = sum(t == truth[i] for i, t in enumerate(texts)) / len(texts)
     assert _wrong_runs(texts, truth) == [] and right >= 0.75, (right, texts)
-    # Before a card was followed: 46 reads, 26 of them searches; now 44 and 3 (the edge model).
+    # Before a card was followed: 46 reads, 26 of them searches; now 46 and 3 (the edge model).
     assert stage.reads >= 16 and stage.searches <= 5, (stage.reads, stage.searches)
 
 

@@ -114,8 +114,7 @@ class CardFinder:
 
 
 def by_paper(grey: np.ndarray) -> CardView | None:
-    """A card found as plain paper (``paper_search``): the printed card if its box shows, else a
-    plain card read inside its edge."""
+    """A card found as plain paper (``paper_search``), as ``by_paper_quad`` makes it, or None."""
     quad = paper_quad(grey)
     return by_paper_quad(grey, quad) if quad is not None else None
 
