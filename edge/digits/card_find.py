@@ -17,7 +17,7 @@ from edgecam.edge.digits.paper_search import paper_quad, tracked_quad
 
 READ_HEIGHTS = (64, 160)  # pixels: the upright read area is as tall as it is seen, within these
 PAPER_INSET = 0.04  # of a plain card's height, read inside its edge on every side
-TRACK_MARGIN = 0.12  # of the card's larger side: a followed card's window (its tests look 0.3 past the corners)
+TRACK_MARGIN = 0.12  # of the card's larger side: a followed card's window (a shake, and the desk beyond its sides)
 
 
 @dataclass

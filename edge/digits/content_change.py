@@ -20,7 +20,7 @@ class ContentChange:
 
     A dim card shows the same change in fewer grey levels, so the level scales down with the
     region's own contrast. And a shift of more than a cell is news whatever else: the card has
-    moved out from where it was found, and must be looked for again.
+    moved out from where it was found, and must be followed or looked for again.
 
     The shift measured is kept (``shift``, pixels): the card found at the last read is there now.
     """

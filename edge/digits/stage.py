@@ -167,7 +167,7 @@ class DigitStage:
             return None
         reading = self.reader.read(card.upright(grey))
         if reading.unsure or (card.kind == "paper" and reading.text == ""):
-            return None  # what the search makes of it stands, as it did before a card was tracked
+            return None  # what the search makes of it stands, as it did before cards were followed
         self.card = card
         return reading
 
