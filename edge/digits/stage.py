@@ -46,9 +46,10 @@ class DigitStage:
 
     With fixed corners the card is taken to be there. Otherwise it is looked for in the ROI (or
     the whole frame): its ArUco markers, or a bright four-cornered shape. Between reads only the
-    card's own part of the frame is watched, so people moving elsewhere cost nothing, and it is
-    looked for again only when that part changed. A ROI with no card inside it or around it is
-    read as it is (a display, say).
+    card's own part of the frame is watched, so people moving elsewhere cost nothing. When that
+    part changed, the card is followed from where it was (a new card held in its place costs a
+    read), and looked for again only when that fails. A ROI with no card inside it or around it
+    is read as it is (a display, say).
     """
 
     REREAD_AFTER = 15
