@@ -90,10 +90,11 @@ class CardFinder:
         x1, y1 = min(int(x1), width), min(int(y1), height)
         if x1 - x0 < 16 or y1 - y0 < 16:
             return None
-        quad = tracked_quad(grey[y0:y1, x0:x1], (outline - (x0, y0)).astype(np.float32))
+        window = grey[y0:y1, x0:x1]
+        quad = tracked_quad(window, (outline - (x0, y0)).astype(np.float32))
         if quad is None:
             return None
-        found = by_paper_quad(grey[y0:y1, x0:x1], quad)
+        found = by_paper_quad(window, quad)
         return found.moved_by((int(x0), int(y0))) if found.kind == card.kind else None
 
     def by_markers(self, grey: np.ndarray) -> CardView | None:

@@ -161,7 +161,7 @@ class DigitStage:
         x, y, w, h = box
         edge = card.outline()
         if self._around:
-            stays = cv2.pointPolygonTest(edge.reshape(-1, 1, 2), (x + w / 2, y + h / 2), False) > 0
+            stays = _holds_centre(edge, box)
         else:
             stays = bool((edge.min(axis=0) >= (x, y)).all() and (edge.max(axis=0) <= (x + w, y + h)).all())
         if not stays:
@@ -235,5 +235,10 @@ def _around(grey: np.ndarray, finder: CardFinder, box: Box) -> CardView | None:
     if found is None:
         return None
     card = found.moved_by((x0, y0))
-    holds_centre = cv2.pointPolygonTest(card.quad().reshape(-1, 1, 2), (x + w / 2, y + h / 2), False) > 0
-    return card if holds_centre else None
+    return card if _holds_centre(card.quad(), box) else None
+
+
+def _holds_centre(corners: np.ndarray, box: Box) -> bool:
+    """Whether the quad with ``corners`` (4 x 2) holds the centre of ``box``: a card around a ROI."""
+    x, y, w, h = box
+    return cv2.pointPolygonTest(corners.reshape(-1, 1, 2), (x + w / 2, y + h / 2), False) > 0
