@@ -73,3 +73,13 @@ def test_the_paper_search_is_tuned_on_desks_of_its_own():
     assert "cv2" in tuning
     assert not any(name.startswith(("tests", "edgecam")) for name in tuning), tuning
     assert "tests.finder_tuning_scenes" not in imports(Path(heldout_cards.__file__))
+
+
+def test_the_sure_levels_stranger_writer_is_neither_trained_on_nor_benchmarked():
+    from tests import digit_card_benchmark, heldout_writers, stroke_writer
+
+    own = imports(Path(stroke_writer.__file__))
+    assert "cv2" in own
+    assert not any(name.startswith(("tests", "edgecam")) for name in own), own
+    for held_out in (digit_card_benchmark, heldout_writers, heldout_cards):
+        assert "tests.stroke_writer" not in imports(Path(held_out.__file__))
