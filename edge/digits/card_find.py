@@ -17,6 +17,8 @@ from edgecam.edge.digits.paper_search import paper_quad, tracked_quad
 
 READ_HEIGHTS = (64, 160)  # pixels: the upright read area is as tall as it is seen, within these
 PAPER_INSET = 0.04  # of a plain card's height, read inside its edge on every side
+CHECK_PER_MM = 2.0  # pixels per millimetre of the card warped upright to tell the printed card
+MARKER_DARK = 0.75  # a marker square's mean, against the paper around it, at most this: a marker
 TRACK_MARGIN = 0.12  # of the card's larger side: a followed card's window (a shake, and the desk beyond its sides)
 
 
@@ -136,12 +138,16 @@ def by_paper_quad(grey: np.ndarray, quad: np.ndarray) -> CardView:
 
 def _shows_the_box(grey: np.ndarray, homography: np.ndarray) -> bool:
     """Whether the card is ``edgecam card print``'s (its markers blurred or covered past finding):
-    its writing box's top and bottom lines are dark rows across nearly all of the box's width."""
-    per_mm = 2.0
-    to_card = np.diag([per_mm, per_mm, 1.0]) @ np.linalg.inv(homography)
-    size = (round(layout.CARD_MM[0] * per_mm), round(layout.CARD_MM[1] * per_mm))
+    its writing box's top and bottom lines are dark rows across nearly all of the box's width, or
+    its marker squares are dark patches in their quiet zones (a box line too faint to show)."""
+    to_card = np.diag([CHECK_PER_MM, CHECK_PER_MM, 1.0]) @ np.linalg.inv(homography)
+    size = (round(layout.CARD_MM[0] * CHECK_PER_MM), round(layout.CARD_MM[1] * CHECK_PER_MM))
     card = cv2.warpPerspective(grey, to_card, size, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
-    x, y, w, h = (round(v * per_mm) for v in layout.BOX_MM)
+    return _box_lines(card) or _marker_squares(card)
+
+
+def _box_lines(card: np.ndarray) -> bool:
+    x, y, w, h = (round(v * CHECK_PER_MM) for v in layout.BOX_MM)
     columns = slice(x + 10, x + w - 10)
     for line, inwards in ((y, 1), (y + h, -1)):
         middle = card[line - 4 : line + 5, columns].astype(np.float32)  # the line's rows, give or take 2 mm
@@ -152,3 +158,25 @@ def _shows_the_box(grey: np.ndarray, homography: np.ndarray) -> bool:
         if (middle.min(axis=0) < 0.93 * paper).mean() < 0.85:
             return False
     return True
+
+
+def _marker_squares(card: np.ndarray) -> bool:
+    """Whether three of the four marker squares are much darker than the paper just around them:
+    a marker's cells are mostly black, and however blurred, the square stays dark on average, where
+    a plain card's corners are as light as the paper around them (docs/cards.md)."""
+    inset, ring = 4, 6  # pixels: 2 mm inside a marker's edge, and 3 mm of the quiet zone around it
+    dark = 0
+    for place in layout.marker_rects().values():
+        x0, y0 = round(place.x * CHECK_PER_MM), round(place.y * CHECK_PER_MM)
+        x1, y1 = round((place.x + place.w) * CHECK_PER_MM), round((place.y + place.h) * CHECK_PER_MM)
+        around = np.concatenate(
+            [
+                card[y0 - ring : y0 - 1, x0:x1].ravel(),
+                card[y1 + 1 : y1 + ring, x0:x1].ravel(),
+                card[y0:y1, x0 - ring : x0 - 1].ravel(),
+                card[y0:y1, x1 + 1 : x1 + ring].ravel(),
+            ]
+        )
+        inside = card[y0 + inset : y1 - inset, x0 + inset : x1 - inset]
+        dark += float(inside.mean()) < MARKER_DARK * max(float(np.median(around)), 1.0)
+    return dark >= 3
