@@ -71,7 +71,7 @@ def main() -> None:
     print(f"| sure | {' | '.join(f'{name}: exact, unsure, wrong' for name in tables)} |")
     print("| --- |" + " --- |" * len(tables))
     for level in LEVELS:
-        cells = [f"{t[level]['exact']:.1%}, {t[level]['unsure']:.1%}, {t[level]['wrong']:.1%}" for t in tables.values()]
+        cells = [f"{t[level]['exact']:.1%}, {t[level]['unsure']:.1%}, {t[level]['wrong']:.2%}" for t in tables.values()]
         print(f"| {level} | {' | '.join(cells)} |")
 
 
