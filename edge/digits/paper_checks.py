@@ -27,21 +27,26 @@ def a_card(small: np.ndarray, quad: np.ndarray, step_down: float, by_edges: bool
 
 
 def outlined(
-    small: np.ndarray, quad: np.ndarray, step_down: float, depth: float = 4.0, or_textured: bool = False
+    small: np.ndarray,
+    quad: np.ndarray,
+    step_down: float,
+    depth: float = 4.0,
+    or_textured: bool = False,
+    all_along: float = 0.8,
 ) -> bool:
     """Whether nearly all along each side the inside of the quad is ``step_down`` times as bright
     as the outside or more (below 1: that much darker or more, for a card darker than its desk),
     each the mean of ``depth`` pixels, so a textured desk's specks do not count: a side cut across
     the paper itself, where a corner was misplaced, is no card's edge. When ``or_textured``, a side
     also counts where the desk beyond it is textured and the paper inside is not (a card on print,
-    stone or wood about as bright as itself)."""
+    stone or wood about as bright as itself). ``all_along``: the share of each side that must step."""
     steps = np.arange(0.5, depth + 0.25, 0.5, dtype=np.float32)
     for corner in range(4):
         points, normal = side_points(quad, corner, 20)
         inside = along(small, points, -normal, steps).mean(axis=1)
         outside = along(small, points, normal, steps).mean(axis=1)
         steps_down = inside > step_down * outside if step_down > 1 else inside < step_down * outside
-        if np.mean(steps_down) < 0.8 and not (or_textured and textured_beyond(small, quad, corner)):
+        if np.mean(steps_down) < all_along and not (or_textured and textured_beyond(small, quad, corner)):
             return False
     return True
 

@@ -33,6 +33,7 @@ SHADOW_PIECES = 8  # the largest plain regions tried in pairs
 # Shapes tried as a card at each step, the largest first (of edge-bounded ones, the candidate quads
 # with plain paper inside): more is a tiled floor.
 CARD_TRIES = 6
+BITE = 1.35  # times a shape's area: a card with a corner cut off is at most this much larger
 NO_DARK_LINE = 0.92  # of the darker region's brightness: where two regions meet, a line darker is grout
 
 
@@ -253,6 +254,20 @@ def _candidates(contour: np.ndarray, area: float, bright: np.ndarray):
         widest = _fitted(points, widest)
         if first is None or not _same_corners(widest, first):
             yield widest
+    else:
+        widest = None
+    # A corner cut off (a soft shadow across it, darker than the level): the card's four longest
+    # sides still lie on its edge, and meet where the corner is.
+    extended = _longest_sides(hull, perimeter)
+    if (
+        extended is not None
+        and area <= cv2.contourArea(extended) <= BITE * area
+        and _whole(extended, bright)
+        # All along each side, so the lit part of a card a hard shadow cuts is not grown past it.
+        and paper_checks.outlined(bright, _snapped(bright, extended), EDGE_STEP, all_along=0.95)
+        and all(other is None or not _same_corners(extended, other) for other in (first, widest))
+    ):
+        yield extended
 
 
 def _same_corners(quad: np.ndarray, other: np.ndarray) -> bool:
@@ -374,6 +389,19 @@ def _widest_four(hull: np.ndarray, perimeter: float) -> np.ndarray | None:
     x, y = points[corners, 0], points[corners, 1]  # hull order, so each quad is convex
     areas = np.abs((x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y).sum(axis=1)) / 2
     return points[corners[int(np.argmax(areas))]]
+
+
+def _longest_sides(hull: np.ndarray, perimeter: float) -> np.ndarray | None:
+    """Where the four longest sides of an outline's ``hull`` (a polygon of five corners or more)
+    meet, taken in their order round it: a card whose corner a soft shadow cut off."""
+    points = cv2.approxPolyDP(hull, 0.01 * perimeter, True).reshape(-1, 2).astype(np.float64)
+    if not 5 <= len(points) <= 12:
+        return None
+    ends = np.roll(points, -1, axis=0)
+    longest = np.sort(np.argsort(np.linalg.norm(ends - points, axis=1))[-4:])
+    lines = [(points[i], ends[i] - points[i]) for i in longest]
+    corners = _meeting_points(lines)
+    return corners if corners is not None and cv2.isContourConvex(corners.reshape(-1, 1, 2)) else None
 
 
 def _clockwise_from_top_left(quad: np.ndarray) -> np.ndarray:
