@@ -147,6 +147,7 @@ def _shows_the_box(grey: np.ndarray, homography: np.ndarray) -> bool:
 
 
 def _box_lines(card: np.ndarray) -> bool:
+    """Whether the writing box's top and bottom lines show in ``card`` (warped upright)."""
     x, y, w, h = (round(v * CHECK_PER_MM) for v in layout.BOX_MM)
     columns = slice(x + 10, x + w - 10)
     for line, inwards in ((y, 1), (y + h, -1)):

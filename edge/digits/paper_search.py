@@ -235,27 +235,27 @@ def _quadrilaterals(outlines, min_area: float, picture: np.ndarray):
 
 def _candidates(contour: np.ndarray, area: float, bright: np.ndarray):
     """A shape's four-cornered outlines, each corner where two straight lines fitted to its sides
-    meet: the polygon fit's, then the widest four's if they differ. Each is built only when the
-    one before it was not the card."""
+    meet: the polygon fit's, then the widest four's, then where its four longest sides meet (a
+    corner cut off), each if it differs from those before. Each is built only when the one before
+    it was not the card."""
     points = contour.reshape(-1, 2).astype(np.float32)
     hull = cv2.convexHull(contour)
     perimeter = cv2.arcLength(hull, True)
-    first = None
+    built: list[np.ndarray] = []  # a later quad with the same corners is not tried again
     quad = _four_corners(hull, perimeter)
     # Little larger than the shape (not a blob, a face, a bitten shape), and nearly all of it (not an oval).
     if quad is not None and area / 1.1 <= cv2.contourArea(quad) <= 1.15 * area:
         quad = quad.reshape(4, 2).astype(np.float32)
         if _whole(quad, bright):
-            first = _fitted(points, quad)
-            yield first
+            built.append(_fitted(points, quad))
+            yield built[-1]
     widest = _widest_four(hull, perimeter)
     # Nearly all of the shape lies inside it (not a blob), and it is little larger (not a bite).
     if widest is not None and area / 1.1 <= cv2.contourArea(widest) <= 1.15 * area and _whole(widest, bright):
         widest = _fitted(points, widest)
-        if first is None or not _same_corners(widest, first):
+        if not any(_same_corners(widest, other) for other in built):
             yield widest
-    else:
-        widest = None
+        built.append(widest)
     # A corner cut off (a soft shadow across it, darker than the level): the card's four longest
     # sides still lie on its edge, and meet where the corner is.
     extended = _longest_sides(hull, perimeter)
@@ -265,7 +265,7 @@ def _candidates(contour: np.ndarray, area: float, bright: np.ndarray):
         and _whole(extended, bright)
         # All along each side, so the lit part of a card a hard shadow cuts is not grown past it.
         and paper_checks.outlined(bright, _snapped(bright, extended), EDGE_STEP, all_along=0.95)
-        and all(other is None or not _same_corners(extended, other) for other in (first, widest))
+        and not any(_same_corners(extended, other) for other in built)
     ):
         yield extended
 
