@@ -15,7 +15,7 @@ import itertools
 import cv2
 import numpy as np
 
-from edgecam.edge.digits import paper_checks
+from edgecam.edge.digits import paper_checks, quad_fit
 
 SEARCH_SIDE = 320  # the paper search runs on a picture no larger than this
 MIN_CARD_SHARE = 0.02  # a card covers at least this share of the searched area
@@ -61,7 +61,7 @@ def paper_quad(grey: np.ndarray) -> np.ndarray | None:
         best = whole
     if best is None:
         return None
-    return _clockwise_from_top_left((best + 0.5) * step - 0.5)  # small pixel centres to the full picture's
+    return quad_fit.clockwise_from_top_left((best + 0.5) * step - 0.5)  # small pixel centres to the full picture's
 
 
 def tracked_quad(grey: np.ndarray, quad: np.ndarray) -> np.ndarray | None:
@@ -78,7 +78,7 @@ def tracked_quad(grey: np.ndarray, quad: np.ndarray) -> np.ndarray | None:
         moved = _snapped(small, guess, darker, unsnapped_out=0.0)
         step_down = 1 / EDGE_STEP if darker else EDGE_STEP
         if _whole(moved, small) and paper_checks.outlined(small, moved, step_down, or_textured=not darker):
-            return _clockwise_from_top_left((moved + 0.5) * step - 0.5)
+            return quad_fit.clockwise_from_top_left((moved + 0.5) * step - 0.5)
     return None
 
 
@@ -242,38 +242,32 @@ def _candidates(contour: np.ndarray, area: float, bright: np.ndarray):
     hull = cv2.convexHull(contour)
     perimeter = cv2.arcLength(hull, True)
     built: list[np.ndarray] = []  # a later quad with the same corners is not tried again
-    quad = _four_corners(hull, perimeter)
+    quad = quad_fit.four_corners(hull, perimeter)
     # Little larger than the shape (not a blob, a face, a bitten shape), and nearly all of it (not an oval).
     if quad is not None and area / 1.1 <= cv2.contourArea(quad) <= 1.15 * area:
         quad = quad.reshape(4, 2).astype(np.float32)
         if _whole(quad, bright):
-            built.append(_fitted(points, quad))
+            built.append(quad_fit.fitted(points, quad))
             yield built[-1]
-    widest = _widest_four(hull, perimeter)
+    widest = quad_fit.widest_four(hull, perimeter)
     # Nearly all of the shape lies inside it (not a blob), and it is little larger (not a bite).
     if widest is not None and area / 1.1 <= cv2.contourArea(widest) <= 1.15 * area and _whole(widest, bright):
-        widest = _fitted(points, widest)
-        if not any(_same_corners(widest, other) for other in built):
+        widest = quad_fit.fitted(points, widest)
+        if not any(quad_fit.same_corners(widest, other) for other in built):
             yield widest
         built.append(widest)
     # A corner cut off (a soft shadow across it, darker than the level): the card's four longest
     # sides still lie on its edge, and meet where the corner is.
-    extended = _longest_sides(hull, perimeter)
+    extended = quad_fit.longest_sides(hull, perimeter)
     if (
         extended is not None
         and area <= cv2.contourArea(extended) <= BITE * area
         and _whole(extended, bright)
         # All along each side, so the lit part of a card a hard shadow cuts is not grown past it.
         and paper_checks.outlined(bright, _snapped(bright, extended), EDGE_STEP, all_along=0.95)
-        and not any(_same_corners(extended, other) for other in built)
+        and not any(quad_fit.same_corners(extended, other) for other in built)
     ):
         yield extended
-
-
-def _same_corners(quad: np.ndarray, other: np.ndarray) -> bool:
-    """Whether each corner of ``quad`` lies within 2 px of one of ``other``'s."""
-    distances = np.linalg.norm(quad[:, None, :] - other[None, :, :], axis=2)
-    return bool(distances.min(axis=1).max() <= 2)
 
 
 def _whole(quad: np.ndarray, picture: np.ndarray) -> bool:
@@ -282,29 +276,6 @@ def _whole(quad: np.ndarray, picture: np.ndarray) -> bool:
     patch of desk joins it.)"""
     height, width = picture.shape[:2]
     return bool(quad.min() >= 2 and (quad[:, 0] <= width - 3).all() and (quad[:, 1] <= height - 3).all())
-
-
-def _fitted(points: np.ndarray, quad: np.ndarray) -> np.ndarray:
-    """The corners of ``quad`` moved to where lines fitted to the outline's sides meet: every point
-    of a side counts, not only the one the polygon approximation kept."""
-    lines = []
-    for corner in range(4):
-        start, end = quad[corner], quad[(corner + 1) % 4]
-        side = end - start
-        length = float(np.linalg.norm(side))
-        if length < 4:
-            return quad
-        along = (points - start) @ side / length**2
-        across = np.abs((points - start) @ np.array([-side[1], side[0]]) / length)
-        near = points[(along > 0.1) & (along < 0.9) & (across < 2.5)]
-        if len(near) < 5:
-            return quad
-        vx, vy, x0, y0 = cv2.fitLine(near, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
-        lines.append((np.array([x0, y0]), np.array([vx, vy])))
-    fitted = _meeting_points(lines)
-    if fitted is None:
-        return quad
-    return fitted if np.abs(fitted - quad).max() <= 4 else quad
 
 
 def _snapped(
@@ -351,63 +322,5 @@ def _snapped(
         if (off_line < 1.5).sum() >= 6:
             line = cv2.fitLine(edge[off_line < 1.5], cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
         lines.append((line[2:].astype(np.float64), line[:2].astype(np.float64)))
-    corners = _meeting_points(lines)
+    corners = quad_fit.meeting_points(lines)
     return corners if corners is not None and np.abs(corners - quad).max() <= 2 * reach else quad
-
-
-def _meeting_points(lines: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | None:
-    """Where each line (point, direction) meets the one before it: the quad's corners."""
-    corners = []
-    for corner in range(4):
-        (p, u), (q, v) = lines[corner - 1], lines[corner]
-        matrix = np.array([u, -v]).T
-        if abs(np.linalg.det(matrix)) < 1e-6:
-            return None
-        corners.append(p + np.linalg.solve(matrix, q - p)[0] * u)
-    return np.array(corners, np.float32)
-
-
-def _four_corners(hull: np.ndarray, perimeter: float) -> np.ndarray | None:
-    for share in (0.02, 0.04, 0.06):
-        quad = cv2.approxPolyDP(hull, share * perimeter, True)
-        if len(quad) == 4:
-            return quad
-    return None
-
-
-def _widest_four(hull: np.ndarray, perimeter: float) -> np.ndarray | None:
-    """The four points of an outline's ``hull`` that span the largest area. A speck of bright desk
-    joined to the card makes a fifth corner, which the polygon fit may keep in place of a real
-    one; it never spans more area than the card's own corners do."""
-    for share in (0.005, 0.01, 0.02, 0.04):
-        points = cv2.approxPolyDP(hull, share * perimeter, True).reshape(-1, 2).astype(np.float32)
-        if len(points) <= 14:
-            break
-    if len(points) < 4 or len(points) > 14:
-        return None
-    corners = np.array(list(itertools.combinations(range(len(points)), 4)))
-    x, y = points[corners, 0], points[corners, 1]  # hull order, so each quad is convex
-    areas = np.abs((x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y).sum(axis=1)) / 2
-    return points[corners[int(np.argmax(areas))]]
-
-
-def _longest_sides(hull: np.ndarray, perimeter: float) -> np.ndarray | None:
-    """Where the four longest sides of an outline's ``hull`` (a polygon of five corners or more)
-    meet, taken in their order round it: a card whose corner a soft shadow cut off."""
-    points = cv2.approxPolyDP(hull, 0.01 * perimeter, True).reshape(-1, 2).astype(np.float64)
-    if not 5 <= len(points) <= 12:
-        return None
-    ends = np.roll(points, -1, axis=0)
-    longest = np.sort(np.argsort(np.linalg.norm(ends - points, axis=1))[-4:])
-    lines = [(points[i], ends[i] - points[i]) for i in longest]
-    corners = _meeting_points(lines)
-    return corners if corners is not None and cv2.isContourConvex(corners.reshape(-1, 1, 2)) else None
-
-
-def _clockwise_from_top_left(quad: np.ndarray) -> np.ndarray:
-    """Corners ordered clockwise (in picture coordinates, y down) starting at the top left."""
-    centre = quad.mean(axis=0)
-    angles = np.arctan2(quad[:, 1] - centre[1], quad[:, 0] - centre[0])
-    ordered = quad[np.argsort(angles)]  # clockwise on screen, starting from the left-most angle
-    start = int(np.argmin(ordered.sum(axis=1)))
-    return np.roll(ordered, -start, axis=0)
