@@ -36,16 +36,18 @@ def scene(
     with_card: bool = True,
     hard_shadow: bool = False,
     handwriting: tuple[np.ndarray, np.ndarray] | None = None,
+    bowed: bool = False,
 ) -> TuningScene:
     """A desk from ``DESKS``, perhaps with a plain card lying on it, in uneven light; with
-    ``hard_shadow``, a sharp-edged shadow falls across the card. The card is written in a Hershey
-    font, small, or with ``handwriting`` (28 x 28 images, white on black, and their labels: the
-    caller's, such as MNIST's training set) as large as people write on a card."""
+    ``hard_shadow``, a sharp-edged shadow falls across the card; when ``bowed``, the card is
+    lit otherwise than the desk (see ``_bow``). The card is written in a Hershey font, small, or
+    with ``handwriting`` (28 x 28 images, white on black, and their labels: the caller's, such as
+    MNIST's training set) as large as people write on a card."""
     kind = DESKS[int(rng.integers(len(DESKS)))]
     picture = _desk(kind, rng)
     corners, text = None, ""
     if with_card:
-        picture, corners, text = _with_card(picture, rng, handwriting)
+        picture, corners, text = _with_card(picture, rng, handwriting, bowed)
     light = _uneven_light(rng)
     if hard_shadow and corners is not None:
         light *= _hard_shadow(corners, rng)
@@ -100,9 +102,13 @@ def _desk(kind: str, rng: np.random.Generator) -> np.ndarray:
 
 
 def _with_card(
-    desk: np.ndarray, rng: np.random.Generator, handwriting: tuple[np.ndarray, np.ndarray] | None = None
+    desk: np.ndarray,
+    rng: np.random.Generator,
+    handwriting: tuple[np.ndarray, np.ndarray] | None = None,
+    bowed: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, str]:
-    """A plain card with a few digits on it, laid on ``desk`` in perspective, wholly in view."""
+    """A plain card with a few digits on it, laid on ``desk`` in perspective, wholly in view;
+    ``bowed`` as ``_bow`` lights it."""
     card_w = int(rng.integers(300, 500))
     card_h = int(card_w * rng.uniform(0.5, 0.75))
     card = np.full((card_h, card_w), rng.uniform(185, 250), np.float32)
@@ -115,6 +121,8 @@ def _with_card(
         cv2.putText(card, text, origin, font, scale / 1.5, rng.uniform(20, 90), max(2, round(scale)), cv2.LINE_AA)
     else:
         text = _handwritten(card, handwriting, rng)
+    if bowed:
+        card *= _bow(card.shape, rng)
     width, height = FRAME
     span = rng.uniform(0.3, 0.6) * width
     source = np.array([[0, 0], [card_w, 0], [card_w, card_h], [0, card_h]], np.float32)
@@ -152,6 +160,22 @@ def _handwritten(card: np.ndarray, handwriting: tuple[np.ndarray, np.ndarray], r
         ink[top : top + side, x : x + side] = np.maximum(ink[top : top + side, x : x + side], digit)
     card *= 1 - rng.uniform(0.6, 0.85) * np.clip(ink, 0, 1)
     return "".join(str(int(labels[pick])) for pick in picks)
+
+
+def _bow(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """The light on a card that is not flat on the desk: bent about one of its axes (a card
+    taken from a pocket, or held up by its ends), so the paper turns away from the light toward
+    two of its sides, and lit from a side of its own. Where the light on the card falls below the
+    desk's and where it rises above it, the card's edge steps down in one place and up in another."""
+    height, width = shape
+    ys, xs = np.mgrid[:height, :width].astype(np.float32)
+    across = (xs / width if rng.random() < 0.5 else ys / height) * 2 - 1  # -1 to 1 over the bend
+    bend = rng.uniform(0.3, 0.9)  # radians the paper has turned at its ends
+    facing = np.cos(bend * across + rng.uniform(-0.3, 0.3))  # towards the light at the crown
+    slope = rng.uniform(-0.2, 0.2, 2)
+    return (
+        rng.uniform(0.95, 1.15) * facing * (1 + slope[0] * (xs / width - 0.5) + slope[1] * (ys / height - 0.5))
+    ).astype(np.float32)
 
 
 def _uneven_light(rng: np.random.Generator) -> np.ndarray:
