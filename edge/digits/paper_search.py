@@ -73,12 +73,15 @@ def tracked_quad(grey: np.ndarray, quad: np.ndarray) -> np.ndarray | None:
     a moment ago needs only its outline checked, at a fraction of their cost."""
     small, step = _small_picture(grey)
     guess = ((quad + 0.5) / step - 0.5).astype(np.float32)
-    for darker in (False, True):  # a card brighter than its desk, or (found as a last resort) darker
-        # A side with no edge to snap to stays where it was: a card is not grown at each frame.
-        moved = _snapped(small, guess, darker, unsnapped_out=0.0)
-        step_down = 1 / EDGE_STEP if darker else EDGE_STEP
-        if _whole(moved, small) and paper_checks.outlined(small, moved, step_down, or_textured=not darker):
-            return quad_fit.clockwise_from_top_left((moved + 0.5) * step - 0.5)
+    # A side with no edge to snap to stays where it was: a card is not grown at each frame.
+    moved = _snapped(small, guess, unsnapped_out=0.0)
+    if not _whole(moved, small):
+        return None
+    # A card brighter than its desk, or (found as a last resort) darker.
+    if paper_checks.outlined(small, moved, EDGE_STEP, or_textured=True) or paper_checks.outlined(
+        small, moved, 1 / EDGE_STEP
+    ):
+        return quad_fit.clockwise_from_top_left((moved + 0.5) * step - 0.5)
     return None
 
 
@@ -138,7 +141,7 @@ def _quad_by_edges(small: np.ndarray, outlines: list[np.ndarray], least: float, 
             tries += 1
             if tries > CARD_TRIES:
                 return None
-            quad = _snapped(small, quad, darker)
+            quad = _snapped(small, quad)
             if paper_checks.a_card(small, quad, step_down, by_edges=True, or_textured=not darker):
                 return quad
     return None
@@ -281,15 +284,15 @@ def _whole(quad: np.ndarray, picture: np.ndarray) -> bool:
 def _snapped(
     small: np.ndarray,
     quad: np.ndarray,
-    darker: bool = False,
     reach: float = 8.0,
     unsnapped_out: float = EDGE_GROWTH,
 ) -> np.ndarray:
-    """Each side moved onto the card's edge: along the side, the steepest fall in brightness
-    outwards within ``reach`` pixels, with a line fitted through them. The threshold the quad
-    came from may have cut off a corner where light falls off; the edge itself is still there.
-    For a card ``darker`` than the desk, the steepest rise. A side with no such step is moved out
-    by ``unsnapped_out`` only."""
+    """Each side moved onto the card's edge: along the side, the steepest step in brightness
+    within ``reach`` pixels, with a line fitted through them. The threshold the quad came from may
+    have cut off a corner where light falls off; the edge itself is still there. A card brighter
+    than its desk steps down at its edge, a darker one up, and one lit otherwise than its desk (a
+    bowed card, or one held up) down in one place and up in another: at each point the step is
+    taken whichever way it is steeper. A side with no step is moved out by ``unsnapped_out`` only."""
     offsets = np.arange(-reach, reach + 0.5, 0.5, dtype=np.float32)
     lines = []
     for corner in range(4):
@@ -297,12 +300,14 @@ def _snapped(
         profile = paper_checks.along(small, points, normal, offsets)
         # The step from 4 px inside to 4 px outside: a pen stroke near the edge is too thin to
         # make one, the card's edge on the desk is one all along. Then the steepest fall near it.
-        values = -profile if darker else profile  # a card darker than the desk steps up at its edge
-        sums = np.cumsum(np.pad(values, ((0, 0), (1, 0))), axis=1)
+        sums = np.cumsum(np.pad(profile, ((0, 0), (1, 0))), axis=1)
         width = 8  # samples, 0.5 px apart
         inner = (sums[:, width:-width] - sums[:, : -2 * width]) / width
         outer = (sums[:, 2 * width :] - sums[:, width:-width]) / width
         step = inner - outer
+        # Where the card is darker than the desk the step is up: turned over, it is a fall too.
+        turns = np.where(step.max(axis=1) >= -step.min(axis=1), 1.0, -1.0).astype(np.float32)
+        values, step = profile * turns[:, None], step * turns[:, None]
         rough = np.argmax(step, axis=1) + width  # the first sample outside
         if np.median(step.max(axis=1)) < SNAP_LEAST:
             # No step to snap to (a card as bright as a textured desk): the side stays on the
