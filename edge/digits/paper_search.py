@@ -306,10 +306,14 @@ def _snapped(
         outer = (sums[:, 2 * width :] - sums[:, width:-width]) / width
         step = inner - outer
         # Where the card is darker than the desk the step is up: turned over, it is a fall too.
-        turns = np.where(step.max(axis=1) >= -step.min(axis=1), 1.0, -1.0).astype(np.float32)
-        values, step = profile * turns[:, None], step * turns[:, None]
+        highest, lowest = step.max(axis=1), step.min(axis=1)
+        up = lowest < -highest
+        values = profile
+        if up.any():
+            turns = np.where(up, -1.0, 1.0).astype(np.float32)[:, None]
+            values, step = profile * turns, step * turns
         rough = np.argmax(step, axis=1) + width  # the first sample outside
-        if np.median(step.max(axis=1)) < SNAP_LEAST:
+        if np.median(np.maximum(highest, -lowest)) < SNAP_LEAST:
             # No step to snap to (a card as bright as a textured desk): the side stays on the
             # shape's outline, moved out by what growing the edges took off an edge-bounded shape.
             start, end = quad[corner].astype(np.float64), quad[(corner + 1) % 4].astype(np.float64)
