@@ -4,8 +4,9 @@ A shape counts when it stands above some brightness level, or when the picture's
 it (a desk nearly as bright as the card); either way its sides are moved onto the card's real
 edge, and it must step down in brightness all round, be no hole in written paper, and not go on
 past a corner (the lit part of a card that a hard shadow cuts across). A card that a hard
-shadow's edge cuts in two is pieced together from the two plain regions either side of it. The
-tests a shape must pass live in ``paper_checks``.
+shadow's edge cuts in two is pieced together from the two plain regions either side of it, or
+grown from the part found across the edge to the paper beyond. The tests a shape must pass live
+in ``paper_checks``.
 """
 
 from __future__ import annotations
@@ -61,7 +62,47 @@ def paper_quad(grey: np.ndarray) -> np.ndarray | None:
         best = whole
     if best is None:
         return None
+    # The part on one side of a hard shadow's edge may pass for a card when the other part is no
+    # region of its own (its edge on the desk too faint to close it): it is grown across the edge.
+    grown = _grown_across_a_shadow(small, best)
+    if grown is not None:
+        best = grown
     return quad_fit.clockwise_from_top_left((best + 0.5) * step - 0.5)  # small pixel centres to the full picture's
+
+
+def _grown_across_a_shadow(small: np.ndarray, quad: np.ndarray) -> np.ndarray | None:
+    """The whole card, when ``quad`` is only the part of it on one side of a hard shadow's edge:
+    beyond one side the paper goes on, plain, darker or lighter by a shadow's share. That paper is
+    flooded from there and joined to ``quad``'s, and the whole must pass every test of a card and
+    be larger. None when no side grows so."""
+    best, best_area = None, SHADOW_WINS * cv2.contourArea(quad)
+    part = np.zeros(small.shape, np.uint8)
+    cv2.fillConvexPoly(part, quad.astype(np.int32), 1)
+    for corner in range(4):
+        points, normal = paper_checks.side_points(quad, corner, 16)
+        inside = paper_checks.along(small, points, -normal, np.arange(1.0, 5.0, dtype=np.float32)).mean(axis=1)
+        beyond = paper_checks.along(small, points, normal, np.arange(3.0, 8.0, dtype=np.float32)).mean(axis=1)
+        darker, lighter = np.minimum(inside, beyond), np.maximum(inside, beyond)
+        if np.mean((darker >= SHADOW_DEPTH[0] * lighter) & (darker <= SHADOW_DEPTH[1] * lighter)) < 0.8:
+            continue
+        seed = points[len(points) // 2] + 5 * normal
+        if not (0 <= seed[0] < small.shape[1] and 0 <= seed[1] < small.shape[0]):
+            continue
+        # Each pixel within 2 % of its neighbour's level: the flood follows light that falls off
+        # across the paper, and stops at the card's edge and the desk's texture.
+        flooded = np.zeros((small.shape[0] + 2, small.shape[1] + 2), np.uint8)
+        tolerance = max(2.0, 0.02 * float(np.median(beyond)))
+        flags = 4 | cv2.FLOODFILL_MASK_ONLY | (1 << 8)
+        cv2.floodFill(small, flooded, (int(seed[0]), int(seed[1])), 0, tolerance, tolerance, flags)
+        other_part = flooded[1:-1, 1:-1]
+        if np.count_nonzero(other_part) > 3 * np.count_nonzero(part):
+            continue  # the desk, not the rest of the card
+        whole = cv2.morphologyEx(other_part | part, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+        outlines, _ = cv2.findContours(whole, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        found, area = _card_among(small, outlines, best_area, EDGE_STEP, by_edges=True)
+        if found is not None:
+            best, best_area = found, area
+    return best
 
 
 def tracked_quad(grey: np.ndarray, quad: np.ndarray) -> np.ndarray | None:
