@@ -16,7 +16,7 @@ import itertools
 import cv2
 import numpy as np
 
-from edgecam.edge.digits import paper_checks, quad_fit
+from edgecam.edge.digits import edge_snap, paper_checks, quad_fit
 
 SEARCH_SIDE = 320  # the paper search runs on a picture no larger than this
 MIN_CARD_SHARE = 0.02  # a card covers at least this share of the searched area
@@ -26,7 +26,6 @@ EDGE_WINS = 1.2  # times the bright shape's area: an edge-bounded shape this muc
 EDGE_LOW = 8  # grey levels per pixel: the weaker of Canny's two gradient levels
 EDGE_OVER_NOISE = 2.0  # times the gradient of the picture's noise: the weaker level is at least this
 EDGE_GROWTH = 2  # pixels each edge is grown by, so that the regions it encloses are closed
-SNAP_LEAST = 4  # grey levels: a side whose step from paper to desk is smaller has no edge to snap to
 DARKER_CARD = 0.6  # a card darker than its desk is still this share of the brightest in view
 SHADOW_DEPTH = (0.4, 0.92)  # a shadow leaves between 40 % and 92 % of the light on the paper
 SHADOW_WINS = 1.1  # times the area found without it: a card pieced across a shadow this much larger wins
@@ -115,7 +114,7 @@ def tracked_quad(grey: np.ndarray, quad: np.ndarray) -> np.ndarray | None:
     small, step = _small_picture(grey)
     guess = ((quad + 0.5) / step - 0.5).astype(np.float32)
     # A side with no edge to snap to stays where it was: a card is not grown at each frame.
-    moved = _snapped(small, guess, unsnapped_out=0.0)
+    moved = edge_snap.snapped(small, guess, unsnapped_out=0.0)
     if not _whole(moved, small):
         return None
     # A card brighter than its desk, or (found as a last resort) darker.
@@ -156,7 +155,7 @@ def _card_among(
     largest = sorted(outlines, key=cv2.contourArea, reverse=True)[:CARD_TRIES]
     for candidates, area in _quadrilaterals(largest, least, small):
         for quad in candidates:
-            quad = _snapped(small, quad)
+            quad = edge_snap.snapped(small, quad, EDGE_GROWTH)
             if paper_checks.a_card(small, quad, step_down, by_edges=by_edges, or_textured=by_edges):
                 return quad, area
     return None, least
@@ -182,7 +181,7 @@ def _quad_by_edges(small: np.ndarray, outlines: list[np.ndarray], least: float, 
             tries += 1
             if tries > CARD_TRIES:
                 return None
-            quad = _snapped(small, quad)
+            quad = edge_snap.snapped(small, quad, EDGE_GROWTH)
             if paper_checks.a_card(small, quad, step_down, by_edges=True, or_textured=not darker):
                 return quad
     return None
@@ -308,7 +307,7 @@ def _candidates(contour: np.ndarray, area: float, bright: np.ndarray):
         and area <= cv2.contourArea(extended) <= BITE * area
         and _whole(extended, bright)
         # All along each side, so the lit part of a card a hard shadow cuts is not grown past it.
-        and paper_checks.outlined(bright, _snapped(bright, extended), EDGE_STEP, all_along=0.95)
+        and paper_checks.outlined(bright, edge_snap.snapped(bright, extended, EDGE_GROWTH), EDGE_STEP, all_along=0.95)
         and not any(quad_fit.same_corners(extended, other) for other in built)
     ):
         yield extended
@@ -320,57 +319,3 @@ def _whole(quad: np.ndarray, picture: np.ndarray) -> bool:
     patch of desk joins it.)"""
     height, width = picture.shape[:2]
     return bool(quad.min() >= 2 and (quad[:, 0] <= width - 3).all() and (quad[:, 1] <= height - 3).all())
-
-
-def _snapped(
-    small: np.ndarray,
-    quad: np.ndarray,
-    reach: float = 8.0,
-    unsnapped_out: float = EDGE_GROWTH,
-) -> np.ndarray:
-    """Each side moved onto the card's edge: along the side, the steepest step in brightness
-    within ``reach`` pixels, with a line fitted through them. The threshold the quad came from may
-    have cut off a corner where light falls off; the edge itself is still there. A card brighter
-    than its desk steps down at its edge, a darker one up, and one lit otherwise than its desk (a
-    bowed card, or one held up) down in one place and up in another: at each point the step is
-    taken whichever way it is steeper. A side with no step is moved out by ``unsnapped_out`` only."""
-    offsets = np.arange(-reach, reach + 0.5, 0.5, dtype=np.float32)
-    lines = []
-    for corner in range(4):
-        points, normal = paper_checks.side_points(quad, corner, 24)
-        profile = paper_checks.along(small, points, normal, offsets)
-        # The step from 4 px inside to 4 px outside: a pen stroke near the edge is too thin to
-        # make one, the card's edge on the desk is one all along. Then the steepest fall near it.
-        sums = np.cumsum(np.pad(profile, ((0, 0), (1, 0))), axis=1)
-        width = 8  # samples, 0.5 px apart
-        inner = (sums[:, width:-width] - sums[:, : -2 * width]) / width
-        outer = (sums[:, 2 * width :] - sums[:, width:-width]) / width
-        step = inner - outer
-        # Where the card is darker than the desk the step is up: turned over, it is a fall too.
-        highest, lowest = step.max(axis=1), step.min(axis=1)
-        up = lowest < -highest
-        values = profile
-        if up.any():
-            turns = np.where(up, -1.0, 1.0).astype(np.float32)[:, None]
-            values, step = profile * turns, step * turns
-        rough = np.argmax(step, axis=1) + width  # the first sample outside
-        if np.median(np.maximum(highest, -lowest)) < SNAP_LEAST:
-            # No step to snap to (a card as bright as a textured desk): the side stays on the
-            # shape's outline, moved out by what growing the edges took off an edge-bounded shape.
-            start, end = quad[corner].astype(np.float64), quad[(corner + 1) % 4].astype(np.float64)
-            direction = (end - start) / max(float(np.linalg.norm(end - start)), 1e-6)
-            lines.append((start + unsnapped_out * normal, direction))
-            continue
-        fall = np.diff(values, axis=1)
-        rows = np.arange(len(points))[:, None]
-        near = np.clip(rough[:, None] + np.arange(-3, 3)[None, :], 0, fall.shape[1] - 1)
-        sharp = near[rows[:, 0], np.argmin(fall[rows, near], axis=1)]
-        edge = points + (offsets[sharp] + 0.25)[:, None] * normal
-        line = cv2.fitLine(edge, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
-        # Once more without the points far from the first line: a stroke or a speck they found.
-        off_line = np.abs((edge - line[2:]) @ np.array([-line[1], line[0]]))
-        if (off_line < 1.5).sum() >= 6:
-            line = cv2.fitLine(edge[off_line < 1.5], cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
-        lines.append((line[2:].astype(np.float64), line[:2].astype(np.float64)))
-    corners = quad_fit.meeting_points(lines)
-    return corners if corners is not None and np.abs(corners - quad).max() <= 2 * reach else quad
