@@ -323,54 +323,41 @@ def test_the_lit_part_of_a_card_a_hard_shadow_cuts_across_is_not_taken_for_the_c
 
 
 def test_a_plain_card_a_hard_shadow_cuts_in_two_is_found_whole():
-    from tests.finder_tuning_scenes import scene
-
-    rng = np.random.default_rng(3)
-    whole = part = 0
-    for _ in range(100):
-        shot = scene(rng, hard_shadow=True)
-        card = by_paper(shot.grey)
-        if card is not None:
-            off = _off_share(card, shot.corners)
-            whole += off < 0.03
-            part += off >= 0.03
+    whole, part = _whole_and_misplaced(np.random.default_rng(3), 100, hard_shadow=True)
     # Before the card was pieced together across the shadow, 28 were found whole and 7 in part
     # (mostly the lit side); then 63 and 3; since a textured desk outlines a card too, 74 and 4.
     assert whole >= 55 and part <= 5, (whole, part)
 
 
 def test_the_part_of_a_card_on_one_side_of_a_shadow_is_grown_to_the_whole_card():
-    from tests.finder_tuning_scenes import scene
-
     # A hard shadow's edge across a card: when the part on one side of it was found and the other
     # part was no plain region of its own (its edge on the desk too weak to close it), that part
     # was read as the card: 64 of these 100 were found whole and 14 in part. With the paper beyond
     # the shadow's edge flooded and joined to the part found, 68 and 10.
-    rng = np.random.default_rng(11)
-    whole = part = 0
-    for _ in range(100):
-        shot = scene(rng, hard_shadow=True)
-        card = by_paper(shot.grey)
-        if card is not None:
-            off = _off_share(card, shot.corners)
-            whole += off < 0.03
-            part += off >= 0.03
+    whole, part = _whole_and_misplaced(np.random.default_rng(11), 100, hard_shadow=True)
     assert whole >= 66 and part <= 12, (whole, part)
 
-def test_a_bowed_card_lit_otherwise_than_its_desk_is_found_whole():
-    from tests.finder_tuning_scenes import scene
 
+def test_a_bowed_card_lit_otherwise_than_its_desk_is_found_whole():
     # A card bent about one axis and lit from a side of its own: its edge steps down from the card
     # to the desk in one place and up in another. When each side snapped only to a step down, 49
     # of these 100 were found whole and 20 misplaced (a side snapped onto the bend's shading inside
     # the card); snapped to whichever step is steeper at each point, 61 and 6.
-    rng = np.random.default_rng(23)
+    whole, misplaced = _whole_and_misplaced(np.random.default_rng(23), 100, bowed=True)
+    assert whole >= 56 and misplaced <= 10, (whole, misplaced)
+
+
+def _whole_and_misplaced(rng: np.random.Generator, scenes: int, **kind) -> tuple[int, int]:
+    """Of ``scenes`` tuning desks with a plain card (``kind``: ``scene``'s options), how many
+    cards the paper search finds whole (within 3 % of the diagonal) and how many misplaced."""
+    from tests.finder_tuning_scenes import scene
+
     whole = misplaced = 0
-    for _ in range(100):
-        shot = scene(rng, bowed=True)
+    for _ in range(scenes):
+        shot = scene(rng, **kind)
         card = by_paper(shot.grey)
         if card is not None:
             off = _off_share(card, shot.corners)
             whole += off < 0.03
             misplaced += off >= 0.03
-    assert whole >= 56 and misplaced <= 10, (whole, misplaced)
+    return whole, misplaced

@@ -96,9 +96,7 @@ def _grown_across_a_shadow(small: np.ndarray, quad: np.ndarray) -> np.ndarray | 
         other_part = flooded[1:-1, 1:-1]
         if np.count_nonzero(other_part) > 3 * np.count_nonzero(part):
             continue  # the desk, not the rest of the card
-        whole = cv2.morphologyEx(other_part | part, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-        outlines, _ = cv2.findContours(whole, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-        found, area = _card_among(small, outlines, best_area, EDGE_STEP, by_edges=True)
+        found, area = _card_joined(small, other_part | part, 5, best_area)
         if found is not None:
             best, best_area = found, area
     return best
@@ -213,12 +211,18 @@ def _quad_across_a_shadow(small: np.ndarray, outlines: list[np.ndarray], least: 
         # Where they meet, a shadow's step grades from one to the other; grout is darker than both.
         if np.count_nonzero(between) < 15 or np.median(small[between > 0]) < NO_DARK_LINE * darker:
             continue
-        union = cv2.morphologyEx(one | other, cv2.MORPH_CLOSE, np.ones((11, 11), np.uint8))
-        union_outlines, _ = cv2.findContours(union, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-        found, area = _card_among(small, union_outlines, best_area, EDGE_STEP, by_edges=True)
+        found, area = _card_joined(small, one | other, 11, best_area)
         if found is not None:
             best, best_area = found, area
     return best
+
+
+def _card_joined(small: np.ndarray, parts: np.ndarray, gap: int, least: float) -> tuple[np.ndarray | None, float]:
+    """The card made of the ``parts`` of a card (a mask) either side of a shadow's edge, the gap
+    between them (up to ``gap`` pixels) closed: as ``_card_among`` finds it, larger than ``least``."""
+    joined = cv2.morphologyEx(parts, cv2.MORPH_CLOSE, np.ones((gap, gap), np.uint8))
+    outlines, _ = cv2.findContours(joined, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    return _card_among(small, outlines, least, EDGE_STEP, by_edges=True)
 
 
 def _bright_shapes(small: np.ndarray):
