@@ -154,7 +154,8 @@ def _card_among(
     for candidates, area in _quadrilaterals(largest, least, small):
         for quad in candidates:
             quad = edge_snap.snapped(small, quad, EDGE_GROWTH)
-            if paper_checks.a_card(small, quad, step_down, by_edges=by_edges, or_textured=by_edges):
+            # Texture beyond a side outlines a card brighter than its desk (a darker one is a last resort).
+            if paper_checks.a_card(small, quad, step_down, by_edges=by_edges, or_textured=by_edges and step_down > 1):
                 return quad, area
     return None, least
 
@@ -222,7 +223,10 @@ def _card_joined(small: np.ndarray, parts: np.ndarray, gap: int, least: float) -
     between them (up to ``gap`` pixels) closed: as ``_card_among`` finds it, larger than ``least``."""
     joined = cv2.morphologyEx(parts, cv2.MORPH_CLOSE, np.ones((gap, gap), np.uint8))
     outlines, _ = cv2.findContours(joined, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    return _card_among(small, outlines, least, EDGE_STEP, by_edges=True)
+    found, area = _card_among(small, outlines, least, EDGE_STEP, by_edges=True)
+    if found is None:  # a card darker than a bright desk all round, a shadow across it
+        found, area = _card_among(small, outlines, least, 1 / EDGE_STEP, by_edges=True)
+    return found, area
 
 
 def _bright_shapes(small: np.ndarray):
