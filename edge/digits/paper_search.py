@@ -82,7 +82,7 @@ def _grown_across_a_shadow(small: np.ndarray, quad: np.ndarray) -> np.ndarray | 
         inside = paper_checks.along(small, points, -normal, np.arange(1.0, 5.0, dtype=np.float32)).mean(axis=1)
         beyond = paper_checks.along(small, points, normal, np.arange(3.0, 8.0, dtype=np.float32)).mean(axis=1)
         darker, lighter = np.minimum(inside, beyond), np.maximum(inside, beyond)
-        if np.mean((darker >= SHADOW_DEPTH[0] * lighter) & (darker <= SHADOW_DEPTH[1] * lighter)) < 0.8:
+        if np.mean(_a_shadows_share(darker, lighter)) < 0.8:
             continue
         seed = points[len(points) // 2] + 5 * normal
         if not (0 <= seed[0] < small.shape[1] and 0 <= seed[1] < small.shape[0]):
@@ -206,7 +206,7 @@ def _quad_across_a_shadow(small: np.ndarray, outlines: list[np.ndarray], least: 
     best, best_area = None, least
     for (one, one_area, one_level), (other, other_area, other_level) in itertools.combinations(pieces, 2):
         darker, lighter = sorted((one_level, other_level))
-        if one_area + other_area < best_area or not SHADOW_DEPTH[0] * lighter <= darker <= SHADOW_DEPTH[1] * lighter:
+        if one_area + other_area < best_area or not _a_shadows_share(darker, lighter):
             continue
         between = cv2.bitwise_and(cv2.dilate(one, near), cv2.dilate(other, near))
         # Where they meet, a shadow's step grades from one to the other; grout is darker than both.
@@ -216,6 +216,11 @@ def _quad_across_a_shadow(small: np.ndarray, outlines: list[np.ndarray], least: 
         if found is not None:
             best, best_area = found, area
     return best
+
+
+def _a_shadows_share(darker, lighter):
+    """Whether ``darker`` is what a shadow leaves of ``lighter`` (numbers or arrays alike)."""
+    return (darker >= SHADOW_DEPTH[0] * lighter) & (darker <= SHADOW_DEPTH[1] * lighter)
 
 
 def _card_joined(small: np.ndarray, parts: np.ndarray, gap: int, least: float) -> tuple[np.ndarray | None, float]:
