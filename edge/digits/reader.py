@@ -26,6 +26,7 @@ from edgecam.edge.digits.segment import (
     faint_marks,
     segment,
 )
+from edgecam.edge.digits.two_sided import only_two_sided
 
 FITS = (20, 17, 23)  # sizes each digit is read at: MNIST's own first
 HYSTERESIS = 0.6  # of the ink level: fainter ink is kept where it joins ink above the level
@@ -146,10 +147,12 @@ def _through_a_shadow(
     on paper that is shaded too. An opaque hand shows no digit inside (the half of a digit beside
     it is ink, not shaded paper); then None, and the patch stays a cover."""
     paper = paper_light(grey, sharp=True)
-    ink, boxes, doubt = _cut(grey, ink_against(grey, paper), settings, None)
+    # What is left of the shadow's edge (this estimate keeps a step, but smoothed) is darker than
+    # the paper on one side only: no ink.
+    ink, boxes, doubt = _cut(grey, only_two_sided(grey, ink_against(grey, paper)), settings, None)
     (lit,) = percentiles(paper, (0.9,))
-    gap = clearance(grey.shape[0])
     shaded = ((paper < SHADED * lit) & (covered.patch > 0)).astype(np.uint8)
+    gap = clearance(grey.shape[0])
     deep = cv2.erode(shaded, np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)) > 0
     # Ink above the level by itself, not joined to it: the shaded paper's own light is not lifted
     # from the half of a digit beside a hand, so that half is no ink against it.
