@@ -173,20 +173,20 @@ def test_a_hard_shadow_across_the_digits_is_light_not_a_hand(reader, mnist):
     # written with MNIST's training digits). The same scenes without the shadow are the yardstick.
     from tests.finder_tuning_scenes import scene
 
-    outcomes = {}
+    outcomes: dict[bool, list[str]] = {False: [], True: []}
     for hard in (False, True):
-        rng = np.random.default_rng(4)
-        readings = []
-        for _ in range(60):
-            shot = scene(rng, hard_shadow=hard, handwriting=(mnist.train_images, mnist.train_labels))
-            reading = reader.read(_upright(shot.grey, shot.corners))
-            readings.append("unsure" if reading.unsure else "exact" if reading.text == shot.text else "wrong")
-        outcomes[hard] = readings
+        for seed in (4, 9):
+            rng = np.random.default_rng(seed)
+            for _ in range(200):
+                shot = scene(rng, hard_shadow=hard, handwriting=(mnist.train_images, mnist.train_labels))
+                reading = reader.read(_upright(shot.grey, shot.corners))
+                outcomes[hard].append("unsure" if reading.unsure else "exact" if reading.text == shot.text else "wrong")
     exact = {hard: readings.count("exact") for hard, readings in outcomes.items()}
-    # With the test's recipe, two trainings: 44 and 46 exact without the shadow; with it, 25 before
-    # a shadow was told from a hand (35 unsure), and now 41 and 38.
-    assert exact[True] >= 0.75 * exact[False], exact
-    assert outcomes[True].count("wrong") <= 1, outcomes[True].count("wrong")
+    # With the test's recipe: 274 exact with the shadow against 326 without (0.84) while the
+    # shadow's edge, smoothed by the paper estimate, was ink beside the digits; 299 (0.92) now
+    # that it is not, and a digit going on past the edge shows the shadow is light.
+    assert exact[True] >= 0.86 * exact[False], exact
+    assert outcomes[True].count("wrong") <= 2, outcomes[True].count("wrong")
 
 
 def test_a_hand_over_half_a_digit_makes_the_card_unsure(reader, mnist):

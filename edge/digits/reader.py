@@ -21,7 +21,6 @@ from edgecam.edge.digits.segment import (
     Box,
     Cover,
     ReaderSettings,
-    clearance,
     cover,
     faint_marks,
     segment,
@@ -31,7 +30,7 @@ from edgecam.edge.digits.two_sided import only_two_sided
 FITS = (20, 17, 23)  # sizes each digit is read at: MNIST's own first
 HYSTERESIS = 0.6  # of the ink level: fainter ink is kept where it joins ink above the level
 SOLID = 0.75  # a hole this much darker than the paper, as a share of the ink's darkness, is ink
-SEEN_IN_SHADOW = 0.2  # of a digit's ink deep inside shaded paper: the dark patch is a shadow, not a hand
+SEEN_IN_SHADOW = 0.2  # of a digit's ink inside shaded paper: the dark patch is a shadow, not a hand
 CLIPPED = 250  # grey levels: paper this bright may be the sensor's white, not the paper's
 WASHED_OUT = "the paper is washed out to white: light writing may not show"
 
@@ -152,8 +151,9 @@ def _through_a_shadow(
     ink, boxes, doubt = _cut(grey, only_two_sided(grey, ink_against(grey, paper)), settings, None)
     (lit,) = percentiles(paper, (0.9,))
     shaded = ((paper < SHADED * lit) & (covered.patch > 0)).astype(np.uint8)
-    gap = clearance(grey.shape[0])
-    deep = cv2.erode(shaded, np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)) > 0
+    # Inside the patch by a pixel, not more: with its edge no ink, a stroke that goes on past the
+    # edge into the shade shows the patch is light.
+    deep = cv2.erode(shaded, np.ones((3, 3), np.uint8)) > 0
     # Ink above the level by itself, not joined to it: the shaded paper's own light is not lifted
     # from the half of a digit beside a hand, so that half is no ink against it.
     strong = ink > ink_level(ink)
