@@ -189,6 +189,30 @@ def test_a_hard_shadow_across_the_digits_is_light_not_a_hand(reader, mnist):
     assert outcomes[True].count("wrong") <= 2, outcomes[True].count("wrong")
 
 
+def test_two_digits_written_so_close_that_they_touch_are_not_read_as_one(reader, mnist):
+    # Two of MNIST's training digits, the second begun 14-19 of the first's 28 columns along, so
+    # that about a third of the pairs run into one blob; the model reads many such blobs as one
+    # digit it is sure of, and the card would read a digit short.
+    rng = np.random.default_rng(8)
+    outcomes = []
+    for _ in range(400):
+        first, second = rng.integers(0, 20000, 2)
+        shift = int(rng.integers(14, 20))
+        ink = np.zeros((28, 60), np.float32)
+        ink[:, 4:32] = mnist.train_images[first]
+        ink[:, 4 + shift : 32 + shift] = np.maximum(ink[:, 4 + shift : 32 + shift], mnist.train_images[second])
+        paper = np.full((140, 260), 215, np.float32)
+        paper[20:118, 10:220] *= 1 - 0.8 * cv2.resize(ink, None, fx=3.5, fy=3.5)[:, :210] / 255
+        grey = np.clip(paper + rng.normal(0, 2, paper.shape), 0, 255).astype(np.uint8)
+        reading = reader.read(grey)
+        text = f"{mnist.train_labels[first]}{mnist.train_labels[second]}"
+        outcomes.append("unsure" if reading.unsure else "exact" if reading.text == text else "wrong")
+    wrong, exact = outcomes.count("wrong"), outcomes.count("exact")
+    # With the test's recipe: 16 wrong and 265 exact before a wide blob was tried in two halves,
+    # 6 and 263 after.
+    assert wrong <= 8 and exact >= 240, (wrong, exact)
+
+
 def test_a_hand_over_half_a_digit_makes_the_card_unsure(reader, mnist):
     rng = np.random.default_rng(3)
     outcomes = []

@@ -23,6 +23,7 @@ from edgecam.edge.digits.segment import (
     ReaderSettings,
     cover,
     faint_marks,
+    halves,
     segment,
 )
 from edgecam.edge.digits.two_sided import only_two_sided
@@ -31,6 +32,8 @@ FITS = (20, 17, 23)  # sizes each digit is read at: MNIST's own first
 HYSTERESIS = 0.6  # of the ink level: fainter ink is kept where it joins ink above the level
 SOLID = 0.75  # a hole this much darker than the paper, as a share of the ink's darkness, is ink
 SEEN_IN_SHADOW = 0.2  # of a digit's ink inside shaded paper: the dark patch is a shadow, not a hand
+TOUCHING_SURE = 0.95  # both halves of a wide digit this sure: it may be two digits that touch
+TWO_TOUCHING = "two digits may touch"
 CLIPPED = 250  # grey levels: paper this bright may be the sensor's white, not the paper's
 WASHED_OUT = "the paper is washed out to white: light writing may not show"
 
@@ -88,13 +91,7 @@ class DigitReader:
             if not doubt and washed_out(grey):
                 doubt = WASHED_OUT  # light writing may be clipped to white with the paper
             return unsure(doubt) if doubt else Reading()
-        # Each digit is also cut out a little smaller and larger: a digit the model knows reads the
-        # same at all three sizes, while one it is guessing at (a stranger's hand, a smudge) often
-        # does not. Its probability is the least of the three.
-        crops = np.stack([mnist_crop(ink, box, fit) for fit in FITS for box in boxes])
-        scores = self.model.probabilities(crops).reshape(len(FITS), len(boxes), -1)
-        digits = scores[0].argmax(axis=1)
-        probabilities = scores[:, np.arange(len(boxes)), digits].min(axis=0)
+        digits, probabilities = self._read_boxes(ink, boxes)
         found = [
             Digit(int(d), float(p), box)
             for d, p, box in zip(digits, probabilities, boxes, strict=False)
@@ -107,8 +104,30 @@ class DigitReader:
         weakest = min(range(len(found)), key=lambda i: found[i].probability)
         if found[weakest].probability < self.settings.sure:
             return unsure(f"digit {weakest + 1} is unclear ({found[weakest].probability:.0%} sure)", found)
+        if self._two_touching(ink, boxes):
+            return unsure(TWO_TOUCHING, found)
         text = "".join(str(self.model.labels[d.digit]) for d in found)
         return Reading(text, float(np.prod([d.probability for d in found])), found)
+
+    def _read_boxes(self, ink: np.ndarray, boxes: list[Box]) -> tuple[np.ndarray, np.ndarray]:
+        """The digit in each box and how sure the model is of it."""
+        # Each digit is also cut out a little smaller and larger: a digit the model knows reads the
+        # same at all three sizes, while one it is guessing at (a stranger's hand, a smudge) often
+        # does not. Its probability is the least of the three.
+        crops = np.stack([mnist_crop(ink, box, fit) for fit in FITS for box in boxes])
+        scores = self.model.probabilities(crops).reshape(len(FITS), len(boxes), -1)
+        digits = scores[0].argmax(axis=1)
+        return digits, scores[:, np.arange(len(boxes)), digits].min(axis=0)
+
+    def _two_touching(self, ink: np.ndarray, boxes: list[Box]) -> bool:
+        """Whether a wide digit, cut at its thinnest column, reads as two digits the model is
+        sure of: two digits written so close that they touch, which it may read as one."""
+        mask = ink_mask(ink)
+        for box in boxes:
+            parts = halves(mask, box, self.settings)
+            if parts is not None and (self._read_boxes(ink, parts)[1] >= TOUCHING_SURE).all():
+                return True
+        return False
 
 
 def washed_out(grey: np.ndarray) -> bool:

@@ -20,6 +20,7 @@ from edgecam.edge.digits.sure_level import SURE
 
 Box = tuple[int, int, int, int]
 FAINT_SHARE = 0.4  # of the ink level: fainter than this is paper grain, not a pen
+WIDE_ENOUGH_TO_SPLIT = 1.1  # of its height: a digit this wide may be two that touch (see ``halves``)
 SHADED = 0.8  # of the lit paper's brightness: darker is a dark patch (a hand, a shadow)
 
 
@@ -154,6 +155,28 @@ def segment(
             doubt = doubt or "digits run together"  # cutting them apart was tried: it made up digits
         digits.append((x, y, w, h))
     return digits, doubt
+
+
+def halves(mask: np.ndarray, box: Box, settings: ReaderSettings) -> list[Box] | None:
+    """A digit wider than tall cut in two at its thinnest column between 30 and 70 % of its
+    width: the two parts' boxes, or None when it is not so wide or a part is too small or too
+    short (under half the digit's height) to be a digit of its own."""
+    x, y, w, h = box
+    if w < WIDE_ENOUGH_TO_SPLIT * h:
+        return None
+    strokes = mask[y : y + h, x : x + w] > 0
+    low, high = int(0.3 * w), int(0.7 * w)
+    cut = low + int(np.argmin(strokes[:, low:high].sum(axis=0)))
+    parts: list[Box] = []
+    for left, right in ((0, cut), (cut, w)):
+        ys, xs = np.nonzero(strokes[:, left:right])
+        if len(xs) < settings.min_ink_pixels:
+            return None
+        top, bottom, first, last = int(ys.min()), int(ys.max()), int(xs.min()), int(xs.max())
+        if bottom - top + 1 < 0.5 * h:
+            return None
+        parts.append((x + left + first, y + top, last - first + 1, bottom - top + 1))
+    return parts
 
 
 def faint_marks(
