@@ -22,7 +22,10 @@ def person_folders(dataset: Path) -> dict[str, list[Path]]:
         raise DataError(f"{dataset} is a file; a face dataset is a folder of person folders.")
     people = {}
     for folder in sorted(p for p in dataset.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        try:
+            images = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        except FileNotFoundError:
+            continue  # moved away while listing: a person being deleted from the setup page
         if images:
             people[unicodedata.normalize("NFC", folder.name)] = images
     if not people:
