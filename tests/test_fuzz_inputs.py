@@ -6,6 +6,7 @@ sentence (or one HTTP answer); never a traceback, never a file touched outside i
 
 from __future__ import annotations
 
+import errno
 import json
 import socket
 import time
@@ -109,3 +110,31 @@ def test_raw_requests_get_an_answer_or_a_closed_door_and_the_server_lives_on():
         assert time.monotonic() - started < 300
     finally:
         server.close()
+
+
+class _FailingCard(SnapshotSink):
+    """Snapshots on an SD card that has begun to fail: listing them is an I/O error."""
+
+    def latest(self, count: int) -> list[dict]:
+        raise OSError(errno.EIO, "Input/output error")
+
+
+def test_a_failure_of_the_device_is_a_500_with_a_sentence_and_one_line_in_the_log(tmp_path, capsys):
+    from edgecam.edge.outputs.frame_hub import FrameHub
+    from edgecam.edge.outputs.stream_server import StreamServer
+    from edgecam.edge.outputs.telemetry import Telemetry
+
+    card = _FailingCard(SnapshotSettings(str(tmp_path / "snaps"), min_free_mb=0))
+    server = StreamServer("127.0.0.1:0", FrameHub(), Telemetry(), token="t0ken", snapshots=card)
+    try:
+        answer = _exchange(server.port, b"GET /snapshots.json?token=t0ken HTTP/1.1\r\n\r\n")
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.0 500"), head
+        assert body == b"The device failed to answer this request; its log says why.\n"
+        good = _exchange(server.port, b"GET /healthz?token=t0ken HTTP/1.1\r\n\r\n")
+        assert good.startswith((b"HTTP/1.0 200", b"HTTP/1.0 503")), good[:100]
+    finally:
+        server.close()
+        card.close()
+    logged = capsys.readouterr().err.splitlines()
+    assert logged == ["stream: GET /snapshots.json failed (OSError: [Errno 5] Input/output error)"]

@@ -197,6 +197,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
+        self._answered = False  # whether a status line has gone out: after one, no 500 can follow
         self._body = self.rfile
         self.rfile = _HeadDeadline(self.rfile, self.connection, HEAD_SECONDS)  # type: ignore[assignment]  # for the head
 
@@ -205,7 +206,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.settimeout(VIEWER_TIMEOUT)
         url = urlsplit(self.path)
         if url.path.startswith("/api/"):
-            setup_api.read(self, url)
+            self._answering(functools.partial(setup_api.read, self, url))
             return
         if not self.stream.authorised(self.headers.get("Authorization", ""), parse_qs(url.query)):
             self._send(
@@ -231,14 +232,36 @@ class _Handler(BaseHTTPRequestHandler):
         if route is None:
             self._send(404, "text/plain", b"Not here. Try /, /stream.mjpg, /snapshot.jpg, /healthz or /metrics.\n")
             return
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError, TimeoutError):  # the viewer went away
-            route()
+        self._answering(route)
 
     def _change(self):
         self.rfile = self._body  # the head is in: the body is read under the viewer's timeout
         self.connection.settimeout(VIEWER_TIMEOUT)
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError, TimeoutError):
-            setup_api.change(self)
+        self._answering(functools.partial(setup_api.change, self))
+
+    def _answering(self, route):
+        """Run ``route``; a failure of the device's own (not the viewer leaving) is one line in the
+        log and, when no answer has begun, a 500 with a sentence, not a connection closed on the
+        client without a word."""
+        try:
+            route()
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            pass  # the viewer went away
+        except Exception as error:
+            where = urlsplit(self.path).path  # never the query: it may hold the token
+            print(f"stream: {self.command} {where} failed ({type(error).__name__}: {error})", file=sys.stderr)
+            if self._answered:
+                return  # half an answer is out: closing the connection is all that is left
+            sentence = "The device failed to answer this request; its log says why."
+            with contextlib.suppress(OSError):
+                if where.startswith("/api/"):
+                    self._send(500, "application/json", json.dumps({"error": sentence}).encode())
+                else:
+                    self._send(500, "text/plain", f"{sentence}\n".encode())
+
+    def send_response(self, code, message=None):
+        self._answered = True
+        super().send_response(code, message)
 
     do_PUT = do_POST = do_PATCH = do_DELETE = _change
 
