@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from edgecam.edge.digits.ink_scale import ink_against
 from edgecam.edge.digits.model import DigitModel
 from edgecam.edge.digits.ranks import percentiles
 from edgecam.edge.digits.segment import (
@@ -25,6 +26,7 @@ from edgecam.edge.digits.segment import (
     faint_marks,
     halves,
     segment,
+    wide_enough_to_split,
 )
 from edgecam.edge.digits.two_sided import only_two_sided
 
@@ -122,6 +124,8 @@ class DigitReader:
     def _two_touching(self, ink: np.ndarray, boxes: list[Box]) -> bool:
         """Whether a wide digit, cut at its thinnest column, reads as two digits the model is
         sure of: two digits written so close that they touch, which it may read as one."""
+        if not any(wide_enough_to_split(box) for box in boxes):
+            return False  # the common case, without thresholding the ink again
         mask = ink_mask(ink)
         for box in boxes:
             parts = halves(mask, box, self.settings)
@@ -187,12 +191,6 @@ def ink_map(grey: np.ndarray) -> np.ndarray:
     """How much darker than the paper each pixel is (0-255, ink bright), with uneven light removed:
     the picture divided by ``paper_light``'s estimate of the paper."""
     return ink_against(grey, paper_light(grey))
-
-
-def ink_against(grey: np.ndarray, paper: np.ndarray) -> np.ndarray:
-    """``ink_map`` against a paper estimate of the caller's."""
-    ratio = grey.astype(np.float32) / np.maximum(paper.astype(np.float32), 1)
-    return np.clip((1 - ratio) * 255 * 2.5, 0, 255).astype(np.uint8)
 
 
 def paper_light(grey: np.ndarray, sharp: bool = False) -> np.ndarray:

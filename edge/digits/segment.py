@@ -157,13 +157,18 @@ def segment(
     return digits, doubt
 
 
+def wide_enough_to_split(box: Box) -> bool:
+    """Whether a digit's box is wide enough to be two digits that touch."""
+    return box[2] >= WIDE_ENOUGH_TO_SPLIT * box[3]
+
+
 def halves(mask: np.ndarray, box: Box, settings: ReaderSettings) -> list[Box] | None:
     """A digit wider than tall cut in two at its thinnest column between 30 and 70 % of its
     width: the two parts' boxes, or None when it is not so wide or a part is too small or too
     short (under half the digit's height) to be a digit of its own."""
-    x, y, w, h = box
-    if w < WIDE_ENOUGH_TO_SPLIT * h:
+    if not wide_enough_to_split(box):
         return None
+    x, y, w, h = box
     strokes = mask[y : y + h, x : x + w] > 0
     low, high = int(0.3 * w), int(0.7 * w)
     cut = low + int(np.argmin(strokes[:, low:high].sum(axis=0)))

@@ -18,6 +18,8 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from edgecam.edge.digits.ink_scale import ink_against
+
 DIRECTIONS = ((1, 0), (0, 1), (1, 1), (1, -1))
 
 
@@ -32,7 +34,7 @@ def only_two_sided(grey: np.ndarray, ink: np.ndarray) -> np.ndarray:
 def darker_than_both_sides(grey: np.ndarray, reach: int) -> np.ndarray:
     """How much darker each pixel is than the darker of two points on either side of it (the
     same direction, the same distance up to ``reach``), at best over directions and distances,
-    scaled as ``ink_against`` scales it (0-255, ink bright). A stroke's edge pixel needs paper
+    on the reader's ink scale (0-255, ink bright). A stroke's edge pixel needs paper
     on the stroke's far side, so ``reach`` is the widest stroke seen whole; a wider dark band is
     seen only in its middle, and a step in the light not at all."""
     sides = np.zeros_like(grey)
@@ -41,8 +43,7 @@ def darker_than_both_sides(grey: np.ndarray, reach: int) -> np.ndarray:
         # dark, so a pair reaching out is no evidence (clamped, it left the pixel's line and made
         # "ink" where a shadow's edge meets the border).
         np.maximum(sides, cv2.erode(grey, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0), out=sides)
-    ratio = grey.astype(np.float32) / np.maximum(sides.astype(np.float32), 1)
-    return np.clip((1 - ratio) * 255 * 2.5, 0, 255).astype(np.uint8)
+    return ink_against(grey, sides)
 
 
 @lru_cache(maxsize=32)
