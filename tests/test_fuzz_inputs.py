@@ -56,12 +56,12 @@ def test_any_index_starts_the_writer_and_touches_nothing_outside(tmp_path, lines
     assert canary.read_text() == "keep me" and all("\n" not in line for line in said)
 
 
-def _server():
+def _server(snapshots=None):
     from edgecam.edge.outputs.frame_hub import FrameHub
     from edgecam.edge.outputs.stream_server import StreamServer
     from edgecam.edge.outputs.telemetry import Telemetry
 
-    return StreamServer("127.0.0.1:0", FrameHub(), Telemetry(), token="t0ken")
+    return StreamServer("127.0.0.1:0", FrameHub(), Telemetry(), token="t0ken", snapshots=snapshots)
 
 
 def _exchange(port: int, request: bytes) -> bytes:
@@ -120,12 +120,8 @@ class _FailingCard(SnapshotSink):
 
 
 def test_a_failure_of_the_device_is_a_500_with_a_sentence_and_one_line_in_the_log(tmp_path, capsys):
-    from edgecam.edge.outputs.frame_hub import FrameHub
-    from edgecam.edge.outputs.stream_server import StreamServer
-    from edgecam.edge.outputs.telemetry import Telemetry
-
     card = _FailingCard(SnapshotSettings(str(tmp_path / "snaps"), min_free_mb=0))
-    server = StreamServer("127.0.0.1:0", FrameHub(), Telemetry(), token="t0ken", snapshots=card)
+    server = _server(snapshots=card)
     try:
         answer = _exchange(server.port, b"GET /snapshots.json?token=t0ken HTTP/1.1\r\n\r\n")
         head, _, body = answer.partition(b"\r\n\r\n")
