@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from edgecam.edge.digits.blobs import blobs
 from edgecam.edge.digits.ranks import percentiles
 from edgecam.edge.digits.sure_level import SURE
 
@@ -66,7 +67,7 @@ def cover(grey: np.ndarray) -> Cover | None:
     size = max(3, round(0.12 * height)) | 1
     wide = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     dark = cv2.morphologyEx((grey < SHADED * paper).astype(np.uint8), cv2.MORPH_OPEN, wide)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    count, labels, stats = blobs(dark)
     if count <= 1:
         return None
     found = np.zeros(grey.shape[:2], np.uint8)
@@ -97,7 +98,7 @@ def segment(
     if covered is not None:  # its edge is drawn as ink: take that ring out (and only that: a digit may lie inside)
         mask = mask.copy()
         mask[(covered.near > 0) & (cv2.erode(covered.patch, np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)) == 0)] = 0
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    count, _, stats = blobs(mask)
     boxes: list[list[int]] = []
     intrusions: list[list[int]] = []
     doubt = None
@@ -213,7 +214,7 @@ def faint_marks(
 def _a_digit_tall_mark_apart(marks: np.ndarray, boxes: list[Box], settings: ReaderSettings) -> bool:
     """Whether one of ``marks`` is as tall as a digit, clear of the border, outside every box."""
     height, width = marks.shape[:2]
-    count, _, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
+    count, _, stats = blobs(marks)
     for x, y, w, h, area in stats[1:count]:
         if h < settings.min_height * height or h > settings.max_height * height or area < settings.min_ink_pixels:
             continue

@@ -1,0 +1,18 @@
+"""The 8-connected blobs of a binary mask, with each one's box and area.
+
+Grana's block-based decision tree (BBDT) gives the same labels and statistics as OpenCV's
+default algorithm in under half its time on a card's mask (docs/benchmarks.md, "Sixteenth
+pass"), and the reader labels three or four masks a read.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def blobs(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """How many labels (the background's 0 among them), the label of each pixel, and each
+    label's x, y, width, height and area (a row each)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_BBDT)
+    return count, labels, stats
