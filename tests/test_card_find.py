@@ -325,17 +325,20 @@ def test_the_lit_part_of_a_card_a_hard_shadow_cuts_across_is_not_taken_for_the_c
 def test_a_plain_card_a_hard_shadow_cuts_in_two_is_found_whole():
     whole, part = _whole_and_misplaced(np.random.default_rng(3), 100, hard_shadow=True)
     # Before the card was pieced together across the shadow, 28 were found whole and 7 in part
-    # (mostly the lit side); then 63 and 3; since a textured desk outlines a card too, 74 and 4.
-    assert whole >= 55 and part <= 5, (whole, part)
+    # (mostly the lit side); then 63 and 3; since a textured desk outlines a card too, 74 and 4;
+    # since an edge-bounded card's outline may step either way, 80 and 6 (the two more in part
+    # are cards not found before, a corner 5-7 % of the diagonal inside, the writing within).
+    assert whole >= 55 and part <= 7, (whole, part)
 
 
 def test_the_part_of_a_card_on_one_side_of_a_shadow_is_grown_to_the_whole_card():
     # A hard shadow's edge across a card: when the part on one side of it was found and the other
     # part was no plain region of its own (its edge on the desk too weak to close it), that part
     # was read as the card: 64 of these 100 were found whole and 14 in part. With the paper beyond
-    # the shadow's edge flooded and joined to the part found, 68 and 10.
+    # the shadow's edge flooded and joined to the part found, 68 and 10 (70 and 11 with a textured
+    # desk's outline); with an outline that may step either way, 71 and 13.
     whole, part = _whole_and_misplaced(np.random.default_rng(11), 100, hard_shadow=True)
-    assert whole >= 66 and part <= 12, (whole, part)
+    assert whole >= 66 and part <= 14, (whole, part)
 
 
 def test_a_card_darker_than_a_bright_desk_with_its_own_shadow_across_it_is_found_whole():
@@ -368,6 +371,33 @@ def test_a_bowed_card_lit_otherwise_than_its_desk_is_found_whole():
     # the card); snapped to whichever step is steeper at each point, 61 and 6.
     whole, misplaced = _whole_and_misplaced(np.random.default_rng(23), 100, bowed=True)
     assert whole >= 56 and misplaced <= 10, (whole, misplaced)
+
+
+def test_a_plain_card_across_the_border_of_a_two_toned_desk_is_found_whole():
+    # A card laid across a mat's edge, or a book's: brighter than the desk on one side of the
+    # border, darker on the other, so two of its sides step down to the desk along part of their
+    # length and up along the rest. When every side had to step one way, none of these 20 was
+    # found; 20 since an edge-bounded card's outline may step either way.
+    rng = np.random.default_rng(12)
+    whole = misplaced = 0
+    ys, xs = np.mgrid[:480, :640].astype(np.float32)
+    for _ in range(20):
+        x0, y0 = rng.uniform(80, 200), rng.uniform(80, 160)
+        corners = np.float32([[x0, y0], [x0 + 320, y0 + 20], [x0 + 300, y0 + 210], [x0 - 20, y0 + 190]])
+        border = x0 + rng.uniform(110, 190) + (ys - y0) * np.tan(rng.uniform(-0.5, 0.5))
+        paper = rng.uniform(150, 190)
+        desk = np.where(xs < border, paper * rng.uniform(1.15, 1.3), paper * rng.uniform(0.6, 0.8))
+        card = np.zeros((480, 640), np.uint8)
+        cv2.fillConvexPoly(card, corners.astype(np.int32), 1, cv2.LINE_AA)
+        written = np.full((480, 640), paper, np.float32)
+        text = str(int(rng.integers(10, 99)))
+        cv2.putText(written, text, (int(x0 + 90), int(y0 + 140)), cv2.FONT_HERSHEY_SIMPLEX, 3, 40, 8)
+        grey = np.where(card > 0, written, desk) + rng.normal(0, 2, desk.shape)
+        found = by_paper(cv2.GaussianBlur(np.clip(grey, 0, 255), (3, 3), 0).astype(np.uint8))
+        if found is not None:
+            whole += _off_by(found.outline(), corners) <= 12
+            misplaced += _off_by(found.outline(), corners) > 12
+    assert whole >= 17 and misplaced == 0, (whole, misplaced)
 
 
 def _whole_and_misplaced(rng: np.random.Generator, scenes: int, **kind) -> tuple[int, int]:

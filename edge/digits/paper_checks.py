@@ -18,9 +18,10 @@ TEXTURE_LEAST = 3  # grey levels from point to point: less is no texture
 
 def a_card(small: np.ndarray, quad: np.ndarray, step_down: float, by_edges: bool, or_textured: bool) -> bool:
     """Whether the quad passes every test of a card: ``outlined`` by a step of ``step_down`` (or,
-    ``or_textured``, by texture beyond), no hole in written paper and not cut short."""
+    ``or_textured``, by texture beyond; a shape found ``by_edges``, by a step either way), no hole
+    in written paper and not cut short."""
     return (
-        outlined(small, quad, step_down, or_textured=or_textured)
+        outlined(small, quad, step_down, or_textured=or_textured, either_way=by_edges)
         and not a_hole_in_paper(small, quad, by_edges=by_edges)
         and not cut_short(small, quad)
     )
@@ -33,20 +34,26 @@ def outlined(
     depth: float = 4.0,
     or_textured: bool = False,
     all_along: float = 0.8,
+    either_way: bool = False,
 ) -> bool:
     """Whether nearly all along each side the inside of the quad is ``step_down`` times as bright
     as the outside or more (below 1: that much darker or more, for a card darker than its desk),
     each the mean of ``depth`` pixels, so a textured desk's specks do not count: a side cut across
     the paper itself, where a corner was misplaced, is no card's edge. When ``or_textured``, a side
     also counts where the desk beyond it is textured and the paper inside is not (a card on print,
-    stone or wood about as bright as itself). ``all_along``: the share of each side that must step."""
+    stone or wood about as bright as itself). When ``either_way``, a point also counts where the
+    step goes the other way: a card lit otherwise than its desk, or crossed by a hard shadow, is
+    brighter than the desk along part of its edge and darker along the rest. ``all_along``: the
+    share of each side that must step."""
     steps = np.arange(0.5, depth + 0.25, 0.5, dtype=np.float32)
+    brighter, darker = (step_down, 1 / step_down) if step_down > 1 else (1 / step_down, step_down)
     for corner in range(4):
         points, normal = side_points(quad, corner, 20)
         inside = along(small, points, -normal, steps).mean(axis=1)
         outside = along(small, points, normal, steps).mean(axis=1)
-        steps_down = inside > step_down * outside if step_down > 1 else inside < step_down * outside
-        if np.mean(steps_down) < all_along and not (or_textured and textured_beyond(small, quad, corner)):
+        up, down = inside > brighter * outside, inside < darker * outside
+        stepping = up | down if either_way else (up if step_down > 1 else down)
+        if np.mean(stepping) < all_along and not (or_textured and textured_beyond(small, quad, corner)):
             return False
     return True
 

@@ -2,11 +2,12 @@
 
 A shape counts when it stands above some brightness level, or when the picture's edges enclose
 it (a desk nearly as bright as the card); either way its sides are moved onto the card's real
-edge, and it must step down in brightness all round, be no hole in written paper, and not go on
-past a corner (the lit part of a card that a hard shadow cuts across). A card that a hard
-shadow's edge cuts in two is pieced together from the two plain regions either side of it, or
-grown from the part found across the edge to the paper beyond. The tests a shape must pass live
-in ``paper_checks``.
+edge, and it must step down in brightness all round (a shape the edges enclose may step up
+instead along part of its edge: a card lit otherwise than its desk), be no hole in written
+paper, and not go on past a corner (the lit part of a card that a hard shadow cuts across). A
+card that a hard shadow's edge cuts in two is pieced together from the two plain regions either
+side of it, or grown from the part found across the edge to the paper beyond. The tests a shape
+must pass live in ``paper_checks``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ EDGE_WINS = 1.2  # times the bright shape's area: an edge-bounded shape this muc
 EDGE_LOW = 8  # grey levels per pixel: the weaker of Canny's two gradient levels
 EDGE_OVER_NOISE = 2.0  # times the gradient of the picture's noise: the weaker level is at least this
 EDGE_GROWTH = 2  # pixels each edge is grown by, so that the regions it encloses are closed
-DARKER_CARD = 0.6  # a card darker than its desk is still this share of the brightest in view
+DARKER_CARD = 0.6  # a card, even one darker than its desk, is this share of the brightest in view or more
 SHADOW_DEPTH = (0.4, 0.92)  # a shadow leaves between 40 % and 92 % of the light on the paper
 SHADOW_WINS = 1.1  # times the area found without it: a card pieced across a shadow this much larger wins
 SHADOW_PIECES = 8  # the largest plain regions tried in pairs
@@ -115,7 +116,9 @@ def tracked_quad(grey: np.ndarray, quad: np.ndarray) -> np.ndarray | None:
     moved = edge_snap.snapped(small, guess, unsnapped_out=0.0)
     if not _whole(moved, small):
         return None
-    # A card brighter than its desk, or (found as a last resort) darker.
+    # A card brighter than its desk, or (found as a last resort) darker. One way only: without
+    # the search's other tests, a step either way would follow the texture of a desk the card
+    # has left.
     if paper_checks.outlined(small, moved, EDGE_STEP, or_textured=True) or paper_checks.outlined(
         small, moved, 1 / EDGE_STEP
     ):
@@ -161,14 +164,15 @@ def _card_among(
 
 
 def _quad_by_edges(small: np.ndarray, outlines: list[np.ndarray], least: float, darker: bool) -> np.ndarray | None:
-    """The largest edge-bounded shape (larger than ``least``) that is a plain card, brighter than
-    the desk around it or, when ``darker``, darker than it but still among the brightest things in
-    view (not a blot of ink). Its outline needs less of a step than a bright shape's, since its
-    inside must be plain."""
+    """The largest edge-bounded shape (larger than ``least``) that is a plain card among the
+    brightest things in view (not a blot of ink): brighter than the desk around it or, when
+    ``darker``, darker than it. Its outline needs less of a step than a bright shape's, since its
+    inside must be plain, and the step may go the other way along part of its edge (see
+    ``paper_checks.outlined``): so a shape darker all round passes too, and its brightness tells
+    a card from ink."""
     step_down = 1 / EDGE_STEP if darker else EDGE_STEP
-    at_least = 0.0
-    if darker:  # the picture's 95th percentile
-        at_least = DARKER_CARD * float(np.partition(small.ravel(), int(0.95 * small.size))[int(0.95 * small.size)])
+    # The picture's 95th percentile.
+    at_least = DARKER_CARD * float(np.partition(small.ravel(), int(0.95 * small.size))[int(0.95 * small.size)])
     # The largest first: the first that is a card is the one. Each quad with plain paper inside
     # counts as a try, whether it is a shape's first candidate or its second.
     tries = 0
@@ -320,7 +324,9 @@ def _candidates(contour: np.ndarray, area: float, bright: np.ndarray):
         and area <= cv2.contourArea(extended) <= BITE * area
         and _whole(extended, bright)
         # All along each side, so the lit part of a card a hard shadow cuts is not grown past it.
-        and paper_checks.outlined(bright, edge_snap.snapped(bright, extended, EDGE_GROWTH), EDGE_STEP, all_along=0.95)
+        and paper_checks.outlined(
+            bright, edge_snap.snapped(bright, extended, EDGE_GROWTH), EDGE_STEP, all_along=0.95, either_way=True
+        )
         and not any(quad_fit.same_corners(extended, other) for other in built)
     ):
         yield extended
