@@ -391,6 +391,24 @@ def test_a_plain_card_across_the_border_of_a_two_toned_desk_is_found_whole():
     assert whole >= 17 and misplaced == 0, (whole, misplaced)
 
 
+def test_an_outline_that_steps_either_way_is_light_turning_along_it_not_a_textured_desk():
+    from edgecam.edge.digits.paper_checks import outlined
+
+    quad = np.float32([[40, 30], [120, 30], [120, 90], [40, 90]])
+    ys, xs = np.mgrid[:120, :160]
+    # The desk darker than the paper on the left and brighter on the right, the light turning
+    # once along the top and bottom sides: a card lit otherwise than its desk.
+    lit_unevenly = np.where(xs < 80, 120, 240).astype(np.uint8)
+    # A desk of squares, darker and brighter than the paper in turn: the step along each side turns
+    # from down to up every few points. No light does that; a textured desk does.
+    squares = np.where((xs // 8 + ys // 8) % 2 == 0, 120, 240).astype(np.uint8)
+    for around, is_card in ((lit_unevenly, True), (squares, False)):
+        picture = around.copy()
+        picture[30:91, 40:121] = 180
+        assert outlined(picture, quad, 1.04, either_way=True) is is_card
+        assert not outlined(picture, quad, 1.04)  # one way only, neither is outlined
+
+
 def _a_card_in_view(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """The corners of a card about 320 x 210 px, a little turned, somewhere in a 640 x 480 view,
     and its mask (1 on the card)."""

@@ -14,6 +14,9 @@ CUT_LEAST = 12  # grey levels: a side with a smaller step is not followed past i
 INK_RIM = 0.7  # a written stroke is darker than this share of the paper
 TEXTURE_WINS = 2.5  # times the change from point to point inside: a textured desk beyond a side
 TEXTURE_LEAST = 3  # grey levels from point to point: less is no texture
+# Along a side that steps either way, light on the card and on the desk turns it from up to down
+# this often at most (a bowed card's, twice); a textured desk turns it at every other point.
+WAY_TURNS = 2
 
 
 def a_card(small: np.ndarray, quad: np.ndarray, step_down: float, by_edges: bool, or_textured: bool) -> bool:
@@ -42,9 +45,9 @@ def outlined(
     the paper itself, where a corner was misplaced, is no card's edge. When ``or_textured``, a side
     also counts where the desk beyond it is textured and the paper inside is not (a card on print,
     stone or wood about as bright as itself). When ``either_way``, a point also counts where the
-    step goes the other way: a card lit otherwise than its desk, or crossed by a hard shadow, is
-    brighter than the desk along part of its edge and darker along the rest. ``all_along``: the
-    share of each side that must step."""
+    step goes the other way, on a side where it turns no more than ``WAY_TURNS`` times: a card lit
+    otherwise than its desk, or crossed by a hard shadow, is brighter than the desk along part of
+    its edge and darker along the rest. ``all_along``: the share of each side that must step."""
     steps = np.arange(0.5, depth + 0.25, 0.5, dtype=np.float32)
     brighter, darker = (step_down, 1 / step_down) if step_down > 1 else (1 / step_down, step_down)
     for corner in range(4):
@@ -53,9 +56,17 @@ def outlined(
         outside = along(small, points, normal, steps).mean(axis=1)
         up, down = inside > brighter * outside, inside < darker * outside
         stepping = up | down if either_way else (up if step_down > 1 else down)
+        if either_way and _turns(up, down) > WAY_TURNS:
+            stepping = up if step_down > 1 else down  # no light turns so often: a textured desk
         if np.mean(stepping) < all_along and not (or_textured and textured_beyond(small, quad, corner)):
             return False
     return True
+
+
+def _turns(up: np.ndarray, down: np.ndarray) -> int:
+    """How often the step along a side turns from up to down or back, where it steps at all."""
+    ways = np.where(up, 1, -1)[up | down]
+    return int(np.count_nonzero(ways[1:] != ways[:-1]))
 
 
 def textured_beyond(small: np.ndarray, quad: np.ndarray, corner: int) -> bool:
