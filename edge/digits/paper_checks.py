@@ -55,9 +55,9 @@ def outlined(
         inside = along(small, points, -normal, steps).mean(axis=1)
         outside = along(small, points, normal, steps).mean(axis=1)
         up, down = inside > brighter * outside, inside < darker * outside
-        stepping = up | down if either_way else (up if step_down > 1 else down)
-        if either_way and _turns(up, down) > WAY_TURNS:
-            stepping = up if step_down > 1 else down  # no light turns so often: a textured desk
+        # A step that turns more often than light does is a textured desk's: only the named way counts.
+        either = either_way and _turns(up, down) <= WAY_TURNS
+        stepping = up | down if either else (up if step_down > 1 else down)
         if np.mean(stepping) < all_along and not (or_textured and textured_beyond(small, quad, corner)):
             return False
     return True

@@ -49,11 +49,14 @@ def paper_quad(grey: np.ndarray) -> np.ndarray | None:
     # (a bright tile or patch of desk beside the card is a quad too), or when no bright one is
     # found: on a desk about as bright as the card, or a pattern with bright parts touching it.
     edged = _edge_bounded_outlines(small)
-    bigger = _quad_by_edges(small, edged, max(least, EDGE_WINS * area), darker=False)
+    # A card is among the brightest things in view, even one darker than its desk: no blot of ink.
+    brightest = float(np.partition(small.ravel(), int(0.95 * small.size))[int(0.95 * small.size)])
+    at_least = DARKER_CARD * brightest
+    bigger = _quad_by_edges(small, edged, max(least, EDGE_WINS * area), at_least, darker=False)
     if bigger is not None:
         best = bigger
     elif best is None:  # a card darker than a bright page or desk around it, as a last resort
-        best = _quad_by_edges(small, edged, least, darker=True)
+        best = _quad_by_edges(small, edged, least, at_least, darker=True)
     # The lit part of a card is a card-like shape of its own; the whole card, pieced together
     # across the shadow's edge, wins when it is larger.
     found = cv2.contourArea(best) if best is not None else 0.0
@@ -163,16 +166,16 @@ def _card_among(
     return None, least
 
 
-def _quad_by_edges(small: np.ndarray, outlines: list[np.ndarray], least: float, darker: bool) -> np.ndarray | None:
+def _quad_by_edges(
+    small: np.ndarray, outlines: list[np.ndarray], least: float, at_least: float, darker: bool
+) -> np.ndarray | None:
     """The largest edge-bounded shape (larger than ``least``) that is a plain card among the
-    brightest things in view (not a blot of ink): brighter than the desk around it or, when
-    ``darker``, darker than it. Its outline needs less of a step than a bright shape's, since its
-    inside must be plain, and the step may go the other way along part of its edge (see
-    ``paper_checks.outlined``): so a shape darker all round passes too, and its brightness tells
-    a card from ink."""
+    brightest things in view (its paper at least ``at_least`` bright: not a blot of ink), brighter
+    than the desk around it or, when ``darker``, darker than it. Its outline needs less of a step
+    than a bright shape's, since its inside must be plain, and the step may go the other way along
+    part of its edge (see ``paper_checks.outlined``): so a shape darker all round passes too, and
+    its brightness tells a card from ink."""
     step_down = 1 / EDGE_STEP if darker else EDGE_STEP
-    # The picture's 95th percentile.
-    at_least = DARKER_CARD * float(np.partition(small.ravel(), int(0.95 * small.size))[int(0.95 * small.size)])
     # The largest first: the first that is a card is the one. Each quad with plain paper inside
     # counts as a try, whether it is a shape's first candidate or its second.
     tries = 0
