@@ -48,8 +48,22 @@ def outlined(
     step goes the other way, on a side where it turns no more than ``WAY_TURNS`` times: a card lit
     otherwise than its desk, or crossed by a hard shadow, is brighter than the desk along part of
     its edge and darker along the rest. ``all_along``: the share of each side that must step."""
+    shares = stepping_shares(small, quad, step_down, depth, either_way)
+    return all(
+        share >= all_along or (or_textured and textured_beyond(small, quad, corner))
+        for corner, share in enumerate(shares)
+    )
+
+
+def stepping_shares(
+    small: np.ndarray, quad: np.ndarray, step_down: float, depth: float = 4.0, either_way: bool = False
+) -> list[float]:
+    """For each side, the share of it along which the quad's inside steps from the outside as
+    ``outlined`` says: ``step_down`` times as bright or more (or, ``either_way``, that much
+    darker too, unless the step turns more often than light does)."""
     steps = np.arange(0.5, depth + 0.25, 0.5, dtype=np.float32)
     brighter, darker = (step_down, 1 / step_down) if step_down > 1 else (1 / step_down, step_down)
+    shares = []
     for corner in range(4):
         points, normal = side_points(quad, corner, 20)
         inside = along(small, points, -normal, steps).mean(axis=1)
@@ -57,10 +71,8 @@ def outlined(
         up, down = inside > brighter * outside, inside < darker * outside
         # A step that turns more often than light does is a textured desk's: only the named way counts.
         either = either_way and _turns(up, down) <= WAY_TURNS
-        stepping = up | down if either else (up if step_down > 1 else down)
-        if np.mean(stepping) < all_along and not (or_textured and textured_beyond(small, quad, corner)):
-            return False
-    return True
+        shares.append(float(np.mean(up | down if either else (up if step_down > 1 else down))))
+    return shares
 
 
 def _turns(up: np.ndarray, down: np.ndarray) -> int:
@@ -81,7 +93,7 @@ def textured_beyond(small: np.ndarray, quad: np.ndarray, corner: int) -> bool:
     return outside > TEXTURE_WINS * max(inside, 1.0) and outside > TEXTURE_LEAST
 
 
-def plain_inside(small: np.ndarray, quad: np.ndarray, at_least: float) -> bool:
+def plain_inside(small: np.ndarray, quad: np.ndarray, at_least: float, shadowed: bool = False) -> bool:
     """Whether the quad holds plain paper, at least ``at_least`` bright: nearly all of it as bright
     as the paper around it, whatever the light does across it. Writing covers a little of a card;
     a patch of speckled stone, wood grain or print bounded by edges is texture all over."""
@@ -89,8 +101,11 @@ def plain_inside(small: np.ndarray, quad: np.ndarray, at_least: float) -> bool:
     target = np.array([[0, 0], [size[0], 0], [size[0], size[1]], [0, size[1]]], np.float32)
     inside = cv2.warpPerspective(small, cv2.getPerspectiveTransform(quad.astype(np.float32), target), size)
     inside = inside[3:-3, 3:-3].astype(np.float32)  # off the edge itself
-    paper = cv2.dilate(inside, np.ones((7, 7), np.uint8))  # the ink taken away, the light left
-    paper = cv2.GaussianBlur(paper, (0, 0), 4)
+    if shadowed:  # a hard shadow's edge across the paper kept sharp: closed, barely smoothed
+        paper = cv2.GaussianBlur(cv2.morphologyEx(inside, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8)), (0, 0), 1)
+    else:
+        paper = cv2.dilate(inside, np.ones((7, 7), np.uint8))  # the ink taken away, the light left
+        paper = cv2.GaussianBlur(paper, (0, 0), 4)
     plain = (np.abs(inside - paper) < PAPER_GRAIN * paper).mean() >= PLAIN_SHARE
     return bool(plain and np.median(paper) >= at_least)
 

@@ -13,6 +13,7 @@ must pass live in ``paper_checks``.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -38,20 +39,39 @@ BITE = 1.35  # times a shape's area: a card with a corner cut off is at most thi
 NO_DARK_LINE = 0.92  # of the darker region's brightness: where two regions meet, a line darker is grout
 
 
+@dataclass
+class Search:
+    """The picture a search looks at, and the levels every way of searching it shares."""
+
+    small: np.ndarray  # no side above ``SEARCH_SIDE``, smoothed
+    step: float  # the picture's pixels to one of ``small``'s
+    least: float  # a card's least area in ``small``
+    at_least: float  # a card's least brightness: among the brightest things in view, no blot of ink
+    edge_low: float  # the weaker gradient level of an edge (Canny's), above the sensor's noise
+
+
+def search_of(grey: np.ndarray) -> Search:
+    """The search over ``grey``: its small picture and levels."""
+    small, step = _small_picture(grey)
+    # A card is among the brightest things in view, even one darker than its desk.
+    brightest = float(np.partition(small.ravel(), int(0.95 * small.size))[int(0.95 * small.size)])
+    # A noisy sensor's picture has edges everywhere at a fixed level, and they break the card's
+    # outline and paper into pieces: the levels rise with the noise.
+    low = max(EDGE_LOW, EDGE_OVER_NOISE * _gradient_noise(small))
+    return Search(small, step, MIN_CARD_SHARE * small.shape[0] * small.shape[1], DARKER_CARD * brightest, low)
+
+
 def paper_quad(grey: np.ndarray) -> np.ndarray | None:
     """The corners of the largest plain four-cornered shape brighter than what is around it (a
     plain card on a desk or in a hand), clockwise from the top left in ``grey``'s pixels, or None.
     It is found by brightness or, on a desk nearly as bright, by its outline."""
-    small, step = _small_picture(grey)
-    least = MIN_CARD_SHARE * small.shape[0] * small.shape[1]
+    search = search_of(grey)
+    small, least, at_least = search.small, search.least, search.at_least
     best, area = _brightest_quad(small, least)
     # A shape bounded by edges alone is the card only where it is much larger than any bright one
     # (a bright tile or patch of desk beside the card is a quad too), or when no bright one is
     # found: on a desk about as bright as the card, or a pattern with bright parts touching it.
-    edged = _edge_bounded_outlines(small)
-    # A card is among the brightest things in view, even one darker than its desk: no blot of ink.
-    brightest = float(np.partition(small.ravel(), int(0.95 * small.size))[int(0.95 * small.size)])
-    at_least = DARKER_CARD * brightest
+    edged = _edge_bounded_outlines(small, search.edge_low)
     bigger = _quad_by_edges(small, edged, max(least, EDGE_WINS * area), at_least, darker=False)
     if bigger is not None:
         best = bigger
@@ -70,7 +90,8 @@ def paper_quad(grey: np.ndarray) -> np.ndarray | None:
     grown = _grown_across_a_shadow(small, best)
     if grown is not None:
         best = grown
-    return quad_fit.clockwise_from_top_left((best + 0.5) * step - 0.5)  # small pixel centres to the full picture's
+    # The small picture's pixel centres to the full picture's.
+    return quad_fit.clockwise_from_top_left((best + 0.5) * search.step - 0.5)
 
 
 def _grown_across_a_shadow(small: np.ndarray, quad: np.ndarray) -> np.ndarray | None:
@@ -254,13 +275,10 @@ def _bright_shapes(small: np.ndarray):
         yield cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
 
 
-def _edge_bounded_outlines(small: np.ndarray) -> list[np.ndarray]:
-    """The outlines of the regions the picture's edges enclose. A card on a desk about as bright as
-    itself, or on a pattern with bright parts touching it, is no shape of its own above any level,
-    but its outline is still an edge all round."""
-    # A noisy sensor's picture has edges everywhere at a fixed level, and they break the card's
-    # outline and paper into pieces: the levels rise with the noise.
-    low = max(EDGE_LOW, EDGE_OVER_NOISE * _gradient_noise(small))
+def _edge_bounded_outlines(small: np.ndarray, low: float) -> list[np.ndarray]:
+    """The outlines of the regions the picture's edges (``low``: Canny's weaker level) enclose. A
+    card on a desk about as bright as itself, or on a pattern with bright parts touching it, is no
+    shape of its own above any level, but its outline is still an edge all round."""
     edges = cv2.Canny(small, low, 2 * low, L2gradient=True)
     enclosed = cv2.bitwise_not(cv2.dilate(edges, np.ones((2 * EDGE_GROWTH + 1,) * 2, np.uint8)))
     # Two levels: each region's outer outline, and its holes'. A region inside a hole (the card
