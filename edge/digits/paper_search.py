@@ -6,8 +6,9 @@ edge, and it must step down in brightness all round (a shape the edges enclose m
 instead along part of its edge: a card lit otherwise than its desk), be no hole in written
 paper, and not go on past a corner (the lit part of a card that a hard shadow cuts across). A
 card that a hard shadow's edge cuts in two is pieced together from the two plain regions either
-side of it, or grown from the part found across the edge to the paper beyond. The tests a shape
-must pass live in ``paper_checks``.
+side of it, or grown from the part found across the edge to the paper beyond. When no shape is
+the card (its outline has a gap where card and desk are equally bright), its four straight sides
+are looked for (``side_search``). The tests a shape must pass live in ``paper_checks``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from edgecam.edge.digits import edge_snap, paper_checks, quad_fit
+from edgecam.edge.digits import edge_snap, paper_checks, quad_fit, side_search
 
 SEARCH_SIDE = 320  # the paper search runs on a picture no larger than this
 MIN_CARD_SHARE = 0.02  # a card covers at least this share of the searched area
@@ -64,7 +65,8 @@ def search_of(grey: np.ndarray) -> Search:
 def paper_quad(grey: np.ndarray) -> np.ndarray | None:
     """The corners of the largest plain four-cornered shape brighter than what is around it (a
     plain card on a desk or in a hand), clockwise from the top left in ``grey``'s pixels, or None.
-    It is found by brightness or, on a desk nearly as bright, by its outline."""
+    It is found by brightness or, on a desk nearly as bright, by its outline, or by its straight
+    sides where its outline has a gap."""
     search = search_of(grey)
     small, least, at_least = search.small, search.least, search.at_least
     best, area = _brightest_quad(small, least)
@@ -83,6 +85,8 @@ def paper_quad(grey: np.ndarray) -> np.ndarray | None:
     whole = _quad_across_a_shadow(small, edged, max(least, SHADOW_WINS * found))
     if whole is not None:
         best = whole
+    if best is None:  # no shape is the card: its outline may have a gap where it meets the desk
+        best = side_search.quad_by_sides(small, least, at_least, search.edge_low)
     if best is None:
         return None
     # The part on one side of a hard shadow's edge may pass for a card when the other part is no
