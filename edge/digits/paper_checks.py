@@ -93,7 +93,9 @@ def textured_beyond(small: np.ndarray, quad: np.ndarray, corner: int) -> bool:
     return outside > TEXTURE_WINS * max(inside, 1.0) and outside > TEXTURE_LEAST
 
 
-def plain_inside(small: np.ndarray, quad: np.ndarray, at_least: float, shadowed: bool = False) -> bool:
+def plain_inside(
+    small: np.ndarray, quad: np.ndarray, at_least: float, shadowed: bool = False, share: float = PLAIN_SHARE
+) -> bool:
     """Whether the quad holds plain paper, at least ``at_least`` bright: nearly all of it as bright
     as the paper around it, whatever the light does across it. Writing covers a little of a card;
     a patch of speckled stone, wood grain or print bounded by edges is texture all over."""
@@ -106,7 +108,7 @@ def plain_inside(small: np.ndarray, quad: np.ndarray, at_least: float, shadowed:
     else:
         paper = cv2.dilate(inside, np.ones((7, 7), np.uint8))  # the ink taken away, the light left
         paper = cv2.GaussianBlur(paper, (0, 0), 4)
-    plain = (np.abs(inside - paper) < PAPER_GRAIN * paper).mean() >= PLAIN_SHARE
+    plain = (np.abs(inside - paper) < PAPER_GRAIN * paper).mean() >= share
     return bool(plain and np.median(paper) >= at_least)
 
 

@@ -34,6 +34,11 @@ SUPPORT = 0.6  # of each side of a candidate lies on segments found in the pictu
 ON_SIDE = 2.5  # pixels: a segment this close to a side lies on it
 STEPPING = 0.6  # of the outline, all round, along which the paper steps from the desk (``paper_checks.outlined``)
 QUADS_TRIED = 6  # the largest candidates with plain paper inside
+# Four straight sides tell a card from a blot of ink or a patch of texture better than a region's
+# outline does: the card may be dimmer (in its own shade beside a bright desk: this share of the
+# other searches' least brightness) and less plain (bold, blurred writing over 40 % of it).
+DIMMER = 0.75
+PLAIN_SHARE = 0.6
 
 
 @dataclass
@@ -51,15 +56,15 @@ class _Side:
 
 def quad_by_sides(small: np.ndarray, least: float, at_least: float, edge_low: float) -> np.ndarray | None:
     """The largest quad (larger than ``least``) whose four sides lie on straight edges of ``small``
-    along most of their length and which passes as a plain card: paper at least ``at_least``
-    bright inside (a hard shadow's edge across it allowed), stepping from the desk along two sides
+    along most of their length and which passes as a plain card: paper at least ``DIMMER`` x
+    ``at_least`` bright inside (a hard shadow's edge across it allowed), stepping from the desk along two sides
     at least, no hole in written paper and not cut short. ``edge_low``: an edge's weaker
     gradient level."""
     sides = _sides(small, edge_low)
     quads = sorted(_quads(sides, _corners(sides), least, small.shape), key=lambda quad: -cv2.contourArea(quad))
     tries = 0
     for quad in quads:
-        if not paper_checks.plain_inside(small, quad, at_least, shadowed=True):
+        if not paper_checks.plain_inside(small, quad, DIMMER * at_least, shadowed=True, share=PLAIN_SHARE):
             continue
         tries += 1
         if tries > QUADS_TRIED:
