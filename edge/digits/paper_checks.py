@@ -81,6 +81,14 @@ def _turns(up: np.ndarray, down: np.ndarray) -> int:
     return int(np.count_nonzero(ways[1:] != ways[:-1]))
 
 
+def whole(quad: np.ndarray, picture: np.ndarray) -> bool:
+    """Whether no corner lies on the searched area's border: a card cut by it is not whole, and
+    a ROI that is all paper is no card. (The shape itself may touch the border where a bright
+    patch of desk joins it.)"""
+    height, width = picture.shape[:2]
+    return bool(quad.min() >= 2 and (quad[:, 0] <= width - 3).all() and (quad[:, 1] <= height - 3).all())
+
+
 def textured_beyond(small: np.ndarray, quad: np.ndarray, corner: int) -> bool:
     """Whether, along the side from ``corner``, the picture just outside the quad changes from
     point to point much more than just inside it: texture beyond, plain paper within. It is

@@ -142,7 +142,7 @@ def tracked_quad(grey: np.ndarray, quad: np.ndarray) -> np.ndarray | None:
     guess = ((quad + 0.5) / step - 0.5).astype(np.float32)
     # A side with no edge to snap to stays where it was: a card is not grown at each frame.
     moved = edge_snap.snapped(small, guess, unsnapped_out=0.0)
-    if not _whole(moved, small):
+    if not paper_checks.whole(moved, small):
         return None
     # A card brighter than its desk, or (found as a last resort) darker. One way only: without
     # the search's other tests, a step either way would follow the texture of a desk the card
@@ -331,12 +331,16 @@ def _candidates(contour: np.ndarray, area: float, bright: np.ndarray):
     # Little larger than the shape (not a blob, a face, a bitten shape), and nearly all of it (not an oval).
     if quad is not None and area / 1.1 <= cv2.contourArea(quad) <= 1.15 * area:
         quad = quad.reshape(4, 2).astype(np.float32)
-        if _whole(quad, bright):
+        if paper_checks.whole(quad, bright):
             built.append(quad_fit.fitted(points, quad))
             yield built[-1]
     widest = quad_fit.widest_four(hull, perimeter)
     # Nearly all of the shape lies inside it (not a blob), and it is little larger (not a bite).
-    if widest is not None and area / 1.1 <= cv2.contourArea(widest) <= 1.15 * area and _whole(widest, bright):
+    if (
+        widest is not None
+        and area / 1.1 <= cv2.contourArea(widest) <= 1.15 * area
+        and paper_checks.whole(widest, bright)
+    ):
         widest = quad_fit.fitted(points, widest)
         if not any(quad_fit.same_corners(widest, other) for other in built):
             yield widest
@@ -347,7 +351,7 @@ def _candidates(contour: np.ndarray, area: float, bright: np.ndarray):
     if (
         extended is not None
         and area <= cv2.contourArea(extended) <= BITE * area
-        and _whole(extended, bright)
+        and paper_checks.whole(extended, bright)
         # All along each side, so the lit part of a card a hard shadow cuts is not grown past it.
         and paper_checks.outlined(
             bright, edge_snap.snapped(bright, extended, EDGE_GROWTH), EDGE_STEP, all_along=0.95, either_way=True
@@ -355,11 +359,3 @@ def _candidates(contour: np.ndarray, area: float, bright: np.ndarray):
         and not any(quad_fit.same_corners(extended, other) for other in built)
     ):
         yield extended
-
-
-def _whole(quad: np.ndarray, picture: np.ndarray) -> bool:
-    """Whether no corner lies on the searched area's border: a card cut by it is not whole, and
-    a ROI that is all paper is no card. (The shape itself may touch the border where a bright
-    patch of desk joins it.)"""
-    height, width = picture.shape[:2]
-    return bool(quad.min() >= 2 and (quad[:, 0] <= width - 3).all() and (quad[:, 1] <= height - 3).all())

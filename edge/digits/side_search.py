@@ -57,11 +57,11 @@ class _Side:
 def quad_by_sides(small: np.ndarray, least: float, at_least: float, edge_low: float) -> np.ndarray | None:
     """The largest quad (larger than ``least``) whose four sides lie on straight edges of ``small``
     along most of their length and which passes as a plain card: paper at least ``DIMMER`` x
-    ``at_least`` bright inside (a hard shadow's edge across it allowed), stepping from the desk along two sides
-    at least, no hole in written paper and not cut short. ``edge_low``: an edge's weaker
-    gradient level."""
+    ``at_least`` bright inside (a hard shadow's edge across it allowed), stepping from the desk
+    along ``STEPPING`` of its outline, no hole in written paper and not cut short. ``edge_low``:
+    an edge's weaker gradient level."""
     sides = _sides(small, edge_low)
-    quads = sorted(_quads(sides, _corners(sides), least, small.shape), key=lambda quad: -cv2.contourArea(quad))
+    quads = sorted(_quads(sides, _corners(sides), least, small), key=lambda quad: -cv2.contourArea(quad))
     tries = 0
     for quad in quads:
         if not paper_checks.plain_inside(small, quad, DIMMER * at_least, shadowed=True, share=PLAIN_SHARE):
@@ -185,10 +185,9 @@ def _corners(sides: list[_Side]) -> dict[tuple[int, int], list[tuple[int, int, n
     return corners
 
 
-def _quads(sides: list[_Side], corners, least: float, shape: tuple[int, ...]):
+def _quads(sides: list[_Side], corners, least: float, picture: np.ndarray):
     """Every quad of four sides, each meeting the next at one end and the one before at the
     other, convex, larger than ``least``, inside the picture and on segments nearly all round."""
-    height, width = shape[:2]
     seen = set()
     for (a, a_end), first in corners.items():
         for b, b_end, p0 in first:
@@ -205,7 +204,7 @@ def _quads(sides: list[_Side], corners, least: float, shape: tuple[int, ...]):
                         quad = np.array([p0, p1, p2, p3], np.float32)
                         if not cv2.isContourConvex(quad.reshape(-1, 1, 2)) or cv2.contourArea(quad) < least:
                             continue
-                        if quad.min() < 2 or (quad[:, 0] > width - 3).any() or (quad[:, 1] > height - 3).any():
+                        if not paper_checks.whole(quad, picture):
                             continue
                         on = [sides[b], sides[c], sides[d], sides[a]]  # the side from each corner to the next
                         if all(on[k].support(quad[k], quad[(k + 1) % 4]) >= SUPPORT for k in range(4)):
