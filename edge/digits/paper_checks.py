@@ -48,7 +48,7 @@ def outlined(
     step goes the other way, on a side where it turns no more than ``WAY_TURNS`` times: a card lit
     otherwise than its desk, or crossed by a hard shadow, is brighter than the desk along part of
     its edge and darker along the rest. ``all_along``: the share of each side that must step."""
-    shares = stepping_shares(small, quad, step_down, depth, either_way)
+    shares = _side_shares(small, quad, step_down, depth, either_way)  # side by side: the first short one ends it
     return all(
         share >= all_along or (or_textured and textured_beyond(small, quad, corner))
         for corner, share in enumerate(shares)
@@ -61,9 +61,12 @@ def stepping_shares(
     """For each side, the share of it along which the quad's inside steps from the outside as
     ``outlined`` says: ``step_down`` times as bright or more (or, ``either_way``, that much
     darker too, unless the step turns more often than light does)."""
+    return list(_side_shares(small, quad, step_down, depth, either_way))
+
+
+def _side_shares(small: np.ndarray, quad: np.ndarray, step_down: float, depth: float, either_way: bool):
     steps = np.arange(0.5, depth + 0.25, 0.5, dtype=np.float32)
     brighter, darker = (step_down, 1 / step_down) if step_down > 1 else (1 / step_down, step_down)
-    shares = []
     for corner in range(4):
         points, normal = side_points(quad, corner, 20)
         inside = along(small, points, -normal, steps).mean(axis=1)
@@ -71,8 +74,7 @@ def stepping_shares(
         up, down = inside > brighter * outside, inside < darker * outside
         # A step that turns more often than light does is a textured desk's: only the named way counts.
         either = either_way and _turns(up, down) <= WAY_TURNS
-        shares.append(float(np.mean(up | down if either else (up if step_down > 1 else down))))
-    return shares
+        yield float(np.mean(up | down if either else (up if step_down > 1 else down)))
 
 
 def _turns(up: np.ndarray, down: np.ndarray) -> int:

@@ -98,17 +98,16 @@ def _sides(small: np.ndarray, edge_low: float) -> list[_Side]:
 def _links(segments: np.ndarray) -> np.ndarray:
     """N x N: whether two segments are one side. They turn little from each other, and one goes on
     from an end of the other, or lies beside it (an edge found twice, a pixel apart)."""
-    ends = segments  # N x 2 (end) x 2 (x, y)
     direction = segments[:, 1] - segments[:, 0]
     length = np.linalg.norm(direction, axis=1)
     direction = direction / np.maximum(length, 1e-9)[:, None]
     parallel = np.abs(direction @ direction.T) >= np.cos(CHAIN_TURN)
     linked = np.zeros(parallel.shape, bool)
     for end, out in ((0, -direction), (1, direction)):
-        point = ends[:, end]
+        point = segments[:, end]
         for other_end in (0, 1):
-            gap = ends[None, :, other_end] - point[:, None]  # from this end to the other's near end
-            beyond = ends[None, :, 1 - other_end] - point[:, None]  # and to its far end
+            gap = segments[None, :, other_end] - point[:, None]  # from this end to the other's near end
+            beyond = segments[None, :, 1 - other_end] - point[:, None]  # and to its far end
             along = np.einsum("ijk,ik->ij", gap, out)
             across = np.abs(gap[..., 0] * out[:, None, 1] - gap[..., 1] * out[:, None, 0])
             farther = np.einsum("ijk,ik->ij", beyond, out) > along
@@ -170,19 +169,19 @@ def _corners(sides: list[_Side]) -> dict[tuple[int, int], list[tuple[int, int, n
     with np.errstate(divide="ignore", invalid="ignore"):
         reach_e = (gap[..., 0] * out[None, :, 1] - gap[..., 1] * out[None, :, 0]) / sine
         reach_f = (gap[..., 0] * out[:, None, 1] - gap[..., 1] * out[:, None, 0]) / sine
-    near = (reach_e >= -(REACH_BACK[0] + REACH_BACK[1] * length[:, None])) & (
-        reach_e <= REACH_PAST[0] + REACH_PAST[1] * length[:, None]
-    )
-    near_f = (reach_f >= -(REACH_BACK[0] + REACH_BACK[1] * length[None, :])) & (
-        reach_f <= REACH_PAST[0] + REACH_PAST[1] * length[None, :]
-    )
+    near = _within_reach(reach_e, length[:, None]) & _within_reach(reach_f, length[None, :])
     sides_of = np.array([index for index, _ in keys])
-    meets = (np.abs(sine) >= np.sin(CORNER_ANGLE)) & near & near_f & (sides_of[:, None] < sides_of[None, :])
+    meets = (np.abs(sine) >= np.sin(CORNER_ANGLE)) & near & (sides_of[:, None] < sides_of[None, :])
     for e, f in np.argwhere(meets):
         where = point[e] + reach_e[e, f] * out[e]
         corners.setdefault(keys[e], []).append((*keys[f], where))
         corners.setdefault(keys[f], []).append((*keys[e], where))
     return corners
+
+
+def _within_reach(along: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Whether a meeting point ``along`` a side's end line (out of it: positive) is near that end."""
+    return (along >= -(REACH_BACK[0] + REACH_BACK[1] * length)) & (along <= REACH_PAST[0] + REACH_PAST[1] * length)
 
 
 def _quads(sides: list[_Side], corners, least: float, picture: np.ndarray):
