@@ -9,7 +9,7 @@ import numpy as np
 from edgecam.edge.digits.paper_search import search_of
 from edgecam.edge.digits.side_search import quad_by_sides
 from tests.finder_tuning_scenes import scene
-from tests.test_card_find import _a_card_in_view, _searched
+from tests.test_card_plain import _a_card_in_view, _searched
 
 
 def test_a_card_lit_across_its_desks_shade_is_found_by_its_straight_sides():

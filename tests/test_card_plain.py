@@ -1,0 +1,336 @@
+"""Plain paper: a card with no markers found by its edges on pale, patterned, shadowed and
+two-toned desks, read only inside them, followed between frames, and never made of a desk."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from edgecam.edge.digits.card_find import CardFinder, by_paper
+from edgecam.edge.scenes.card_views import in_view
+from edgecam.edge.scenes.clip import desk
+
+
+@pytest.mark.parametrize("tilt", [0, 40])
+def test_a_plain_card_is_found_by_its_edges_and_read_only_inside_them(tilt):
+    rng = np.random.default_rng(10 + tilt)
+    for _ in range(10):
+        paper = np.full((220, 400, 3), 225, np.uint8)
+        view = in_view(paper, desk(rng), rng, tilt)
+        found = by_paper(cv2.cvtColor(view.frame, cv2.COLOR_BGR2GRAY))
+        assert found is not None and found.kind == "paper"
+        # The read area lies inside the card's outline, close to it: nothing outside the card is read.
+        outline = view.quad.reshape(-1, 1, 2)
+        inside = [cv2.pointPolygonTest(outline, (float(x), float(y)), True) for x, y in found.quad()]
+        assert all(0 < depth <= 12 for depth in inside), inside
+
+
+def test_a_plain_card_is_found_on_a_desk_the_exposure_clips_to_white():
+    from tests.heldout_camera import over_exposed
+
+    rng = np.random.default_rng(21)
+    found = 0
+    for _ in range(20):
+        view = in_view(np.full((220, 400, 3), 225, np.uint8), desk(rng), rng, 15)
+        card = by_paper(over_exposed(cv2.cvtColor(view.frame, cv2.COLOR_BGR2GRAY), rng))
+        if card is not None:
+            outline = view.quad.reshape(-1, 1, 2)
+            found += all(cv2.pointPolygonTest(outline, (float(x), float(y)), True) > 0 for x, y in card.quad())
+    # The desk's highlights join the paper at Otsu's level; a higher level parts them.
+    assert found >= 18, f"{found} of 20 cards found"
+
+
+def test_a_plain_card_is_found_where_a_bright_patch_of_desk_joins_it_to_the_frames_edge():
+    rng = np.random.default_rng(23)
+    found = 0
+    for _ in range(20):
+        view = in_view(np.full((220, 400, 3), 225, np.uint8), desk(rng), rng, 15)
+        grey = cv2.cvtColor(view.frame, cv2.COLOR_BGR2GRAY)
+        # A streak of light from the card's right side out to the frame's edge, and a blob of it
+        # beside the card's corner: the bright shape is no longer a quadrilateral, nor whole.
+        right = (view.quad[1] + view.quad[2]) / 2
+        cv2.line(grey, (round(right[0]), round(right[1])), (grey.shape[1], round(right[1])), 225, 10)
+        corner = view.quad[2] + (view.quad[2] - view.quad.mean(axis=0)) * 0.06
+        cv2.circle(grey, (round(corner[0]), round(corner[1])), 9, 225, -1)
+        card = by_paper(grey)
+        if card is not None:
+            outline = view.quad.reshape(-1, 1, 2)
+            found += all(cv2.pointPolygonTest(outline, (float(x), float(y)), True) > 0 for x, y in card.quad())
+    assert found >= 18, f"{found} of 20 cards found"
+
+
+def test_a_roi_inside_a_written_card_finds_no_card_in_a_digits_hole(mnist):
+    from edgecam.edge.scenes.cards import make_card
+
+    # The ROI is all paper and ink: the only bright shapes with a dark rim inside it are the
+    # holes of 0s, 6s, 8s and 9s, which the old search took for a card (4 of these 300) and
+    # read as blank.
+    rng, finder = np.random.default_rng(9), CardFinder()
+    for _ in range(300):
+        frame = np.full((480, 640), 70, np.uint8)
+        card = make_card(mnist.test_images, mnist.test_labels, rng, margin=0.08)
+        frame[160:320, 160:480] = cv2.cvtColor(card.image, cv2.COLOR_BGR2GRAY)
+        assert finder(frame[165:315, 165:475]) is None, card.text
+
+
+def test_no_card_is_made_up_of_a_desk_or_of_a_roi_that_is_all_paper():
+    rng = np.random.default_rng(3)
+    assert CardFinder()(cv2.cvtColor(desk(rng), cv2.COLOR_BGR2GRAY)) is None
+    assert by_paper(np.full((144, 304), 220, np.uint8)) is None
+
+
+def _off_by(found: np.ndarray, corners: np.ndarray) -> float:
+    """How far the worst of ``found``'s corners lies from the nearest of the true ``corners``."""
+    return float(np.linalg.norm(found[:, None] - corners[None], axis=2).min(axis=1).max())
+
+
+def _off_share(card, corners: np.ndarray) -> float:
+    """How far the found ``card``'s worst corner lies from the true ``corners``, as a share of the
+    card's diagonal."""
+    return _off_by(card.outline(), corners) / float(np.linalg.norm(corners[2] - corners[0]))
+
+
+def test_a_plain_card_with_a_corner_in_a_soft_shadow_is_found_whole():
+    # A soft shadow's band (an arm, a lamp's post) through a corner darkens that corner below every
+    # brightness level that shows the rest of the card, and its soft edges break the card's
+    # outline, so no shape is the whole card; its four longest sides still lie on the card's
+    # edge. Some bands cross the card whole or run along a side: those stay unfound. 5 of these
+    # 24 cards were found before the longest sides were met.
+    rng = np.random.default_rng(6)
+    ys, xs = np.mgrid[0:480, 0:640]
+    found = 0
+    for _ in range(24):
+        view = in_view(np.full((220, 400, 3), 225, np.uint8), np.full((480, 640, 3), 180, np.uint8), rng, 20)
+        corner = view.quad[int(rng.integers(4))]
+        direction = rng.uniform(0, np.pi)
+        across = (xs - corner[0]) * np.cos(direction) + (ys - corner[1]) * np.sin(direction)
+        band = (np.abs(across) < 30).astype(np.float32)  # 60 px wide through the corner, blurred soft
+        light = 1 - 0.4 * cv2.GaussianBlur(band, (0, 0), 12)
+        card = by_paper((cv2.cvtColor(view.frame, cv2.COLOR_BGR2GRAY) * light).astype(np.uint8))
+        found += card is not None and _off_share(card, view.quad) < 0.03
+    assert found >= 9, f"{found} of 24"
+
+
+def test_plain_cards_are_found_on_pale_and_patterned_desks_and_no_card_is_made_of_one():
+    from tests.finder_tuning_scenes import scene
+
+    # Planks, stone, print, tiles and a tabletop as bright as the card: the brightness levels alone
+    # found 104 of these 200 cards; with the edges round a plain inside, 136; with a textured desk
+    # beyond a side as its outline too, 150; with a side that has no step left where the edges
+    # drew it, 157.
+    rng = np.random.default_rng(1)
+    found = 0
+    for _ in range(200):
+        shot = scene(rng)
+        card = by_paper(shot.grey)
+        if card is not None:
+            found += _off_share(card, shot.corners) < 0.03
+    assert found >= 150, f"{found} of 200 plain cards found"
+    rng = np.random.default_rng(2)
+    for _ in range(100):
+        shot = scene(rng, with_card=False)
+        if shot.desk != "tiles":  # a tile is a plain bright quad; read blank, it is unsure
+            assert by_paper(shot.grey) is None, shot.desk
+
+
+def test_a_plain_card_on_print_or_stone_as_bright_as_itself_is_outlined_by_the_texture_round_it():
+    from tests.finder_tuning_scenes import scene
+
+    rng = np.random.default_rng(5)
+    found = seen = 0
+    while seen < 60:
+        shot = scene(rng)
+        if shot.desk not in ("print", "stone"):
+            continue
+        seen += 1
+        card = by_paper(shot.grey)
+        if card is not None:
+            found += _off_share(card, shot.corners) < 0.03
+    # When only a step in brightness outlined a card, 37 of these 60 were found; with the texture
+    # 47; with a side that has no step left where the edges drew it, 51.
+    assert found >= 47, f"{found} of 60 cards on print or stone found"
+
+
+def test_a_card_shaken_in_a_hand_is_followed_and_one_taken_away_or_moved_far_is_not():
+    from tests.finder_tuning_scenes import scene
+
+    finder = CardFinder()
+    rng = np.random.default_rng(7)
+    found = followed = 0
+    for _ in range(100):
+        shot = scene(rng)
+        card = by_paper(shot.grey)
+        if card is None or _off_share(card, shot.corners) >= 0.03:
+            continue
+        found += 1
+        # A shake: the picture moved by up to 3 px each way and turned by up to a degree.
+        shake = cv2.getRotationMatrix2D((320, 240), rng.uniform(-1, 1), 1.0)
+        shake[:, 2] += rng.uniform(-3, 3, 2)
+        shaken = cv2.warpAffine(shot.grey, shake, (640, 480), borderMode=cv2.BORDER_REFLECT)
+        now = cv2.transform(shot.corners.reshape(-1, 1, 2).astype(np.float32), shake).reshape(4, 2)
+        card_now = finder.track(shaken, card)
+        followed += card_now is not None and _off_share(card_now, now) < 0.03
+        # Where it was, a desk of its own (the card taken away), or the card 47 px further on.
+        assert finder.track(scene(rng, with_card=False).grey, card) is None
+        moved = cv2.warpAffine(shot.grey, np.float32([[1, 0, 40], [0, 1, 25]]), (640, 480))
+        assert finder.track(moved, card) is None
+    # All 87 followed (a card that is not is looked for again, at a search's cost).
+    assert followed >= 0.95 * found, f"{followed} of {found} cards followed"
+
+
+def test_a_plain_card_is_found_through_a_noisy_sensors_grain():
+    from tests.finder_tuning_scenes import grainy, scene
+
+    rng = np.random.default_rng(6)
+    found = 0
+    for _ in range(60):
+        shot = scene(rng)
+        card = by_paper(grainy(shot.grey, rng, 8))
+        if card is not None:
+            found += _off_share(card, shot.corners) < 0.03
+    # With the edges found at a fixed level, the grain broke the card's outline: 32 of these 60
+    # were found. With the level raised over the grain's own gradient, 47.
+    assert found >= 42, f"{found} of 60 grainy cards found"
+
+
+def test_the_lit_part_of_a_card_a_hard_shadow_cuts_across_is_not_taken_for_the_card():
+    rng = np.random.default_rng(4)
+    wrong = 0
+    for _ in range(20):
+        grey = np.full((480, 640), rng.uniform(60, 200), np.float32)
+        x0, y0 = rng.uniform(80, 200), rng.uniform(80, 160)
+        corners = np.float32([[x0, y0], [x0 + 320, y0 + 20], [x0 + 300, y0 + 210], [x0 - 20, y0 + 190]])
+        cv2.fillConvexPoly(grey, corners.astype(np.int32), float(rng.uniform(215, 245)), cv2.LINE_AA)
+        # A hard shadow's edge runs across the card from top to bottom, and on over the desk.
+        ys, xs = np.mgrid[:480, :640].astype(np.float32)
+        edge_x = x0 + rng.uniform(100, 220) + (ys - y0) * rng.uniform(-0.3, 0.3)
+        grey *= np.where(xs > edge_x, rng.uniform(0.55, 0.75), 1.0)
+        card = by_paper(cv2.GaussianBlur(grey, (3, 3), 0).astype(np.uint8))
+        if card is not None:  # then it is the whole card, not the part on one side of the shadow
+            wrong += _off_by(card.outline(), corners) > 12
+    assert wrong == 0, f"{wrong} of 20 cards taken for the part on one side of a shadow"
+
+
+def test_a_plain_card_a_hard_shadow_cuts_in_two_is_found_whole():
+    whole, part = _whole_and_misplaced(np.random.default_rng(3), 100, hard_shadow=True)
+    # Before the card was pieced together across the shadow, 28 were found whole and 7 in part
+    # (mostly the lit side); then 63 and 3; since a textured desk outlines a card too, 74 and 4;
+    # since an edge-bounded card's outline may step either way, 80 and 6 (the two more in part
+    # are cards not found before, a corner 5-7 % of the diagonal inside, the writing within).
+    assert whole >= 55 and part <= 7, (whole, part)
+
+
+def test_the_part_of_a_card_on_one_side_of_a_shadow_is_grown_to_the_whole_card():
+    # A hard shadow's edge across a card: when the part on one side of it was found and the other
+    # part was no plain region of its own (its edge on the desk too weak to close it), that part
+    # was read as the card: 64 of these 100 were found whole and 14 in part. With the paper beyond
+    # the shadow's edge flooded and joined to the part found, 68 and 10 (70 and 11 with a textured
+    # desk's outline); with an outline that may step either way, 71 and 13.
+    whole, part = _whole_and_misplaced(np.random.default_rng(11), 100, hard_shadow=True)
+    assert whole >= 66 and part <= 14, (whole, part)
+
+
+def test_a_card_darker_than_a_bright_desk_with_its_own_shadow_across_it_is_found_whole():
+    # A card held in its own shade over a bright desk: darker than the desk all round, and a hard
+    # shadow's edge across it splits it into two regions. Joined, the two were tested only for a
+    # card brighter than its desk: none of these 20 was found. Tested for a darker card too, 12;
+    # with an outline that may step either way, 17.
+    rng = np.random.default_rng(8)
+    found = []
+    ys, xs = np.mgrid[:480, :640].astype(np.float32)
+    for _ in range(20):
+        desk = rng.uniform(225, 245) * (1 - 0.08 * xs / 640)
+        corners, card = _a_card_in_view(rng)
+        x0, y0 = corners[0]
+        edge_x = x0 + rng.uniform(100, 220) + (ys - y0) * rng.uniform(-0.3, 0.3)
+        paper = rng.uniform(0.78, 0.88) * desk * np.where(xs > edge_x, rng.uniform(0.55, 0.75), 1.0)
+        found.append(_searched(np.where(card > 0, paper, desk), corners, rng))
+    whole, misplaced = found.count("whole"), found.count("misplaced")
+    assert whole >= 9 and misplaced == 0, (whole, misplaced)
+
+
+def test_a_bowed_card_lit_otherwise_than_its_desk_is_found_whole():
+    # A card bent about one axis and lit from a side of its own: its edge steps down from the card
+    # to the desk in one place and up in another. When each side snapped only to a step down, 49
+    # of these 100 were found whole and 20 misplaced (a side snapped onto the bend's shading inside
+    # the card); snapped to whichever step is steeper at each point, 61 and 6.
+    whole, misplaced = _whole_and_misplaced(np.random.default_rng(23), 100, bowed=True)
+    assert whole >= 56 and misplaced <= 10, (whole, misplaced)
+
+
+def test_a_plain_card_across_the_border_of_a_two_toned_desk_is_found_whole():
+    # A card laid across a mat's edge, or a book's: brighter than the desk on one side of the
+    # border, darker on the other, so two of its sides step down to the desk along part of their
+    # length and up along the rest. When every side had to step one way, none of these 20 was
+    # found; 20 since an edge-bounded card's outline may step either way.
+    rng = np.random.default_rng(12)
+    found = []
+    ys, xs = np.mgrid[:480, :640].astype(np.float32)
+    for _ in range(20):
+        corners, card = _a_card_in_view(rng)
+        x0, y0 = corners[0]
+        border = x0 + rng.uniform(110, 190) + (ys - y0) * np.tan(rng.uniform(-0.5, 0.5))
+        paper = rng.uniform(150, 190)
+        desk = np.where(xs < border, paper * rng.uniform(1.15, 1.3), paper * rng.uniform(0.6, 0.8))
+        written = np.full((480, 640), paper, np.float32)
+        text = str(int(rng.integers(10, 99)))
+        cv2.putText(written, text, (int(x0 + 90), int(y0 + 140)), cv2.FONT_HERSHEY_SIMPLEX, 3, 40, 8)
+        found.append(_searched(np.where(card > 0, written, desk), corners, rng))
+    whole, misplaced = found.count("whole"), found.count("misplaced")
+    assert whole >= 17 and misplaced == 0, (whole, misplaced)
+
+
+def test_an_outline_that_steps_either_way_is_light_turning_along_it_not_a_textured_desk():
+    from edgecam.edge.digits.paper_checks import outlined
+
+    quad = np.float32([[40, 30], [120, 30], [120, 90], [40, 90]])
+    ys, xs = np.mgrid[:120, :160]
+    # The desk darker than the paper on the left and brighter on the right, the light turning
+    # once along the top and bottom sides: a card lit otherwise than its desk.
+    lit_unevenly = np.where(xs < 80, 120, 240).astype(np.uint8)
+    # A desk of squares, darker and brighter than the paper in turn: the step along each side turns
+    # from down to up every few points. No light does that; a textured desk does.
+    squares = np.where((xs // 8 + ys // 8) % 2 == 0, 120, 240).astype(np.uint8)
+    for around, is_card in ((lit_unevenly, True), (squares, False)):
+        picture = around.copy()
+        picture[30:91, 40:121] = 180
+        assert outlined(picture, quad, 1.04, either_way=True) is is_card
+        assert not outlined(picture, quad, 1.04)  # one way only, neither is outlined
+
+
+def _a_card_in_view(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The corners of a card about 320 x 210 px, a little turned, somewhere in a 640 x 480 view,
+    and its mask (1 on the card)."""
+    x0, y0 = rng.uniform(80, 200), rng.uniform(80, 160)
+    corners = np.float32([[x0, y0], [x0 + 320, y0 + 20], [x0 + 300, y0 + 210], [x0 - 20, y0 + 190]])
+    card = np.zeros((480, 640), np.uint8)
+    cv2.fillConvexPoly(card, corners.astype(np.int32), 1, cv2.LINE_AA)
+    return corners, card
+
+
+def _searched(picture: np.ndarray, corners: np.ndarray, rng: np.random.Generator) -> str:
+    """The paper search over ``picture`` seen with a sensor's noise (2 grey levels) and a lens's
+    blur: "whole" when it finds the card with ``corners`` (each within 12 px), "misplaced" when
+    it finds it elsewhere, "none" when it finds nothing."""
+    grey = picture + rng.normal(0, 2, picture.shape)
+    found = by_paper(cv2.GaussianBlur(np.clip(grey, 0, 255), (3, 3), 0).astype(np.uint8))
+    if found is None:
+        return "none"
+    return "whole" if _off_by(found.outline(), corners) <= 12 else "misplaced"
+
+
+def _whole_and_misplaced(rng: np.random.Generator, scenes: int, **kind) -> tuple[int, int]:
+    """Of ``scenes`` tuning desks with a plain card (``kind``: ``scene``'s options), how many
+    cards the paper search finds whole (within 3 % of the diagonal) and how many misplaced."""
+    from tests.finder_tuning_scenes import scene
+
+    whole = misplaced = 0
+    for _ in range(scenes):
+        shot = scene(rng, **kind)
+        card = by_paper(shot.grey)
+        if card is not None:
+            off = _off_share(card, shot.corners)
+            whole += off < 0.03
+            misplaced += off >= 0.03
+    return whole, misplaced

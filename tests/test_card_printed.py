@@ -1,0 +1,122 @@
+"""The printed card: markers read back from the PDF as a printer draws it, a card found anywhere
+in view at a steep angle, with a hand over a corner, and by its dark corner squares."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import cv2
+import numpy as np
+import pytest
+
+from edgecam.edge.digits import card_layout as layout
+from edgecam.edge.digits.card_find import CardFinder, by_paper
+from edgecam.edge.scenes.card_views import covered, in_view
+from edgecam.edge.scenes.clip import desk
+from tests.conftest import run_cli
+
+
+def _blank_writer() -> tuple[np.ndarray, np.ndarray]:
+    """A "digit" that is a plain bar: these tests are about finding the card, not reading it."""
+    bar = np.zeros((28, 28), np.uint8)
+    bar[4:24, 12:16] = 255
+    return bar[None], np.array([1])
+
+
+def _printed(rng: np.random.Generator) -> np.ndarray:
+    from edgecam.edge.scenes.cards import printed_card
+
+    images, labels = _blank_writer()
+    return printed_card(images, labels, rng, px_per_mm=3).image
+
+
+def _box_in_picture(view_quad: np.ndarray, card_shape: tuple[int, ...]) -> np.ndarray:
+    """Where the printed card's read area really is in the frame, from the pose the scene used."""
+    height, width = card_shape[:2]
+    source = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
+    to_frame = cv2.getPerspectiveTransform(source, view_quad)
+    scale = width / layout.CARD_MM[0]
+    corners = layout.read_rect().corners().reshape(-1, 1, 2) * scale
+    return cv2.perspectiveTransform(corners, to_frame).reshape(4, 2)
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) is not installed")
+def test_the_printed_pdf_shows_four_markers_where_the_layout_says(tmp_path):
+    result = run_cli("card", "print", "--out", str(tmp_path / "card.pdf"))
+    assert result.returncode == 0, result.stderr
+    pdf = (tmp_path / "card.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
+    subprocess.run(
+        ["pdftoppm", "-r", "200", "-gray", "-png", str(tmp_path / "card.pdf"), str(tmp_path / "page")], check=True
+    )
+    page = cv2.imread(str(next(tmp_path.glob("page*.png"))), cv2.IMREAD_GRAYSCALE)
+    per_mm = 200 / 25.4
+    assert abs(page.shape[1] - layout.CARD_MM[0] * per_mm) <= 2 and abs(page.shape[0] - layout.CARD_MM[1] * per_mm) <= 2
+    view = CardFinder().by_markers(page)
+    assert view is not None and view.markers == 4
+    expected = layout.read_rect().corners() * per_mm
+    assert np.abs(view.quad() - expected).max() <= 2.0  # pixels, at 200 dpi: a quarter of a millimetre
+
+
+def test_a_png_card_and_an_unwritable_one(tmp_path):
+    assert run_cli("card", "print", "--out", str(tmp_path / "card.png"), "--dpi", "150").returncode == 0
+    image = cv2.imread(str(tmp_path / "card.png"), cv2.IMREAD_GRAYSCALE)
+    view = CardFinder().by_markers(image)
+    assert view is not None and view.markers == 4
+    wrong = run_cli("card", "print", "--out", str(tmp_path / "card.xyz"))
+    assert wrong.returncode == 73 and "use .pdf or .png" in wrong.stderr and "Traceback" not in wrong.stderr
+    assert not list(tmp_path.glob("*.xyz*"))
+
+
+@pytest.mark.parametrize("tilt", [0, 25, 40])
+def test_a_printed_card_is_found_anywhere_in_view_up_to_40_degrees(tilt):
+    rng = np.random.default_rng(tilt)
+    finder = CardFinder()
+    for _ in range(10):
+        card = _printed(rng)
+        view = in_view(card, desk(rng), rng, tilt)
+        found = finder(cv2.cvtColor(view.frame, cv2.COLOR_BGR2GRAY))
+        assert found is not None and found.kind == "aruco"
+        assert np.abs(found.quad() - _box_in_picture(view.quad, card.shape)).max() <= 3.0
+
+
+def test_a_hand_over_a_quarter_of_the_card_still_leaves_it_found():
+    rng = np.random.default_rng(4)
+    finder = CardFinder()
+    for corner in range(4):
+        card = _printed(rng)
+        view = in_view(covered(card, corner, 0.25, rng), desk(rng), rng, 20)
+        found = finder(cv2.cvtColor(view.frame, cv2.COLOR_BGR2GRAY))
+        assert found is not None and found.kind == "aruco" and found.markers == 3
+        assert np.abs(found.quad() - _box_in_picture(view.quad, card.shape)).max() <= 3.0
+
+
+def test_a_printed_card_whose_markers_are_lost_is_known_by_its_dark_corner_squares():
+    # Steeply tilted through the calibration family's camera (small sensor, blur, noise, gain), a
+    # printed card's markers are sometimes past decoding and its thin box line too faint to show,
+    # yet its marker squares stay dark patches. Read as plain paper, its own markers would be read
+    # as marks (unsure); known as the printed card, only its box is read. No plain card's corners
+    # are taken for markers.
+    from edgecam.edge.scenes.cards import make_card
+    from edgecam.train.faces.camera import camera_effects
+
+    rng = np.random.default_rng(43)
+    finder = CardFinder()
+    lost = known = 0
+    for _ in range(200):
+        card = _printed(rng)
+        view = in_view(card, desk(rng), rng, rng.uniform(20, 40))
+        grey = camera_effects(cv2.cvtColor(view.frame, cv2.COLOR_BGR2GRAY), rng)
+        found = None if finder.by_markers(grey) is not None else by_paper(grey)
+        if found is not None:
+            lost += 1
+            near = np.abs(found.quad() - _box_in_picture(view.quad, card.shape)).max() <= 6.0
+            known += found.kind == "printed" and bool(near)
+    assert lost >= 10 and known >= lost - 1, (lost, known)  # by its box line alone: 18 of 22
+    images, labels = _blank_writer()
+    for _ in range(60):
+        paper = make_card(images, labels, rng, size=(400, 220), margin=0.08).image
+        view = in_view(paper, desk(rng), rng, rng.uniform(0, 40))
+        found = by_paper(camera_effects(cv2.cvtColor(view.frame, cv2.COLOR_BGR2GRAY), rng))
+        assert found is None or found.kind == "paper"
