@@ -142,8 +142,8 @@ class Pipeline:
         grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame.copy()
         if self.worker is not None:
             with self.times("faces"):
-                thumb = self.worker.offer(grey, index, self.wait_for_faces)
-                faces = self.worker.faces(grey, thumb)
+                self.worker.offer(grey, index, self.wait_for_faces)
+                faces = self.worker.faces(grey)
         else:
             faces = self.tracker(grey, self.times) if self.tracker else []
         reading, roi, card = None, None, None

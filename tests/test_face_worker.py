@@ -35,7 +35,7 @@ def _published(worker: FaceWorker, index: int, timeout: float = 30.0) -> None:
     assert worker._published is not None and worker._published.frame >= index
 
 
-def test_faces_found_on_an_earlier_frame_are_not_drawn_where_the_picture_changed(orl_model):
+def test_faces_found_on_an_earlier_frame_are_not_drawn_where_they_no_longer_are(orl_model):
     worker = FaceWorker(FaceTracker(FaceRecognizer(orl_model), TrackerSettings(detect_every=1)))
     try:
         rng = np.random.default_rng(4)
@@ -46,13 +46,14 @@ def test_faces_found_on_an_earlier_frame_are_not_drawn_where_the_picture_changed
             worker.offer(camera(with_face, rng), index, wait=True)
         _published(worker, 2)
         still = camera(with_face, rng)
-        [face] = worker.faces(still, worker.offer(still, 3, wait=True))
+        worker.offer(still, 3, wait=True)
+        [face] = worker.faces(still)
         assert face.name == "s2" and abs(face.box[0] - box[0]) < 40
         # The person leaves (a cut). Before the worker has looked at the new frame, the frame path
-        # already knows not to draw the old face there: the box changed almost entirely.
+        # already knows not to draw the old face there: the wall does not look like the face.
         empty = camera(wall, rng)
-        thumb = worker.offer(empty, 4)
-        assert worker.faces(empty, thumb) == []
+        worker.offer(empty, 4)
+        assert worker.faces(empty) == []
         _published(worker, 4)
         assert worker._published is not None and worker._published.faces == []
         # The worker's stage times reach /metrics' per-stage histogram, one sample per frame it ran.
@@ -84,20 +85,33 @@ def test_two_threads_name_the_walkers_of_a_file_and_read_its_cards(clip, fp32_ex
 
 
 def test_a_camera_faster_than_naming_skips_worker_frames_not_frames_drawn(clip, faces_model, tmp_path):
-    """At 60 FPS the frame path keeps up and the worker, now and then, cannot: every frame taken is
-    drawn with the newest faces, and those the worker had no time for are counted."""
+    """At 60 FPS the frame path keeps up and the worker, on a slow or busy machine, cannot: every
+    frame taken is drawn, only with faces that still stand where they are drawn, and the frames the
+    worker had no time for are counted. How soon people are named at a camera's pace is a speed
+    figure: ``edgecam bench --pace`` reports it."""
     events = tmp_path / "events.jsonl"
     run = ["run", "--source", str(clip.path), "--headless", "--faces", str(faces_model), "--events", str(events)]
     result = run_cli(*run, "--threads", "2", "--pace", "60", "--loop", "--max-frames", "600")
     assert result.returncode == 0, result.stderr
     lines = _events(events)
-    assert len(lines) == 600
-    # The worker now finds and names in about 2 ms a frame here, so at 60 FPS it falls behind only
-    # now and then, and some runs not at all (1 in 3 here, once in CI). Whatever it missed is
-    # counted, and it must have looked at most frames.
+    assert [e["frame"] for e in lines] == list(range(600))
     counted = re.search(r"(\d+) frame\(s\) went by while faces", " ".join(result.stderr.split()))
-    assert int(counted.group(1)) < 300 if counted else "went by" not in result.stderr, result.stderr
-    # The worker looked at the rest, so people were still found and named on the frames drawn.
-    shown = [e for e in lines if clip.faces[e["source_frame"] % clip.frames]]
-    named = sum(any(f["name"] == clip.faces[e["source_frame"] % clip.frames][0] for f in e["faces"]) for e in shown)
-    assert named / len(shown) >= 0.7, (named, len(shown))
+    assert 0 < int(counted.group(1)) < 600 if counted else "went by" not in result.stderr, result.stderr
+    # A face found some frames back is drawn only on the person it was found on: when the clip's
+    # walker changes (or the clip starts over) before the worker has looked again, the old name
+    # is not carried onto the newcomer or left on the wall.
+    misplaced = []
+    for e in lines:
+        walker = clip.faces[e["source_frame"] % clip.frames]
+        for face in e["faces"]:
+            x, y, w, h = face["box"]
+            at = walker is not None and _inside((x + w / 2, y + h / 2), walker[1])
+            if not at or face["name"] not in (walker[0], "unknown"):
+                misplaced.append((e["frame"], face["name"], walker))
+    assert misplaced == [], misplaced
+    assert {f["name"] for e in lines for f in e["faces"]} >= {"s31", "s32", "s33"}
+
+
+def _inside(point: tuple[float, float], box: tuple[int, int, int, int]) -> bool:
+    x, y, w, h = box
+    return x <= point[0] <= x + w and y <= point[1] <= y + h

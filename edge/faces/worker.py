@@ -8,15 +8,17 @@ threads really run side by side.
 
 The loop draws every frame with the newest faces the worker published. Those belong to the
 frame they were found on, some frames back; before they are drawn on a later frame they are
-reconciled with it. Each face's patch then and the same place now are compared by phase
-correlation: the face is drawn where the patch moved to, and not at all where the place changed
-(a fifth of the box's cells on the change watch's thumbnails) and the patch no longer matches
-(correlation below MATCH): whoever it was has left, or someone else stands there.
+reconciled with it. Phase correlation finds where each face's patch moved to (when its peak
+reaches MATCH; else the face stays where it was). Whether it is still the same face is asked of
+the pictures themselves: the patch then and the patch now, where it moved to, must correlate
+(zero-mean, normalised) at SAME or more. Else whoever it was has left, or someone else stands
+there, and the face is not drawn.
 
-On the bench clip a walking face 1-3 frames later matched at 0.78 or more but for the frames
-where the clip changes the walker's photo (0.11-0.54); on the tuning scenes a face gone to the
-wall behind it matched at 0.27-0.54 with 28 % of its cells changed, the same face on the next
-frame at 0.98 or more.
+Phase correlation's peak alone cannot tell: it whitens both spectra, so a face and the next
+walker, or a face and the wall behind it, peaked at 0.6-0.9 on the test clip of people walking
+past (tests/test_face_worker.py) and a departed walker's name was drawn for up to five frames
+when the worker fell behind. There, the patches' own correlation was 0.12 or less for another
+person or the wall, and 0.49 or more for the same face 1-11 frames later.
 """
 
 from __future__ import annotations
@@ -29,21 +31,20 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from edgecam.edge.faces.change_watch import ChangeWatch, thumbnail
 from edgecam.edge.faces.detect import Box, window
 from edgecam.edge.faces.recognizer import Face
 from edgecam.edge.faces.tracker import FaceTracker
 from edgecam.edge.timing import StageTimes
 
 PATCH = 32  # a face's patch, in pixels a side, for following it between frames
-MATCH = 0.6  # phase correlation's peak below which a patch no longer shows the same face
+MATCH = 0.6  # phase correlation's peak below which the shift it found is not trusted
+SAME = 0.3  # the patches' correlation below which they show different things
 _HANNING = cv2.createHanningWindow((PATCH, PATCH), cv2.CV_32F)
 
 
 @dataclass
 class Published:
     frame: int  # the loop's index of the frame these faces were found on
-    thumb: np.ndarray  # that frame's change-watch thumbnail
     faces: list[Face]
     patches: list[np.ndarray]  # each face's patch on that frame
 
@@ -53,11 +54,21 @@ def patch(grey: np.ndarray, box: Box) -> np.ndarray:
     return cv2.resize(window(grey, x, y, x + w, y + h), (PATCH, PATCH), interpolation=cv2.INTER_AREA).astype(np.float32)
 
 
-def follow(then: np.ndarray, grey: np.ndarray, box: Box) -> tuple[Box, float]:
-    """Where the face whose patch was ``then`` in ``box`` is on ``grey``, and how well it matches."""
-    (dx, dy), match = cv2.phaseCorrelate(then, patch(grey, box), _HANNING)
+def follow(then: np.ndarray, grey: np.ndarray, box: Box) -> Box | None:
+    """Where the face whose patch was ``then`` in ``box`` is on ``grey``; None if it is gone."""
+    (dx, dy), peak = cv2.phaseCorrelate(then, patch(grey, box), _HANNING)
     x, y, w, h = box
-    return (round(x + dx * w / PATCH), round(y + dy * h / PATCH), w, h), float(match)
+    moved = (round(x + dx * w / PATCH), round(y + dy * h / PATCH), w, h) if peak >= MATCH else box
+    return moved if correlation(then, patch(grey, moved)) >= SAME else None
+
+
+def correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Zero-mean normalised correlation of two same-sized patches: 1 the same up to light and
+    contrast, about 0 unrelated; a flat patch correlates with nothing (OpenCV's TM_CCOEFF_NORMED
+    calls a flat template a perfect match, and a face gone to a bare wall is one)."""
+    a, b = a - a.mean(), b - b.mean()
+    scale = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum()) / scale if scale > 1e-6 else 0.0
 
 
 class FaceWorker:
@@ -69,47 +80,40 @@ class FaceWorker:
         self.error: BaseException | None = None
         self._lock = threading.Lock()  # held while the tracker runs; ``between`` waits for it
         self._wake = threading.Condition()
-        self._slot: tuple[np.ndarray, int, np.ndarray] | None = None
+        self._slot: tuple[np.ndarray, int] | None = None
         self._published: Published | None = None
         self._index = -1  # the frame last offered
         self._closing = False
         self._thread = threading.Thread(target=self._work, name="edgecam-faces", daemon=True)
         self._thread.start()
 
-    def offer(self, grey: np.ndarray, index: int, wait: bool = False) -> np.ndarray:
+    def offer(self, grey: np.ndarray, index: int, wait: bool = False) -> None:
         """Give the worker frame ``index`` (its grey copy, which the caller must not change); with
-        ``wait``, first wait until the worker took the last one (a file: no frame is skipped).
-        The frame's thumbnail, for ``faces``."""
-        thumb = thumbnail(grey)
+        ``wait``, first wait until the worker took the last one (a file: no frame is skipped)."""
         with self._wake:
             while wait and self._slot is not None and not self._closing and self.error is None:
                 self._wake.wait()
             if self._slot is not None:
                 self.skipped += 1
-            self._slot = (grey, index, thumb)
+            self._slot = (grey, index)
             self._index = index
             self._wake.notify_all()
         if self.error is not None:
             raise self.error
-        return thumb
 
-    def faces(self, grey: np.ndarray, thumb: np.ndarray) -> list[Face]:
-        """The newest faces found, as they stand on ``grey`` (whose thumbnail is ``thumb``): each
-        where its patch moved to, and none where the picture changed and its patch is gone."""
+    def faces(self, grey: np.ndarray) -> list[Face]:
+        """The newest faces found, as they stand on ``grey``: each where its patch moved to, and
+        none whose patch is gone."""
         published = self._published
         if published is None:
             return []
         if published.frame == self._index:
             return published.faces
-        since = ChangeWatch()
-        since.see(published.thumb, grey.shape)
-        since.see(thumb, grey.shape)
         now = []
         for face, then in zip(published.faces, published.patches, strict=True):
-            box, match = follow(then, grey, face.box)
-            if match < MATCH and since.doubted_at(face.box):
-                continue  # no longer there
-            now.append(replace(face, box=box) if match >= MATCH else face)
+            box = follow(then, grey, face.box)
+            if box is not None:
+                now.append(replace(face, box=box))
         return now
 
     def drain(self) -> list[dict[str, float]]:
@@ -138,7 +142,7 @@ class FaceWorker:
                 if self._closing:
                     return
                 assert self._slot is not None
-                grey, index, thumb = self._slot
+                grey, index = self._slot
                 self._slot = None
                 self._wake.notify_all()  # a waiting ``offer`` may hand the next frame now
             try:
@@ -150,4 +154,4 @@ class FaceWorker:
                 with self._wake:
                     self._wake.notify_all()
                 return
-            self._published = Published(index, thumb, faces, [patch(grey, face.box) for face in faces])
+            self._published = Published(index, faces, [patch(grey, face.box) for face in faces])
