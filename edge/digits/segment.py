@@ -215,15 +215,16 @@ def _a_digit_tall_mark_apart(marks: np.ndarray, boxes: list[Box], settings: Read
     """Whether one of ``marks`` is as tall as a digit, clear of the border, outside every box."""
     height, width = marks.shape[:2]
     count, _, stats = blobs(marks)
-    for x, y, w, h, area in stats[1:count]:
-        if h < settings.min_height * height or h > settings.max_height * height or area < settings.min_ink_pixels:
-            continue
-        if x == 0 or y == 0 or x + w == width or y + h == height:
-            continue  # the card's edge or a shadow, blurred in: segment() judges what reaches the border
-        centre = x + w / 2
-        if not any(bx <= centre <= bx + bw for bx, _, bw, _ in boxes):
-            return True
-    return False
+    # A faint mask of grainy paper holds hundreds of specks: judged all at once, not one by one.
+    x, y, w, h, area = stats[1:count].T
+    tall = (h >= settings.min_height * height) & (h <= settings.max_height * height) & (area >= settings.min_ink_pixels)
+    # What reaches the border is the card's edge or a shadow, blurred in: segment() judges it.
+    inside = (x > 0) & (y > 0) & (x + w < width) & (y + h < height)
+    centres = (x + w / 2)[tall & inside]
+    read = np.zeros(len(centres), bool)
+    for bx, _, bw, _ in boxes:
+        read |= (bx <= centres) & (centres <= bx + bw)
+    return bool((~read).any())
 
 
 def _may_hold_a_digit(intrusion: list[int], digits: list[list[int]], low: float) -> bool:
