@@ -21,6 +21,7 @@ import numpy as np
 
 from edgecam.edge.digits import edge_snap, paper_checks, quad_fit, side_search
 from edgecam.edge.digits.ranks import percentiles
+from edgecam.edge.digits.row_offsets import without_row_offsets
 
 SEARCH_SIDE = 320  # the paper search runs on a picture no larger than this
 MIN_CARD_SHARE = 0.02  # a card covers at least this share of the searched area
@@ -164,6 +165,7 @@ def _small_picture(grey: np.ndarray) -> tuple[np.ndarray, float]:
     small = grey
     if step > 1:
         small = cv2.resize(grey, (round(width / step), round(height / step)), interpolation=cv2.INTER_AREA)
+    small = without_row_offsets(small)  # a sensor's offset rows are lines that cut a card into strips
     # In a dim room the card's edge is a few grey levels high, under the edge levels (which are in
     # grey levels): brightened to full scale by a gain, so brightness ratios stay, it is found as
     # in daylight. A picture with paper in daylight in it is searched as it is.
