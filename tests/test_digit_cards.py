@@ -82,6 +82,18 @@ def test_a_blank_bright_shape_is_no_blank_card_but_a_blank_printed_card_is(fp32_
     assert reading.text == ""  # its markers make it a card: blank is the answer
 
 
+def test_a_roi_too_small_to_hold_a_card_reads_nothing_and_does_not_stop_the_loop(fp32_export):
+    # A ROI a few pixels across (a slip of the mouse) once crashed the plain-card search.
+    from edgecam.edge.digits.stage import DigitStage
+
+    frame = np.random.default_rng(4).integers(0, 256, (480, 640), np.uint8)
+    for roi in ([10, 10, 4, 4], [10, 10, 3, 40], [10, 10, 40, 2]):
+        stage = DigitStage(str(fp32_export[0]), roi, 1, 0.0, 1)
+        for _ in range(3):  # searched, then followed or searched again
+            reading = stage(frame)
+        assert stage.card is None and not reading.text, (roi, reading)
+
+
 def test_a_printed_card_with_a_hand_over_a_corner_is_read(fp32_export, mnist):
     from edgecam.edge.digits.stage import DigitStage
     from edgecam.edge.scenes.card_views import covered, in_view

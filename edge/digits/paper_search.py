@@ -24,6 +24,7 @@ from edgecam.edge.digits.ranks import percentiles
 from edgecam.edge.digits.row_offsets import without_row_offsets
 
 SEARCH_SIDE = 320  # the paper search runs on a picture no larger than this
+LEAST_SIDE = 16  # pixels: a picture narrower than this holds no card to read (a ROI drawn by a slip)
 MIN_CARD_SHARE = 0.02  # a card covers at least this share of the searched area
 BRIGHT_STEP = 1.1  # a bright shape's inside is this much brighter than outside, all round
 EDGE_STEP = 1.04  # and an edge-bounded shape's
@@ -71,6 +72,8 @@ def paper_quad(grey: np.ndarray) -> np.ndarray | None:
     plain card on a desk or in a hand), clockwise from the top left in ``grey``'s pixels, or None.
     It is found by brightness or, on a desk nearly as bright, by its outline, or by its straight
     sides where its outline has a gap."""
+    if min(grey.shape[:2]) < LEAST_SIDE:
+        return None
     search = search_of(grey)
     small, least, at_least = search.small, search.least, search.at_least
     best, area = _brightest_quad(small, least)
