@@ -38,9 +38,8 @@ def row_offsets(picture: np.ndarray) -> np.ndarray:
     along_rows = cv2.resize(picture.astype(np.float32), (max(1, width // 8), height), interpolation=cv2.INTER_AREA)
     rise = np.median(np.diff(along_rows, axis=0), axis=1)
     profile = np.concatenate([[0.0], np.cumsum(rise)])
-    around = np.pad(profile, ROWS_AROUND // 2, mode="edge")
     middle = ROWS_AROUND // 2
-    windows = np.lib.stride_tricks.sliding_window_view(around, ROWS_AROUND)
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(profile, middle, mode="edge"), ROWS_AROUND)
     return profile - np.partition(windows, middle, axis=1)[:, middle]
 
 
