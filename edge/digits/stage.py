@@ -107,8 +107,9 @@ class DigitStage:
         return self.card.quad() if self.card is not None else None
 
     def __call__(self, frame: np.ndarray) -> Reading:
-        grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-        watched = self._watched(grey)
+        # Most frames only look at the card's part of the frame: the whole of it is made grey only
+        # when the card is read.
+        watched = self._watched(frame)
         last = self._last
         settled = last is not None and last.text == self._raw_text
         self._unread += 1
@@ -122,6 +123,7 @@ class DigitStage:
             return last  # nothing new where the card is, and the vote agrees with it: the reading stands
         self._unread = 0
         self.reads += 1
+        grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         if self.card is not None and not changed:
             # Nothing new, so the card is still there, moved by the shake the change test undid:
             # it is read again where it is now, not looked for again.
@@ -172,11 +174,11 @@ class DigitStage:
         self.card = card
         return reading
 
-    def _watched(self, grey: np.ndarray) -> np.ndarray:
-        """The part of the frame whose change means the card may read differently now."""
+    def _watched(self, frame: np.ndarray) -> np.ndarray:
+        """The part of the frame (grey or colour) whose change means the card may read differently now."""
         if self.warp is not None:
-            return self.warp(grey)
-        x, y, w, h = self.region(grey)
+            return self.warp(frame)
+        x, y, w, h = self.region(frame)
         if self.card is not None:
             quad = self.card.quad()
             x0, y0 = np.floor(quad.min(axis=0)).astype(int)
@@ -184,7 +186,7 @@ class DigitStage:
             right, bottom = min(x + w, x1), min(y + h, y1)
             x, y = max(x, x0), max(y, y0)
             w, h = right - x, bottom - y
-        return grey[y : y + max(h, 1), x : x + max(w, 1)]
+        return frame[y : y + max(h, 1), x : x + max(w, 1)]
 
 
 def read_card(
