@@ -131,6 +131,32 @@ def test_a_blur_that_smears_the_card_edge_into_the_roi_never_adds_a_digit(fp32_e
     assert _wrong_runs(texts, truth) == [] and right >= 0.7, (right, texts)
 
 
+def test_digits_written_close_to_a_plain_cards_edge_are_read_not_cut_off(fp32_export, mnist):
+    """Writing that reaches into the border a plain card is read inside is read closer to the
+    edge, not called cut off, and still no edge is read as a digit."""
+    from edgecam.edge.digits.card_find import CardFinder
+    from edgecam.edge.digits.model import DigitModel
+    from edgecam.edge.digits.reader import DigitReader
+    from edgecam.edge.digits.stage import read_card
+    from edgecam.edge.scenes.card_views import in_view
+    from edgecam.edge.scenes.cards import make_card
+    from edgecam.edge.scenes.clip import desk
+
+    reader, finder = DigitReader(DigitModel(str(fp32_export[0]))), CardFinder()
+    rng = np.random.default_rng(12)
+    exact = wrong = 0
+    for _ in range(60):
+        # Ink up to 2 % of the card's height from its edge, where the usual border is 4 %.
+        card = make_card(mnist.test_images[5000:], mnist.test_labels[5000:], rng, (400, 220), margin=0.02)
+        grey = cv2.cvtColor(in_view(card.image, desk(rng), rng, 0).frame, cv2.COLOR_BGR2GRAY)
+        reading, _ = read_card(grey, finder, reader, (0, 0, grey.shape[1], grey.shape[0]), False)
+        exact += reading.text == card.text
+        wrong += not reading.unsure and reading.text != card.text
+    # Read inside the usual border only, 29 of these 60 cards were exact; read closer, 43 (three
+    # short-trained models like this one), none wrong.
+    assert exact >= 38 and wrong <= 1, (exact, wrong)
+
+
 def test_a_new_card_held_where_the_last_one_was_is_followed_there_not_looked_for(fp32_export, mnist):
     """Swapping cards in a hand costs a read each, not a search: the card found first is followed
     from frame to frame, and the search runs again only where that fails. Followed, each card

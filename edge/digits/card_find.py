@@ -17,6 +17,7 @@ from edgecam.edge.digits.paper_search import paper_quad, tracked_quad
 
 READ_HEIGHTS = (64, 160)  # pixels: the upright read area is as tall as it is seen, within these
 PAPER_INSET = 0.04  # of a plain card's height, read inside its edge on every side
+NEAR_EDGE_INSET = 0.02  # ... or this, for writing that reaches into that border (``near_the_edge``)
 CHECK_PER_MM = 2.0  # pixels per millimetre of the card warped upright to tell the printed card
 MARKER_DARK = 0.75  # a marker square's mean, against the paper around it, at most this: a marker
 TRACK_MARGIN = 0.12  # of the card's larger side: a followed card's window (a shake, and the desk beyond its sides)
@@ -59,6 +60,15 @@ class CardView:
         return cv2.warpPerspective(
             picture, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
+
+    def near_the_edge(self) -> CardView:
+        """A plain card read closer to its edge: digits written near the edge reach into the usual
+        border. The card's outline stays where it is."""
+        if self.kind != "paper":
+            return self
+        inset = NEAR_EDGE_INSET * (self.read.h + 2 * self.read.y)
+        width, height = self.read.w + 2 * self.read.x, self.read.h + 2 * self.read.y
+        return CardView(self.homography, layout.Rect(inset, inset, width - 2 * inset, height - 2 * inset), self.kind)
 
     def moved_by(self, offset: tuple[float, float]) -> CardView:
         """The same view in a picture whose origin is ``offset`` (x, y) in this one's."""

@@ -23,6 +23,7 @@ Box = tuple[int, int, int, int]
 FAINT_SHARE = 0.4  # of the ink level: fainter than this is paper grain, not a pen
 WIDE_ENOUGH_TO_SPLIT = 1.1  # of its height: a digit this wide may be two that touch (see ``halves``)
 SHADED = 0.8  # of the lit paper's brightness: darker is a dark patch (a hand, a shadow)
+RUNS_OFF = "ink runs off the edge of the read area"
 
 
 @dataclass
@@ -151,7 +152,7 @@ def segment(
     digits: list[Box] = []
     for x, y, w, h in kept:
         if x <= 0 or y <= 0 or x + w >= width or y + h >= height:
-            doubt = doubt or "ink runs off the edge of the read area"
+            doubt = doubt or RUNS_OFF
         elif w > 1.5 * h:
             doubt = doubt or "digits run together"  # cutting them apart was tried: it made up digits
         digits.append((x, y, w, h))

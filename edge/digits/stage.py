@@ -10,6 +10,7 @@ from edgecam.edge.digits.card_find import CardFinder, CardView
 from edgecam.edge.digits.content_change import ContentChange
 from edgecam.edge.digits.model import DigitModel
 from edgecam.edge.digits.reader import DigitReader, ReaderSettings, Reading, unsure
+from edgecam.edge.digits.segment import RUNS_OFF
 from edgecam.edge.digits.stabilizer import Stabilizer
 from edgecam.edge.errors import ConfigError
 from edgecam.edge.faces.detect import Box
@@ -129,7 +130,7 @@ class DigitStage:
             # it is read again where it is now, not looked for again.
             if max(map(abs, self._change.shift)) >= self.SHAKE_FOLLOWED:
                 self.card = self.card.moved_by(self._change.shift)
-            raw = self.reader.read(self.card.upright(grey))
+            raw = read_upright(self.reader, self.card, grey)
         else:
             raw = self._read(grey)
         self._change.seen(self._watched(grey))
@@ -168,7 +169,7 @@ class DigitStage:
             stays = bool((edge.min(axis=0) >= (x, y)).all() and (edge.max(axis=0) <= (x + w, y + h)).all())
         if not stays:
             return None
-        reading = self.reader.read(card.upright(grey))
+        reading = read_upright(self.reader, card, grey)
         if reading.unsure or (card.kind == "paper" and reading.text == ""):
             return None  # what the search makes of it stands, as it did before cards were followed
         self.card = card
@@ -211,7 +212,7 @@ def read_card(
     for search in reversed(searches) if around_first else searches:
         card = search(grey, finder, box)
         if card is not None:
-            reading = reader.read(card.upright(grey))
+            reading = read_upright(reader, card, grey)
             if card.kind == "paper" and reading.text == "":
                 # Markers or the printed box make a card a card; a plain bright shape with nothing
                 # on it may be any pale thing in view (a note, a box, the lit part of the card).
@@ -220,6 +221,17 @@ def read_card(
     if read_box_without_card:
         return reader.read(grey[y : y + h, x : x + w]), None
     return unsure(NO_CARD), None
+
+
+def read_upright(reader: DigitReader, card: CardView, grey: np.ndarray) -> Reading:
+    """``card`` in ``grey`` read upright; writing that runs off a plain card's read area is read
+    again closer to the card's edge, and stands if it is whole there."""
+    reading = reader.read(card.upright(grey))
+    if reading.reason != RUNS_OFF or card.kind != "paper":
+        return reading
+    # A stroke cut by the card's own edge, or an edge smeared in by blur, still runs off.
+    closer = reader.read(card.near_the_edge().upright(grey))
+    return reading if closer.unsure else closer
 
 
 def _inside(grey: np.ndarray, finder: CardFinder, box: Box) -> CardView | None:
