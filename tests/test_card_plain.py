@@ -3,8 +3,6 @@ two-toned desks, read only inside them, followed between frames, and never made 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import cv2
 import numpy as np
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from edgecam.edge.digits.card_find import CardFinder, by_paper
 from edgecam.edge.scenes.card_views import in_view
 from edgecam.edge.scenes.clip import desk
+from tests.paper_search_scores import a_card_in_view, off_by, off_share, searched, whole_and_misplaced
 
 
 @pytest.mark.parametrize("tilt", [0, 40])
@@ -82,17 +81,6 @@ def test_no_card_is_made_up_of_a_desk_or_of_a_roi_that_is_all_paper():
     assert by_paper(np.full((144, 304), 220, np.uint8)) is None
 
 
-def _off_by(found: np.ndarray, corners: np.ndarray) -> float:
-    """How far the worst of ``found``'s corners lies from the nearest of the true ``corners``."""
-    return float(np.linalg.norm(found[:, None] - corners[None], axis=2).min(axis=1).max())
-
-
-def _off_share(card, corners: np.ndarray) -> float:
-    """How far the found ``card``'s worst corner lies from the true ``corners``, as a share of the
-    card's diagonal."""
-    return _off_by(card.outline(), corners) / float(np.linalg.norm(corners[2] - corners[0]))
-
-
 def test_a_plain_card_with_a_corner_in_a_soft_shadow_is_found_whole():
     # A soft shadow's band (an arm, a lamp's post) through a corner darkens that corner below every
     # brightness level that shows the rest of the card, and its soft edges break the card's
@@ -110,7 +98,7 @@ def test_a_plain_card_with_a_corner_in_a_soft_shadow_is_found_whole():
         band = (np.abs(across) < 30).astype(np.float32)  # 60 px wide through the corner, blurred soft
         light = 1 - 0.4 * cv2.GaussianBlur(band, (0, 0), 12)
         card = by_paper((cv2.cvtColor(view.frame, cv2.COLOR_BGR2GRAY) * light).astype(np.uint8))
-        found += card is not None and _off_share(card, view.quad) < 0.03
+        found += card is not None and off_share(card, view.quad) < 0.03
     assert found >= 9, f"{found} of 24"
 
 
@@ -127,7 +115,7 @@ def test_plain_cards_are_found_on_pale_and_patterned_desks_and_no_card_is_made_o
         shot = scene(rng)
         card = by_paper(shot.grey)
         if card is not None:
-            found += _off_share(card, shot.corners) < 0.03
+            found += off_share(card, shot.corners) < 0.03
     assert found >= 150, f"{found} of 200 plain cards found"
     rng = np.random.default_rng(2)
     for _ in range(100):
@@ -148,7 +136,7 @@ def test_a_plain_card_on_print_or_stone_as_bright_as_itself_is_outlined_by_the_t
         seen += 1
         card = by_paper(shot.grey)
         if card is not None:
-            found += _off_share(card, shot.corners) < 0.03
+            found += off_share(card, shot.corners) < 0.03
     # When only a step in brightness outlined a card, 37 of these 60 were found; with the texture
     # 47; with a side that has no step left where the edges drew it, 51.
     assert found >= 47, f"{found} of 60 cards on print or stone found"
@@ -163,7 +151,7 @@ def test_a_card_shaken_in_a_hand_is_followed_and_one_taken_away_or_moved_far_is_
     for _ in range(100):
         shot = scene(rng)
         card = by_paper(shot.grey)
-        if card is None or _off_share(card, shot.corners) >= 0.03:
+        if card is None or off_share(card, shot.corners) >= 0.03:
             continue
         found += 1
         # A shake: the picture moved by up to 3 px each way and turned by up to a degree.
@@ -172,7 +160,7 @@ def test_a_card_shaken_in_a_hand_is_followed_and_one_taken_away_or_moved_far_is_
         shaken = cv2.warpAffine(shot.grey, shake, (640, 480), borderMode=cv2.BORDER_REFLECT)
         now = cv2.transform(shot.corners.reshape(-1, 1, 2).astype(np.float32), shake).reshape(4, 2)
         card_now = finder.track(shaken, card)
-        followed += card_now is not None and _off_share(card_now, now) < 0.03
+        followed += card_now is not None and off_share(card_now, now) < 0.03
         # Where it was, a desk of its own (the card taken away), or the card 47 px further on.
         assert finder.track(scene(rng, with_card=False).grey, card) is None
         moved = cv2.warpAffine(shot.grey, np.float32([[1, 0, 40], [0, 1, 25]]), (640, 480))
@@ -190,7 +178,7 @@ def test_a_plain_card_is_found_through_a_noisy_sensors_grain():
         shot = scene(rng)
         card = by_paper(grainy(shot.grey, rng, 8))
         if card is not None:
-            found += _off_share(card, shot.corners) < 0.03
+            found += off_share(card, shot.corners) < 0.03
     # With the edges found at a fixed level, the grain broke the card's outline: 32 of these 60
     # were found. With the level raised over the grain's own gradient, 47.
     assert found >= 42, f"{found} of 60 grainy cards found"
@@ -210,12 +198,12 @@ def test_the_lit_part_of_a_card_a_hard_shadow_cuts_across_is_not_taken_for_the_c
         grey *= np.where(xs > edge_x, rng.uniform(0.55, 0.75), 1.0)
         card = by_paper(cv2.GaussianBlur(grey, (3, 3), 0).astype(np.uint8))
         if card is not None:  # then it is the whole card, not the part on one side of the shadow
-            wrong += _off_by(card.outline(), corners) > 12
+            wrong += off_by(card.outline(), corners) > 12
     assert wrong == 0, f"{wrong} of 20 cards taken for the part on one side of a shadow"
 
 
 def test_a_plain_card_a_hard_shadow_cuts_in_two_is_found_whole():
-    whole, part = _whole_and_misplaced(np.random.default_rng(3), 100, hard_shadow=True)
+    whole, part = whole_and_misplaced(np.random.default_rng(3), 100, hard_shadow=True)
     # Before the card was pieced together across the shadow, 28 were found whole and 7 in part
     # (mostly the lit side); then 63 and 3; since a textured desk outlines a card too, 74 and 4;
     # since an edge-bounded card's outline may step either way, 80 and 6 (the two more in part
@@ -229,7 +217,7 @@ def test_the_part_of_a_card_on_one_side_of_a_shadow_is_grown_to_the_whole_card()
     # was read as the card: 64 of these 100 were found whole and 14 in part. With the paper beyond
     # the shadow's edge flooded and joined to the part found, 68 and 10 (70 and 11 with a textured
     # desk's outline); with an outline that may step either way, 71 and 13.
-    whole, part = _whole_and_misplaced(np.random.default_rng(11), 100, hard_shadow=True)
+    whole, part = whole_and_misplaced(np.random.default_rng(11), 100, hard_shadow=True)
     assert whole >= 66 and part <= 14, (whole, part)
 
 
@@ -243,11 +231,11 @@ def test_a_card_darker_than_a_bright_desk_with_its_own_shadow_across_it_is_found
     ys, xs = np.mgrid[:480, :640].astype(np.float32)
     for _ in range(20):
         desk = rng.uniform(225, 245) * (1 - 0.08 * xs / 640)
-        corners, card = _a_card_in_view(rng)
+        corners, card = a_card_in_view(rng)
         x0, y0 = corners[0]
         edge_x = x0 + rng.uniform(100, 220) + (ys - y0) * rng.uniform(-0.3, 0.3)
         paper = rng.uniform(0.78, 0.88) * desk * np.where(xs > edge_x, rng.uniform(0.55, 0.75), 1.0)
-        found.append(_searched(np.where(card > 0, paper, desk), corners, rng))
+        found.append(searched(np.where(card > 0, paper, desk), corners, rng))
     whole, misplaced = found.count("whole"), found.count("misplaced")
     assert whole >= 9 and misplaced == 0, (whole, misplaced)
 
@@ -257,7 +245,7 @@ def test_a_bowed_card_lit_otherwise_than_its_desk_is_found_whole():
     # to the desk in one place and up in another. When each side snapped only to a step down, 49
     # of these 100 were found whole and 20 misplaced (a side snapped onto the bend's shading inside
     # the card); snapped to whichever step is steeper at each point, 61 and 6.
-    whole, misplaced = _whole_and_misplaced(np.random.default_rng(23), 100, bowed=True)
+    whole, misplaced = whole_and_misplaced(np.random.default_rng(23), 100, bowed=True)
     assert whole >= 56 and misplaced <= 10, (whole, misplaced)
 
 
@@ -269,7 +257,7 @@ def test_a_plain_card_in_a_dim_room_is_found_whole():
         dimmed = grey * rng.uniform(0.12, 0.4) + rng.normal(0, 1, grey.shape)
         return np.clip(dimmed, 0, 255).astype(np.uint8)
 
-    whole, misplaced = _whole_and_misplaced(np.random.default_rng(42), 60, seen=dim)
+    whole, misplaced = whole_and_misplaced(np.random.default_rng(42), 60, seen=dim)
     assert whole >= 45 and misplaced <= 5, (whole, misplaced)
 
 
@@ -282,7 +270,7 @@ def test_a_plain_card_across_the_border_of_a_two_toned_desk_is_found_whole():
     found = []
     ys, xs = np.mgrid[:480, :640].astype(np.float32)
     for _ in range(20):
-        corners, card = _a_card_in_view(rng)
+        corners, card = a_card_in_view(rng)
         x0, y0 = corners[0]
         border = x0 + rng.uniform(110, 190) + (ys - y0) * np.tan(rng.uniform(-0.5, 0.5))
         paper = rng.uniform(150, 190)
@@ -290,7 +278,7 @@ def test_a_plain_card_across_the_border_of_a_two_toned_desk_is_found_whole():
         written = np.full((480, 640), paper, np.float32)
         text = str(int(rng.integers(10, 99)))
         cv2.putText(written, text, (int(x0 + 90), int(y0 + 140)), cv2.FONT_HERSHEY_SIMPLEX, 3, 40, 8)
-        found.append(_searched(np.where(card > 0, written, desk), corners, rng))
+        found.append(searched(np.where(card > 0, written, desk), corners, rng))
     whole, misplaced = found.count("whole"), found.count("misplaced")
     assert whole >= 17 and misplaced == 0, (whole, misplaced)
 
@@ -311,46 +299,3 @@ def test_an_outline_that_steps_either_way_is_light_turning_along_it_not_a_textur
         picture[30:91, 40:121] = 180
         assert outlined(picture, quad, 1.04, either_way=True) is is_card
         assert not outlined(picture, quad, 1.04)  # one way only, neither is outlined
-
-
-def _a_card_in_view(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """The corners of a card about 320 x 210 px, a little turned, somewhere in a 640 x 480 view,
-    and its mask (1 on the card)."""
-    x0, y0 = rng.uniform(80, 200), rng.uniform(80, 160)
-    corners = np.float32([[x0, y0], [x0 + 320, y0 + 20], [x0 + 300, y0 + 210], [x0 - 20, y0 + 190]])
-    card = np.zeros((480, 640), np.uint8)
-    cv2.fillConvexPoly(card, corners.astype(np.int32), 1, cv2.LINE_AA)
-    return corners, card
-
-
-def _searched(picture: np.ndarray, corners: np.ndarray, rng: np.random.Generator) -> str:
-    """The paper search over ``picture`` seen with a sensor's noise (2 grey levels) and a lens's
-    blur: "whole" when it finds the card with ``corners`` (each within 12 px), "misplaced" when
-    it finds it elsewhere, "none" when it finds nothing."""
-    grey = picture + rng.normal(0, 2, picture.shape)
-    found = by_paper(cv2.GaussianBlur(np.clip(grey, 0, 255), (3, 3), 0).astype(np.uint8))
-    if found is None:
-        return "none"
-    return "whole" if _off_by(found.outline(), corners) <= 12 else "misplaced"
-
-
-def _whole_and_misplaced(
-    rng: np.random.Generator,
-    scenes: int,
-    seen: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
-    **kind,
-) -> tuple[int, int]:
-    """Of ``scenes`` tuning desks with a plain card (``kind``: ``scene``'s options), how many
-    cards the paper search finds whole (within 3 % of the diagonal) and how many misplaced;
-    ``seen(grey, rng)``, when given, is how the camera sees each desk."""
-    from tests.finder_tuning_scenes import scene
-
-    whole = misplaced = 0
-    for _ in range(scenes):
-        shot = scene(rng, **kind)
-        card = by_paper(seen(shot.grey, rng) if seen else shot.grey)
-        if card is not None:
-            off = _off_share(card, shot.corners)
-            whole += off < 0.03
-            misplaced += off >= 0.03
-    return whole, misplaced

@@ -7,6 +7,7 @@ import numpy as np
 
 from edgecam.edge.digits.row_offsets import row_offsets, without_row_offsets
 from tests.finder_tuning_scenes import scene
+from tests.paper_search_scores import whole_and_misplaced
 
 
 def banded(grey: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -49,7 +50,5 @@ def test_a_scenes_own_rows_are_left_as_they_are():
 def test_a_plain_card_through_a_sensor_that_offsets_rows_is_found_whole():
     # The tuning desks through the test's own banding sensor. Searched as they were, 36 of these
     # 60 were found whole and 3 misplaced; the rows levelled first, 42 and 2.
-    from tests.test_card_plain import _whole_and_misplaced
-
-    whole, misplaced = _whole_and_misplaced(np.random.default_rng(43), 60, seen=banded)
+    whole, misplaced = whole_and_misplaced(np.random.default_rng(43), 60, seen=banded)
     assert whole >= 39 and misplaced <= 4, (whole, misplaced)

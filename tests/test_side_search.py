@@ -9,7 +9,7 @@ import numpy as np
 from edgecam.edge.digits.paper_search import search_of
 from edgecam.edge.digits.side_search import quad_by_sides
 from tests.finder_tuning_scenes import scene
-from tests.test_card_plain import _a_card_in_view, _searched
+from tests.paper_search_scores import a_card_in_view, searched
 
 
 def test_a_card_lit_across_its_desks_shade_is_found_by_its_straight_sides():
@@ -23,7 +23,7 @@ def test_a_card_lit_across_its_desks_shade_is_found_by_its_straight_sides():
     found = {"whole": 0, "misplaced": 0, "none": 0}
     for _ in range(20):
         level = rng.uniform(110, 170)
-        corners, card = _a_card_in_view(rng)
+        corners, card = a_card_in_view(rng)
         turn = rng.uniform(0, 2 * np.pi)
         centre = corners.mean(axis=0)
         across = ((xs - centre[0]) * np.cos(turn) + (ys - centre[1]) * np.sin(turn)) / 150
@@ -33,7 +33,7 @@ def test_a_card_lit_across_its_desks_shade_is_found_by_its_straight_sides():
         rim = np.zeros(card.shape, np.float32)  # the edge's shade: 2 px, 10 % darker
         cv2.polylines(rim, [np.round(corners * 16).astype(np.int32)], True, 1.0, 2, cv2.LINE_AA, shift=4)
         picture *= 1 - 0.1 * cv2.GaussianBlur(rim, (0, 0), 0.8)
-        found[_searched(picture, corners, rng)] += 1
+        found[searched(picture, corners, rng)] += 1
     assert found["whole"] >= 18 and found["misplaced"] == 0, found
 
 
