@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from edgecam.edge.digits import card_layout as layout
+from edgecam.edge.digits.dim_light import brightened
 from edgecam.edge.digits.paper_search import paper_quad, tracked_quad
 
 READ_HEIGHTS = (64, 160)  # pixels: the upright read area is as tall as it is seen, within these
@@ -110,7 +111,9 @@ class CardFinder:
         return found.moved_by((int(x0), int(y0))) if found.kind == card.kind else None
 
     def by_markers(self, grey: np.ndarray) -> CardView | None:
-        corners, ids, _ = self.aruco.detectMarkers(grey)
+        # In a dim room a marker's black and white are a few grey levels apart, under the
+        # detector's thresholds.
+        corners, ids, _ = self.aruco.detectMarkers(brightened(grey, every=4))
         if ids is None:
             return None
         card_points, picture_points = [], []

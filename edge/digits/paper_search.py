@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from edgecam.edge.digits import edge_snap, paper_checks, quad_fit, side_search
-from edgecam.edge.digits.ranks import percentiles
+from edgecam.edge.digits.dim_light import brightened
 from edgecam.edge.digits.row_offsets import without_row_offsets
 
 SEARCH_SIDE = 320  # the paper search runs on a picture no larger than this
@@ -31,8 +31,6 @@ EDGE_STEP = 1.04  # and an edge-bounded shape's
 EDGE_WINS = 1.2  # times the bright shape's area: an edge-bounded shape this much larger is the card
 EDGE_LOW = 8  # grey levels per pixel: the weaker of Canny's two gradient levels
 EDGE_OVER_NOISE = 2.0  # times the gradient of the picture's noise: the weaker level is at least this
-DIM = 160  # grey levels: a picture whose brightest hundredth is darker than this is brightened
-DIM_TO = 230  # so that its brightest hundredth reaches this
 EDGE_GROWTH = 2  # pixels each edge is grown by, so that the regions it encloses are closed
 DARKER_CARD = 0.6  # a card, even one darker than its desk, is this share of the brightest in view or more
 SHADOW_DEPTH = (0.4, 0.92)  # a shadow leaves between 40 % and 92 % of the light on the paper
@@ -169,13 +167,7 @@ def _small_picture(grey: np.ndarray) -> tuple[np.ndarray, float]:
     if step > 1:
         small = cv2.resize(grey, (round(width / step), round(height / step)), interpolation=cv2.INTER_AREA)
     small = without_row_offsets(small)  # a sensor's offset rows are lines that cut a card into strips
-    # In a dim room the card's edge is a few grey levels high, under the edge levels (which are in
-    # grey levels): brightened to full scale by a gain, so brightness ratios stay, it is found as
-    # in daylight. A picture with paper in daylight in it is searched as it is.
-    (top,) = percentiles(small[::2, ::2], (0.99,))  # every other pixel each way: near enough, 4x cheaper
-    if top < DIM:
-        small = cv2.convertScaleAbs(small, alpha=DIM_TO / max(top, 1.0))
-    return cv2.GaussianBlur(small, (5, 5), 0), step
+    return cv2.GaussianBlur(brightened(small), (5, 5), 0), step
 
 
 def _brightest_quad(small: np.ndarray, least: float) -> tuple[np.ndarray | None, float]:
