@@ -38,11 +38,14 @@ class CardView:
 
     def outline(self) -> np.ndarray:
         """The card's own edge in the picture (4 x 2): the printed card's, or a plain card's."""
+        edge = self._whole().corners().reshape(-1, 1, 2)
+        return cv2.perspectiveTransform(edge, self.homography).reshape(4, 2)
+
+    def _whole(self) -> layout.Rect:
+        """The whole card in its own plane."""
         if self.kind == "paper":  # its read area is the card inset by the same width all round
-            edge = layout.Rect(0, 0, 2 * self.read.x + self.read.w, 2 * self.read.y + self.read.h)
-        else:
-            edge = layout.Rect(0, 0, *layout.CARD_MM)
-        return cv2.perspectiveTransform(edge.corners().reshape(-1, 1, 2), self.homography).reshape(4, 2)
+            return layout.Rect(0, 0, 2 * self.read.x + self.read.w, 2 * self.read.y + self.read.h)
+        return layout.Rect(0, 0, *layout.CARD_MM)
 
     def size(self) -> tuple[int, int]:
         quad = self.quad()
@@ -64,12 +67,9 @@ class CardView:
 
     def near_the_edge(self) -> CardView:
         """A plain card read closer to its edge: digits written near the edge reach into the usual
-        border. The card's outline stays where it is."""
-        if self.kind != "paper":
-            return self
-        inset = NEAR_EDGE_INSET * (self.read.h + 2 * self.read.y)
-        width, height = self.read.w + 2 * self.read.x, self.read.h + 2 * self.read.y
-        return CardView(self.homography, layout.Rect(inset, inset, width - 2 * inset, height - 2 * inset), self.kind)
+        border. The card's outline stays where it is. (A printed card is read in its box.)"""
+        whole = self._whole()
+        return CardView(self.homography, paper_read_area(whole.w, whole.h, NEAR_EDGE_INSET), self.kind)
 
     def moved_by(self, offset: tuple[float, float]) -> CardView:
         """The same view in a picture whose origin is ``offset`` (x, y) in this one's."""
@@ -145,8 +145,14 @@ def by_paper_quad(grey: np.ndarray, quad: np.ndarray) -> CardView:
     card_h = float(np.linalg.norm(quad[3] - quad[0]) + np.linalg.norm(quad[2] - quad[1])) / 2
     plane = layout.Rect(0, 0, card_w, card_h).corners()
     homography = cv2.getPerspectiveTransform(plane, quad)
-    inset = PAPER_INSET * card_h
-    return CardView(homography, layout.Rect(inset, inset, card_w - 2 * inset, card_h - 2 * inset), "paper")
+    return CardView(homography, paper_read_area(card_w, card_h, PAPER_INSET), "paper")
+
+
+def paper_read_area(width: float, height: float, inset: float) -> layout.Rect:
+    """A plain card's read area in its plane (``width`` x ``height``): inside its edge by ``inset``
+    of its height on every side."""
+    border = inset * height
+    return layout.Rect(border, border, width - 2 * border, height - 2 * border)
 
 
 def _shows_the_box(grey: np.ndarray, homography: np.ndarray) -> bool:
