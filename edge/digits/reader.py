@@ -36,6 +36,9 @@ SOLID = 0.75  # a hole this much darker than the paper, as a share of the ink's 
 SEEN_IN_SHADOW = 0.2  # of a digit's ink inside shaded paper: the dark patch is a shadow, not a hand
 TOUCHING_SURE = 0.95  # both halves of a wide digit this sure: it may be two digits that touch
 TWO_TOUCHING = "two digits may touch"
+RUN_TOGETHER_WIDTH = 1.5  # of its height: a blob this wide is a broad digit (a 2, a 5) or two run together
+RUN_TOGETHER_HALF = 0.2  # either half of such a blob this probable as a digit: two run together
+RUN_TOGETHER = "digits run together"
 CLIPPED = 250  # grey levels: paper this bright may be the sensor's white, not the paper's
 WASHED_OUT = "the paper is washed out to white: light writing may not show"
 
@@ -106,8 +109,9 @@ class DigitReader:
         weakest = min(range(len(found)), key=lambda i: found[i].probability)
         if found[weakest].probability < self.settings.sure:
             return unsure(f"digit {weakest + 1} is unclear ({found[weakest].probability:.0%} sure)", found)
-        if self._two_touching(ink, boxes):
-            return unsure(TWO_TOUCHING, found)
+        two = self._two_in_one(ink, boxes)
+        if two:
+            return unsure(two, found)
         text = "".join(str(self.model.labels[d.digit]) for d in found)
         return Reading(text, float(np.prod([d.probability for d in found])), found)
 
@@ -121,17 +125,25 @@ class DigitReader:
         digits = scores[0].argmax(axis=1)
         return digits, scores[:, np.arange(len(boxes)), digits].min(axis=0)
 
-    def _two_touching(self, ink: np.ndarray, boxes: list[Box]) -> bool:
-        """Whether a wide digit, cut at its thinnest column, reads as two digits the model is
-        sure of: two digits written so close that they touch, which it may read as one."""
+    def _two_in_one(self, ink: np.ndarray, boxes: list[Box]) -> str | None:
+        """Why a wide digit may be two read as one, or None. Cut at its thinnest column, its
+        halves read as two digits the model is sure of: two digits written so close that they
+        touch. Or, on a blob far wider than tall, either half reads as a digit at all: two digits
+        run together. A broad digit's halves are strokes, not digits, and it is read as one
+        (cutting such blobs apart instead made up digits)."""
         if not any(wide_enough_to_split(box) for box in boxes):
-            return False  # the common case, without thresholding the ink again
+            return None  # the common case, without thresholding the ink again
         mask = ink_mask(ink)
         for box in boxes:
             parts = halves(mask, box, self.settings)
-            if parts is not None and (self._read_boxes(ink, parts)[1] >= TOUCHING_SURE).all():
-                return True
-        return False
+            if parts is None:
+                continue
+            sure = self._read_boxes(ink, parts)[1]
+            if (sure >= TOUCHING_SURE).all():
+                return TWO_TOUCHING
+            if box[2] > RUN_TOGETHER_WIDTH * box[3] and (sure >= RUN_TOGETHER_HALF).any():
+                return RUN_TOGETHER
+        return None
 
 
 def washed_out(grey: np.ndarray) -> bool:

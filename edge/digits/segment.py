@@ -153,8 +153,6 @@ def segment(
     for x, y, w, h in kept:
         if x <= 0 or y <= 0 or x + w >= width or y + h >= height:
             doubt = doubt or RUNS_OFF
-        elif w > 1.5 * h:
-            doubt = doubt or "digits run together"  # cutting them apart was tried: it made up digits
         digits.append((x, y, w, h))
     return digits, doubt
 
