@@ -116,22 +116,14 @@ class DigitReader:
         return Reading(text, float(np.prod([d.probability for d in found])), found)
 
     def _read_boxes(self, ink: np.ndarray, boxes: list[Box]) -> tuple[np.ndarray, np.ndarray]:
-        """The digit in each box and how sure the model is of it: the middle of its three sizes'
-        probabilities. One size alone read poorly (a stroke the tight crop cuts) does not make it
-        unsure; two do."""
-        digits, at_each_size = self._at_three_sizes(ink, boxes)
-        return digits, np.median(at_each_size, axis=0)
-
-    def _at_three_sizes(self, ink: np.ndarray, boxes: list[Box]) -> tuple[np.ndarray, np.ndarray]:
-        """The digit in each box (as read at MNIST's size), and its probability at each size (sizes x
-        boxes)."""
+        """The digit in each box and how sure the model is of it."""
         # Each digit is also cut out a little smaller and larger: a digit the model knows reads the
         # same at all three sizes, while one it is guessing at (a stranger's hand, a smudge) often
-        # does not.
+        # does not. Its probability is the least of the three.
         crops = np.stack([mnist_crop(ink, box, fit) for fit in FITS for box in boxes])
         scores = self.model.probabilities(crops).reshape(len(FITS), len(boxes), -1)
         digits = scores[0].argmax(axis=1)
-        return digits, scores[:, np.arange(len(boxes)), digits]
+        return digits, scores[:, np.arange(len(boxes)), digits].min(axis=0)
 
     def _two_in_one(self, ink: np.ndarray, boxes: list[Box]) -> str | None:
         """Why a wide digit may be two read as one, or None. Cut at its thinnest column, its
@@ -146,7 +138,7 @@ class DigitReader:
             parts = halves(mask, box, self.settings)
             if parts is None:
                 continue
-            sure = self._at_three_sizes(ink, parts)[1].min(axis=0)  # each half a digit at every size
+            sure = self._read_boxes(ink, parts)[1]
             if (sure >= TOUCHING_SURE).all():
                 return TWO_TOUCHING
             if box[2] > RUN_TOGETHER_WIDTH * box[3] and (sure >= RUN_TOGETHER_HALF).any():
