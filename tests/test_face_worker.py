@@ -16,6 +16,7 @@ from edgecam.edge.faces.recognizer import FaceRecognizer
 from edgecam.edge.faces.tracker import FaceTracker, TrackerSettings
 from edgecam.edge.faces.worker import FaceWorker
 from edgecam.edge.outputs.telemetry import Telemetry
+from tests.clip_reading import cards_shown
 from tests.conftest import run_cli
 from tests.face_scenes import background, camera, paste
 from tests.orl_scenes import ORL, orl_image
@@ -81,7 +82,8 @@ def test_two_threads_name_the_walkers_of_a_file_and_read_its_cards(clip, fp32_ex
     assert "went by while faces" not in result.stderr
     named = sum(any(f["name"] == clip.faces[e["frame"]][0] for f in e["faces"]) for e in lines)
     assert named / clip.frames >= 0.8, named
-    assert sum(e["digits"]["text"] == clip.texts[e["frame"]] for e in lines) / len(lines) >= 0.85
+    read, cards, wrong_run = cards_shown(lines, clip.texts)  # as in test_loop's reading of the clip
+    assert read >= cards - 1 and wrong_run <= 2, (read, cards, wrong_run)
 
 
 def test_a_camera_faster_than_naming_skips_worker_frames_not_frames_drawn(clip, faces_model, tmp_path):

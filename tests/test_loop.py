@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.clip_reading import cards_shown
 from tests.conftest import reading_the_clip, run_cli
 from tests.processes import NetworkCamera, line_count, running, virtual_screen, wait_for
 
@@ -49,8 +50,11 @@ def test_run_records_and_logs_every_frame_and_reads_the_cards(clip, fp32_export,
     for reading in (e["digits"] for e in lines):  # a text, or null with the reason and the last sure text
         keys = {"text", "confidence", "unsure"} | ({"reason", "last_text"} if reading["unsure"] else set())
         assert set(reading) == keys and (reading["text"] is None) == reading["unsure"], reading
-    right = sum(e["digits"]["text"] == clip.texts[e["frame"]] for e in lines)
-    assert right / len(lines) >= 0.85  # the vote lags a card change by a few frames
+    # Every card but one read on most of its frames (the vote lags a card change by a few; a model
+    # trained as short as the tests' may be unsure of one card, as the MQTT test allows), and no
+    # wrong text held for more than two frames.
+    read, cards, wrong_run = cards_shown(lines, clip.texts)
+    assert read >= cards - 1 and wrong_run <= 2, (read, cards, wrong_run)
     video = cv2.VideoCapture(str(record))
     assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == clip.frames
     assert video.get(cv2.CAP_PROP_FPS) == pytest.approx(clip.fps, abs=0.1)
