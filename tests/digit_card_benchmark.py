@@ -40,6 +40,7 @@ from edgecam.edge.scenes.clip import desk
 from tests import heldout_camera as camera
 from tests import heldout_cards
 from tests.heldout_writers import font_digits, sklearn_digits
+from tests.reading_outcome import outcome
 
 MNIST_HELD_OUT = slice(5000, 10000)
 
@@ -143,8 +144,7 @@ def benchmark(
                 shot = sample(writer, condition, rng, scenes)
                 height, width = shot.grey.shape
                 reading, _ = read_card(shot.grey, finder, reader, (0, 0, width, height), False)
-                outcome = "unsure" if reading.unsure else "exact" if reading.text == shot.text else "wrong"
-                counts["printed" if shot.printed else "plain"][outcome] += 1
+                counts["printed" if shot.printed else "plain"][outcome(reading, shot.text)] += 1
             rows[condition] = _shares({k: counts["printed"][k] + counts["plain"][k] for k in counts["printed"]}) | {
                 "by_card": {kind: _shares(c) for kind, c in counts.items() if sum(c.values())}
             }

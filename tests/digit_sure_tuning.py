@@ -27,6 +27,7 @@ from edgecam.edge.scenes.cards import make_card, printed_card
 from edgecam.edge.scenes.clip import desk
 from edgecam.export.calibrate import CALIBRATION_DIGITS
 from edgecam.train.faces.camera import camera_effects
+from tests.reading_outcome import outcome
 from tests.stroke_writer import stroke_digits
 
 LEVELS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
@@ -49,8 +50,7 @@ def sweep(
         height, width = grey.shape
         for level, reader in readers.items():
             reading, _ = read_card(grey, finder, reader, (0, 0, width, height), False)
-            outcome = "unsure" if reading.unsure else "exact" if reading.text == card.text else "wrong"
-            counts[level][outcome] += 1
+            counts[level][outcome(reading, card.text)] += 1
     return {level: {k: round(v / cards, 4) for k, v in row.items()} for level, row in counts.items()}
 
 
