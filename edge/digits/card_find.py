@@ -8,6 +8,7 @@ and only what is inside the card's border (or the printed box's line).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -38,10 +39,10 @@ class CardView:
 
     def outline(self) -> np.ndarray:
         """The card's own edge in the picture (4 x 2): the printed card's, or a plain card's."""
-        edge = self._whole().corners().reshape(-1, 1, 2)
+        edge = self.whole().corners().reshape(-1, 1, 2)
         return cv2.perspectiveTransform(edge, self.homography).reshape(4, 2)
 
-    def _whole(self) -> layout.Rect:
+    def whole(self) -> layout.Rect:
         """The whole card in its own plane."""
         if self.kind == "paper":  # its read area is the card inset by the same width all round
             return layout.Rect(0, 0, 2 * self.read.x + self.read.w, 2 * self.read.y + self.read.h)
@@ -57,18 +58,29 @@ class CardView:
 
     def upright(self, picture: np.ndarray) -> np.ndarray:
         """The read area warped to face the camera, at about the size it is seen."""
-        width, height = self.size()
-        scale = height / self.read.h
-        to_read = np.array([[scale, 0, -self.read.x * scale], [0, scale, -self.read.y * scale], [0, 0, 1]], np.float64)
-        matrix = to_read @ np.linalg.inv(self.homography)
-        return cv2.warpPerspective(
-            picture, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-        )
+        return self.plane_picture(picture, self.read, self.scale())
+
+    @cached_property
+    def _from_picture(self) -> np.ndarray:
+        """The picture to the card's plane: one inverse for every picture taken of the plane."""
+        return np.linalg.inv(self.homography)
+
+    def scale(self) -> float:
+        """Pixels of ``upright``'s picture to a unit of the card's plane."""
+        return self.size()[1] / self.read.h
+
+    def plane_picture(self, picture: np.ndarray, rect: layout.Rect, scale: float) -> np.ndarray:
+        """``rect`` of the card's plane (it may reach past the card) warped upright from ``picture``,
+        ``scale`` pixels to a unit."""
+        to_rect = np.array([[scale, 0, -rect.x * scale], [0, scale, -rect.y * scale], [0, 0, 1]], np.float64)
+        matrix = to_rect @ self._from_picture
+        size = (max(8, round(rect.w * scale)), max(8, round(rect.h * scale)))
+        return cv2.warpPerspective(picture, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
     def near_the_edge(self) -> CardView:
         """A plain card read closer to its edge: digits written near the edge reach into the usual
         border. The card's outline stays where it is. (A printed card is read in its box.)"""
-        whole = self._whole()
+        whole = self.whole()
         return CardView(self.homography, paper_read_area(whole.w, whole.h, NEAR_EDGE_INSET), self.kind)
 
     def moved_by(self, offset: tuple[float, float]) -> CardView:
