@@ -37,10 +37,12 @@ def scene(
     hard_shadow: bool = False,
     handwriting: tuple[np.ndarray, np.ndarray] | None = None,
     bowed: bool = False,
+    shadow_on_the_card_alone: bool = False,
 ) -> TuningScene:
     """A desk from ``DESKS``, perhaps with a plain card lying on it, in uneven light; with
     ``hard_shadow``, a sharp-edged shadow falls across the card; when ``bowed``, the card is
-    lit otherwise than the desk (see ``_bow``). The card is written in a Hershey font, small, or
+    lit otherwise than the desk (see ``_bow``); with ``shadow_on_the_card_alone``, the hard shadow
+    falls on the card and not on the desk. The card is written in a Hershey font, small, or
     with ``handwriting`` (28 x 28 images, white on black, and their labels: the caller's, such as
     MNIST's training set) as large as people write on a card."""
     kind = DESKS[int(rng.integers(len(DESKS)))]
@@ -49,8 +51,8 @@ def scene(
     if with_card:
         picture, corners, text = _with_card(picture, rng, handwriting, bowed)
     light = _uneven_light(rng)
-    if hard_shadow and corners is not None:
-        light *= _hard_shadow(corners, rng)
+    if (hard_shadow or shadow_on_the_card_alone) and corners is not None:
+        light *= _hard_shadow(corners, rng, shadow_on_the_card_alone)
     noisy = picture * light + rng.normal(0, rng.uniform(1, 4), picture.shape)
     return TuningScene(np.clip(noisy, 0, 255).astype(np.uint8), corners, kind, text)
 
@@ -197,10 +199,11 @@ def _uneven_light(rng: np.random.Generator) -> np.ndarray:
     return light
 
 
-def _hard_shadow(corners: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _hard_shadow(corners: np.ndarray, rng: np.random.Generator, on_the_card_alone: bool = False) -> np.ndarray:
     """The light left by something close that blocks it (a head, a hand, a phone): a shadow with
     a sharp, straight or gently curved edge through the card, on the desk too or on the card alone
-    (a card held up, its shadow falling on it from the hand that holds it)."""
+    (a card held up, its shadow falling on it from the hand that holds it; always, when
+    ``on_the_card_alone``)."""
     width, height = FRAME
     ys, xs = np.mgrid[:height, :width].astype(np.float32)
     # The edge passes near the card's middle: a circle whose centre lies far off to one side.
@@ -210,7 +213,7 @@ def _hard_shadow(corners: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     inside = radius - np.hypot(xs - centre[0], ys - centre[1])  # > 0: in the shadow
     softness = rng.uniform(0.7, 8)
     shade = 1 - rng.uniform(0.15, 0.5) * np.clip(0.5 + inside / (2 * softness), 0, 1)
-    if rng.random() < 0.3:
+    if rng.random() < 0.3 or on_the_card_alone:
         card = np.zeros((height, width), np.uint8)
         cv2.fillConvexPoly(card, corners.astype(np.int32), 1)
         shade = np.where(card > 0, shade, 1).astype(np.float32)

@@ -9,6 +9,7 @@ import numpy as np
 from edgecam.edge.digits.card_find import CardFinder, CardView
 from edgecam.edge.digits.content_change import ContentChange
 from edgecam.edge.digits.model import DigitModel
+from edgecam.edge.digits.past_the_edge import writing_past_the_edge
 from edgecam.edge.digits.reader import DigitReader, ReaderSettings, Reading, unsure
 from edgecam.edge.digits.segment import RUNS_OFF
 from edgecam.edge.digits.stabilizer import Stabilizer
@@ -17,6 +18,7 @@ from edgecam.edge.faces.detect import Box
 
 NO_CARD = "no card in view"
 BLANK_SHAPE = "a bright shape with nothing written on it: a blank card, or no card at all"
+PAST_THE_EDGE = "writing goes on past the card's side: only part of the card may be seen (a shadow across it?)"
 
 
 class CardWarp:
@@ -225,13 +227,21 @@ def read_card(
 
 def read_upright(reader: DigitReader, card: CardView, grey: np.ndarray) -> Reading:
     """``card`` in ``grey`` read upright; writing that runs off a plain card's read area is read
-    again closer to the card's edge, and stands if it is whole there."""
+    again closer to the card's edge, and stands if it is whole there. A plain card with more
+    writing just past its side is only part of a card (the rest in a shadow): it is unsure."""
     reading = reader.read(card.upright(grey))
-    if reading.reason != RUNS_OFF or card.kind != "paper":
+    if card.kind != "paper":
         return reading
-    # A stroke cut by the card's own edge, or an edge smeared in by blur, still runs off.
-    closer = reader.read(card.near_the_edge().upright(grey))
-    return reading if closer.unsure else closer
+    if reading.reason == RUNS_OFF:
+        # A stroke cut by the card's own edge, or an edge smeared in by blur, still runs off.
+        closer_view = card.near_the_edge()
+        closer = reader.read(closer_view.upright(grey))
+        if closer.unsure:
+            return reading
+        reading, card = closer, closer_view
+    if reading.text and not reading.unsure and writing_past_the_edge(card, grey, reading, reader.model):
+        return unsure(PAST_THE_EDGE, reading.digits)
+    return reading
 
 
 def _inside(grey: np.ndarray, finder: CardFinder, box: Box) -> CardView | None:

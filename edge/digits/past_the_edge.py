@@ -1,0 +1,65 @@
+"""Writing that goes on past a plain card's side: the card found is only part of a card.
+
+A hard shadow that falls on the card alone (a hand or a phone held over it) cuts the card into a
+lit part and a shaded one. The lit part is a bright four-sided shape of its own, and where the
+shaded paper is about as bright as the desk, the card's edge does not go on from it plainly
+enough for the search to tell: it may take the lit part for the card. The reader then reads the
+digits in it, sure of each, and the card reads a digit or two short. What gives it away is the
+rest of the writing, just past the side the shadow drew: a mark as tall as the digits read, on
+paper with little else on it (no desk's texture), that the model reads as a digit.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from edgecam.edge.digits import card_layout as layout
+from edgecam.edge.digits.card_find import CardView
+from edgecam.edge.digits.model import DigitModel
+from edgecam.edge.digits.reader import Reading, ink_map, ink_mask, mnist_crop
+
+REACH = 1.2  # digit heights past the card's left and right sides that are looked at
+GAP = 0.1  # digit heights: from this far past the side, so the card's own edge is no mark
+ABOVE = 0.35  # digit heights above and below the digits' row: a mark in that row is whole there
+TALL = 0.6  # a mark at least this share of the digits' height,
+WIDE = (0.1, 1.5)  # and between these shares of it wide,
+BUSY = 0.15  # with no more than this share of the strip inked besides (a desk's texture is busier),
+SURE = 0.8  # that the model reads as a digit this surely
+
+
+def writing_past_the_edge(card: CardView, grey: np.ndarray, reading: Reading, model: DigitModel) -> bool:
+    """Whether a digit is written just past the left or right side of ``card`` (a plain card read
+    as ``reading``, its digits' boxes in ``card.upright``'s picture), in the row of those digits."""
+    if not reading.digits:
+        return False
+    scale = card.scale()
+    # The digits' row and height in the card's plane.
+    tall = float(np.median([d.box[3] for d in reading.digits])) / scale
+    top = card.read.y + min(d.box[1] for d in reading.digits) / scale - ABOVE * tall
+    bottom = card.read.y + max(d.box[1] + d.box[3] for d in reading.digits) / scale + ABOVE * tall
+    whole = card.whole()
+    for left in (-(GAP + REACH) * tall, whole.w + GAP * tall):
+        strip = card.plane_picture(grey, layout.Rect(left, top, REACH * tall, bottom - top), scale)
+        if _a_digit_in(strip, tall * scale, outer_left=left < 0, model=model):
+            return True
+    return False
+
+
+def _a_digit_in(strip: np.ndarray, tall: float, outer_left: bool, model: DigitModel) -> bool:
+    """Whether ``strip`` holds a mark ``tall`` pixels high or nearly, clear of its top, bottom and
+    outer end (the end away from the card), alone on plain paper, that reads as a digit."""
+    ink = ink_map(strip)
+    mask = ink_mask(ink)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    height, width = mask.shape
+    inked = np.count_nonzero(mask)
+    for x, y, w, h, area in stats[1:count]:
+        outer = x <= 0 if outer_left else x + w >= width
+        if outer or y <= 0 or y + h >= height or h < TALL * tall or not WIDE[0] * tall <= w <= WIDE[1] * tall:
+            continue
+        if inked - area > BUSY * mask.size:
+            continue
+        if model.probabilities(mnist_crop(ink, (x, y, w, h))[None]).max() >= SURE:
+            return True
+    return False
