@@ -65,6 +65,37 @@ def grainy(grey: np.ndarray, rng: np.random.Generator, level: float) -> np.ndarr
     return np.clip(grey + 2 * noise, 0, 255).astype(np.uint8)
 
 
+def things_beside(grey: np.ndarray, corners: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``grey`` with one or two things people leave beside a card on a desk, off its left or right
+    side and never over it: a pen, a phone, a coin or a key, each of its own dark tone."""
+    picture = grey.astype(np.float32)
+    side = (corners[1], corners[2]) if rng.random() < 0.5 else (corners[0], corners[3])
+    middle = (side[0] + side[1]) / 2
+    out = (middle - corners.mean(axis=0)) / np.linalg.norm(middle - corners.mean(axis=0))
+    for _ in range(int(rng.integers(1, 3))):
+        x, y = middle + out * rng.uniform(15, 70) + (side[1] - side[0]) * rng.uniform(-0.3, 0.3)
+        kind, tone = rng.choice(["pen", "phone", "coin", "key"]), float(rng.uniform(15, 90))
+        if kind in ("pen", "phone"):
+            size = (
+                (rng.uniform(40, 160), rng.uniform(5, 12))
+                if kind == "pen"
+                else (rng.uniform(50, 80), rng.uniform(100, 150))
+            )
+            outline = cv2.boxPoints(((float(x), float(y)), size, float(rng.uniform(0, 180))))
+            cv2.fillConvexPoly(picture, outline.astype(np.int32), tone, cv2.LINE_AA)
+        elif kind == "coin":
+            shade = tone if rng.random() < 0.5 else 230.0
+            cv2.circle(picture, (int(x), int(y)), int(rng.uniform(10, 22)), shade, -1, cv2.LINE_AA)
+        else:  # a key: its head and its blade
+            head = ((float(x), float(y)), (rng.uniform(12, 20), rng.uniform(30, 50)), float(rng.uniform(0, 180)))
+            cv2.ellipse(picture, head, tone, -1, cv2.LINE_AA)
+            tip = (int(x + rng.uniform(-40, 40)), int(y + rng.uniform(-40, 40)))
+            cv2.line(picture, (int(x), int(y)), tip, tone, int(rng.integers(3, 7)), cv2.LINE_AA)
+    card = np.zeros(grey.shape, np.uint8)
+    cv2.fillConvexPoly(card, corners.astype(np.int32), 1)
+    return np.where(card > 0, grey, np.clip(picture, 0, 255)).astype(np.uint8)
+
+
 def _desk(kind: str, rng: np.random.Generator) -> np.ndarray:
     width, height = FRAME
     ys, xs = np.mgrid[:height, :width].astype(np.float32)

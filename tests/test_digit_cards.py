@@ -222,3 +222,25 @@ def test_the_lit_part_of_a_card_a_shadow_falls_on_is_not_read_as_the_whole_card(
     # two short) and 81-85 exact, with seven models trained short as this one is and a 12-epoch one;
     # with it, 6-8 wrong and the same exact.
     assert wrong <= 10 and exact >= 75, (wrong, exact)
+
+
+def test_a_pen_or_a_key_beside_a_card_is_not_taken_for_more_writing(fp32_export, mnist):
+    """Things left beside a card (a pen, a phone, a coin, a key) are no digit past its side: only a
+    mark level with the card's writing at top and bottom is."""
+    from edgecam.edge.digits.card_find import CardFinder
+    from edgecam.edge.digits.model import DigitModel
+    from edgecam.edge.digits.reader import DigitReader
+    from edgecam.edge.digits.stage import PAST_THE_EDGE, read_card
+    from tests.finder_tuning_scenes import scene, things_beside
+
+    reader, finder = DigitReader(DigitModel(str(fp32_export[0]))), CardFinder()
+    rng = np.random.default_rng(51)
+    taken = 0
+    for _ in range(200):
+        shot = scene(rng, handwriting=(mnist.train_images[:20000], mnist.train_labels[:20000]))
+        grey = things_beside(shot.grey, shot.corners, rng)
+        reading, _ = read_card(grey, finder, reader, (0, 0, grey.shape[1], grey.shape[0]), False)
+        taken += reading.reason == PAST_THE_EDGE
+    # Any mark as tall as a digit counted (not only one level with the writing): 4-9 of these 200
+    # cards unsure for it with two models; level with it, 0-1 with four.
+    assert taken <= 3, taken

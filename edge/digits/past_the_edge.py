@@ -5,8 +5,10 @@ lit part and a shaded one. The lit part is a bright four-sided shape of its own,
 shaded paper is about as bright as the desk, the card's edge does not go on from it plainly
 enough for the search to tell: it may take the lit part for the card. The reader then reads the
 digits in it, sure of each, and the card reads a digit or two short. What gives it away is the
-rest of the writing, just past the side the shadow drew: a mark as tall as the digits read, on
-paper with little else on it (no desk's texture), that the model reads as a digit.
+rest of the writing, just past the side the shadow drew: a mark in line with the digits read (its
+top and bottom level with theirs), on paper with little else on it (no desk's texture), that the
+model reads as a digit. A pen, a key or a phone's edge beside a card is seldom level with its
+writing at both ends.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ REACH = 1.2  # digit heights past the card's left and right sides that are looke
 GAP = 0.1  # digit heights: from this far past the side, so the card's own edge is no mark
 ABOVE = 0.35  # digit heights above and below the digits' row: a mark in that row is whole there
 TALL = 0.6  # a mark at least this share of the digits' height,
+LEVEL = 0.2  # digit heights: its top and bottom this close to the digits' row's,
 WIDE = (0.1, 1.5)  # and between these shares of it wide,
 BUSY = 0.15  # with no more than this share of the strip inked besides (a desk's texture is busier),
 SURE = 0.8  # that the model reads as a digit this surely
@@ -47,8 +50,10 @@ def writing_past_the_edge(card: CardView, grey: np.ndarray, reading: Reading, mo
 
 
 def _a_digit_in(strip: np.ndarray, tall: float, outer_left: bool, model: DigitModel) -> bool:
-    """Whether ``strip`` holds a mark ``tall`` pixels high or nearly, clear of its top, bottom and
-    outer end (the end away from the card), alone on plain paper, that reads as a digit."""
+    """Whether ``strip`` (the digits' row with ``ABOVE`` of a digit's height above and below it)
+    holds a mark ``tall`` pixels high or nearly, level with the row at top and bottom, clear of
+    the strip's outer end (the end away from the card), alone on plain paper, that reads as a
+    digit."""
     ink = ink_map(strip)
     mask = ink_mask(ink)
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -57,6 +62,9 @@ def _a_digit_in(strip: np.ndarray, tall: float, outer_left: bool, model: DigitMo
     for x, y, w, h, area in stats[1:count]:
         outer = x <= 0 if outer_left else x + w >= width
         if outer or y <= 0 or y + h >= height or h < TALL * tall or not WIDE[0] * tall <= w <= WIDE[1] * tall:
+            continue
+        row_top, row_bottom = ABOVE * tall, height - ABOVE * tall
+        if abs(y - row_top) > LEVEL * tall or abs(y + h - row_bottom) > LEVEL * tall:
             continue
         if inked - area > BUSY * mask.size:
             continue
