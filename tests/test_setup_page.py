@@ -263,9 +263,11 @@ def test_from_an_empty_library_to_three_people_named(tmp_path):
         assert wait_for(lambda: len(events_after(events, "person_added")) > 3 * clip.frames, 60)
         after = events_after(events, "person_added")
         # Each is named on every pass (in the photos like the crops named; the clip shows 8 of
-        # each, the crops came from 2), and never with another's name.
+        # each, the crops came from 2), and never with another's name. The first visit may be under
+        # way when the model goes live, its walker already followed as "unknown" until the track is
+        # recognised again (CI saw 0.10 there, then 0.225 on each later pass): it is left out.
         for truth, name in (("s1", "Ann"), ("s36", "Ben"), ("s37", "Cai")):
-            visits = _visits_named(after, clip, truth, name)
+            visits = _visits_named(after, clip, truth, name)[1:]
             assert len(visits) >= 2 and min(visits) >= 0.15, (truth, visits)
             assert _misnamed(after, clip, truth, name) <= 0.02
     finally:
