@@ -59,11 +59,11 @@ def _a_digit_in(strip: np.ndarray, tall: float, outer_left: bool, model: DigitMo
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     height, width = mask.shape
     inked = np.count_nonzero(mask)
+    row_top, row_bottom = ABOVE * tall, height - ABOVE * tall
     for x, y, w, h, area in stats[1:count]:
         outer = x <= 0 if outer_left else x + w >= width
         if outer or y <= 0 or y + h >= height or h < TALL * tall or not WIDE[0] * tall <= w <= WIDE[1] * tall:
             continue
-        row_top, row_bottom = ABOVE * tall, height - ABOVE * tall
         if abs(y - row_top) > LEVEL * tall or abs(y + h - row_bottom) > LEVEL * tall:
             continue
         if inked - area > BUSY * mask.size:

@@ -90,6 +90,9 @@ class DigitStage:
         self._unread = 0  # frames since the card was last read
         self._last: Reading | None = None
         self._raw_text: str | None = ""  # the last read's own text, before the vote
+        # The text the card in view read with no writing past its side: read again unchanged, it
+        # is not looked past again (``read_upright``'s check costs a third of a read).
+        self._whole_text: str | None = None
         self._around = False  # the card was last found around the ROI (drawn inside it), not in it
 
     def region(self, frame: np.ndarray) -> tuple[int, int, int, int]:
@@ -132,9 +135,10 @@ class DigitStage:
             # it is read again where it is now, not looked for again.
             if max(map(abs, self._change.shift)) >= self.SHAKE_FOLLOWED:
                 self.card = self.card.moved_by(self._change.shift)
-            raw = read_upright(self.reader, self.card, grey)
+            raw = read_upright(self.reader, self.card, grey, self._whole_text)
         else:
             raw = self._read(grey)
+        self._whole_text = raw.text if self.card is not None and raw.text and not raw.unsure else None
         self._change.seen(self._watched(grey))
         self._raw_text = raw.text
         self._last = reading = self.stabilize(raw)
@@ -225,10 +229,11 @@ def read_card(
     return unsure(NO_CARD), None
 
 
-def read_upright(reader: DigitReader, card: CardView, grey: np.ndarray) -> Reading:
+def read_upright(reader: DigitReader, card: CardView, grey: np.ndarray, whole_text: str | None = None) -> Reading:
     """``card`` in ``grey`` read upright; writing that runs off a plain card's read area is read
     again closer to the card's edge, and stands if it is whole there. A plain card with more
-    writing just past its side is only part of a card (the rest in a shadow): it is unsure."""
+    writing just past its side is only part of a card (the rest in a shadow): it is unsure, unless
+    its text is ``whole_text``, the text this card was already found whole with."""
     reading = reader.read(card.upright(grey))
     if card.kind != "paper":
         return reading
@@ -239,7 +244,8 @@ def read_upright(reader: DigitReader, card: CardView, grey: np.ndarray) -> Readi
         if closer.unsure:
             return reading
         reading, card = closer, closer_view
-    if reading.text and not reading.unsure and writing_past_the_edge(card, grey, reading, reader.model):
+    checked = reading.text == whole_text
+    if reading.text and not reading.unsure and not checked and writing_past_the_edge(card, grey, reading, reader.model):
         return unsure(PAST_THE_EDGE, reading.digits)
     return reading
 
