@@ -58,17 +58,26 @@ def test_with_no_roi_a_card_tilted_up_to_40_degrees_anywhere_in_view_is_read(fp3
     assert max(_wrong_runs(texts, scene.texts), default=0) <= 2
 
 
-def test_a_blank_bright_shape_is_no_blank_card_but_a_blank_printed_card_is(fp32_export):
+@pytest.fixture
+def read_whole_frame(fp32_export):
+    """``edgecam run`` with no ROI, read once: the card looked for in the whole of a grey frame and
+    read upright, as (reading, card)."""
     from edgecam.edge.digits.card_find import CardFinder
-    from edgecam.edge.digits.card_print import card_image
     from edgecam.edge.digits.model import DigitModel
     from edgecam.edge.digits.reader import DigitReader
-    from edgecam.edge.digits.stage import BLANK_SHAPE, read_card
+    from edgecam.edge.digits.stage import read_card
 
-    reader, finder = DigitReader(DigitModel(fp32_export[0])), CardFinder()
+    reader, finder = DigitReader(DigitModel(str(fp32_export[0]))), CardFinder()
+    return lambda grey: read_card(grey, finder, reader, (0, 0, grey.shape[1], grey.shape[0]), False)
+
+
+def test_a_blank_bright_shape_is_no_blank_card_but_a_blank_printed_card_is(read_whole_frame):
+    from edgecam.edge.digits.card_print import card_image
+    from edgecam.edge.digits.stage import BLANK_SHAPE
+
     frame = np.full((480, 640), 60, np.uint8)
     cv2.rectangle(frame, (200, 150), (440, 300), 200, cv2.FILLED)  # a pale box or note on a dark desk
-    reading, card = read_card(frame, finder, reader, (0, 0, 640, 480), False)
+    reading, card = read_whole_frame(frame)
     assert card is not None and card.kind == "paper"
     assert reading.unsure and reading.reason == BLANK_SHAPE  # not "", "nothing is written here"
     printed = card_image(round(2.0 * 25.4))  # the printed card, blank, 2 px to the millimetre
@@ -77,7 +86,7 @@ def test_a_blank_bright_shape_is_no_blank_card_but_a_blank_printed_card_is(fp32_
     printed = (printed.astype(np.float32) * 0.9).astype(np.uint8)
     frame = np.full((480, 640), 60, np.uint8)
     frame[100 : 100 + printed.shape[0], 150 : 150 + printed.shape[1]] = printed
-    reading, card = read_card(frame, finder, reader, (0, 0, 640, 480), False)
+    reading, card = read_whole_frame(frame)
     assert card is not None and card.kind == "aruco"
     assert reading.text == ""  # its markers make it a card: blank is the answer
 
@@ -131,25 +140,20 @@ def test_a_blur_that_smears_the_card_edge_into_the_roi_never_adds_a_digit(fp32_e
     assert _wrong_runs(texts, truth) == [] and right >= 0.7, (right, texts)
 
 
-def test_digits_written_close_to_a_plain_cards_edge_are_read_not_cut_off(fp32_export, mnist):
+def test_digits_written_close_to_a_plain_cards_edge_are_read_not_cut_off(read_whole_frame, mnist):
     """Writing that reaches into the border a plain card is read inside is read closer to the
     edge, not called cut off, and still no edge is read as a digit."""
-    from edgecam.edge.digits.card_find import CardFinder
-    from edgecam.edge.digits.model import DigitModel
-    from edgecam.edge.digits.reader import DigitReader
-    from edgecam.edge.digits.stage import read_card
     from edgecam.edge.scenes.card_views import in_view
     from edgecam.edge.scenes.cards import make_card
     from edgecam.edge.scenes.clip import desk
 
-    reader, finder = DigitReader(DigitModel(str(fp32_export[0]))), CardFinder()
     rng = np.random.default_rng(12)
     exact = wrong = 0
     for _ in range(60):
         # Ink up to 2 % of the card's height from its edge, where the usual border is 4 %.
         card = make_card(mnist.test_images[5000:], mnist.test_labels[5000:], rng, (400, 220), margin=0.02)
         grey = cv2.cvtColor(in_view(card.image, desk(rng), rng, 0).frame, cv2.COLOR_BGR2GRAY)
-        reading, _ = read_card(grey, finder, reader, (0, 0, grey.shape[1], grey.shape[0]), False)
+        reading, _ = read_whole_frame(grey)
         exact += reading.text == card.text
         wrong += not reading.unsure and reading.text != card.text
     # Read inside the usual border only, 29 of these 60 cards were exact; read closer, 43 (three
@@ -199,23 +203,18 @@ def _cards_in_a_hand(stage, mnist, rng: np.random.Generator, blur: np.ndarray | 
     return texts, truth
 
 
-def test_the_lit_part_of_a_card_a_shadow_falls_on_is_not_read_as_the_whole_card(fp32_export, mnist):
+def test_the_lit_part_of_a_card_a_shadow_falls_on_is_not_read_as_the_whole_card(read_whole_frame, mnist):
     """A hard shadow on the card alone: its lit part may be found as the card, and must not be read
     a digit short. The rest of the writing, just past the side the shadow drew, makes it unsure."""
-    from edgecam.edge.digits.card_find import CardFinder
-    from edgecam.edge.digits.model import DigitModel
-    from edgecam.edge.digits.reader import DigitReader
-    from edgecam.edge.digits.stage import read_card
     from tests.finder_tuning_scenes import scene
     from tests.reading_outcome import outcome
 
-    reader, finder = DigitReader(DigitModel(str(fp32_export[0]))), CardFinder()
     rng = np.random.default_rng(23)
     outcomes = []
     for _ in range(200):
         handwriting = (mnist.train_images[:20000], mnist.train_labels[:20000])
         shot = scene(rng, shadow_on_the_card_alone=True, handwriting=handwriting)
-        reading, _ = read_card(shot.grey, finder, reader, (0, 0, shot.grey.shape[1], shot.grey.shape[0]), False)
+        reading, _ = read_whole_frame(shot.grey)
         outcomes.append(outcome(reading, shot.text))
     wrong, exact = outcomes.count("wrong"), outcomes.count("exact")
     # Before the writing past a side was looked at, 15-16 of these 200 read wrong (most a digit or
@@ -224,22 +223,18 @@ def test_the_lit_part_of_a_card_a_shadow_falls_on_is_not_read_as_the_whole_card(
     assert wrong <= 10 and exact >= 75, (wrong, exact)
 
 
-def test_a_pen_or_a_key_beside_a_card_is_not_taken_for_more_writing(fp32_export, mnist):
+def test_a_pen_or_a_key_beside_a_card_is_not_taken_for_more_writing(read_whole_frame, mnist):
     """Things left beside a card (a pen, a phone, a coin, a key) are no digit past its side: only a
     mark level with the card's writing at top and bottom is."""
-    from edgecam.edge.digits.card_find import CardFinder
-    from edgecam.edge.digits.model import DigitModel
-    from edgecam.edge.digits.reader import DigitReader
-    from edgecam.edge.digits.stage import PAST_THE_EDGE, read_card
+    from edgecam.edge.digits.stage import PAST_THE_EDGE
     from tests.finder_tuning_scenes import scene, things_beside
 
-    reader, finder = DigitReader(DigitModel(str(fp32_export[0]))), CardFinder()
     rng = np.random.default_rng(51)
     taken = 0
     for _ in range(200):
         shot = scene(rng, handwriting=(mnist.train_images[:20000], mnist.train_labels[:20000]))
         grey = things_beside(shot.grey, shot.corners, rng)
-        reading, _ = read_card(grey, finder, reader, (0, 0, grey.shape[1], grey.shape[0]), False)
+        reading, _ = read_whole_frame(grey)
         taken += reading.reason == PAST_THE_EDGE
     # Any mark as tall as a digit counted (not only one level with the writing): 4-9 of these 200
     # cards unsure for it with two models; level with it, 0-1 with four.
