@@ -5,6 +5,8 @@ Writers are MNIST's test digits 5000-9999 (never trained or calibrated on); the 
 from ``tests/heldout_camera.py``. Run it:
 
     python -m tests.digit_loop_scene --digits models/digits.onnx --out /tmp/cards
+
+(``--segments clean,clean,clean --max-tilt 40``: the no-ROI goal's tilted card, in the loop.)
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ SEGMENTS = tuple(name for name in CONDITIONS if name not in ("jpeg-50", "low-res
 class LoopScene:
     path: Path
     texts: list[str] = field(default_factory=list)  # per frame
-    conditions: list[str] = field(default_factory=list)  # per frame
+    conditions: list[str] = field(default_factory=list)  # per frame: its segment's camera effect
 
 
 def make_scene(
@@ -58,13 +60,15 @@ def make_scene(
             card = make_card(images, labels, rng, size=(400, 220), margin=0.08)
         start, end = (random_pose(rng, (0, max_tilt)) for _ in range(2))
         effect = camera.CONDITIONS[condition]
+        # Each segment is scored on its own: one seen through the same effect as another is numbered.
+        label = condition if segments.count(condition) == 1 else f"{condition} {number + 1}"
         for index in range(frames_per_segment):
             pose = start.towards(end, index / frames_per_segment)
             pose.place = (pose.place[0] + rng.uniform(-0.01, 0.01), pose.place[1] + rng.uniform(-0.01, 0.01))  # shake
             grey = cv2.cvtColor(posed(card.image, background, pose).frame, cv2.COLOR_BGR2GRAY)
             writer.write(cv2.cvtColor(effect(grey, rng), cv2.COLOR_GRAY2BGR))
             scene.texts.append(card.text)
-            scene.conditions.append(condition)
+            scene.conditions.append(label)
     writer.release()
     return scene
 
@@ -102,9 +106,18 @@ def main() -> None:
     parser.add_argument("--digits", required=True)
     parser.add_argument("--out", type=Path, required=True, help="a folder for the clip and the events")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--max-tilt", type=float, default=30.0, help="degrees out of plane, at most")
+    parser.add_argument(
+        "--segments", default=",".join(SEGMENTS), help="camera effects, one a segment (e.g. clean,clean,clean)"
+    )
     args = parser.parse_args()
+    segments = tuple(args.segments.split(","))
+    unknown = [name for name in segments if name not in camera.CONDITIONS]
+    if unknown:
+        parser.error(f"no such camera effect: {', '.join(unknown)} (choose from {', '.join(camera.CONDITIONS)})")
     args.out.mkdir(parents=True, exist_ok=True)
-    scene = make_scene(args.out / "cards.avi", load_mnist(ensure_mnist(default_data_dir())), args.seed)
+    mnist = load_mnist(ensure_mnist(default_data_dir()))
+    scene = make_scene(args.out / "cards.avi", mnist, args.seed, max_tilt=args.max_tilt, segments=segments)
     events = args.out / "events.jsonl"
     events.unlink(missing_ok=True)
     run = [sys.executable, "-m", "edgecam", "run", "--source", str(scene.path), "--digits", args.digits]
