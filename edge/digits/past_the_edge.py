@@ -13,10 +13,10 @@ writing at both ends.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from edgecam.edge.digits import card_layout as layout
+from edgecam.edge.digits.blobs import blobs
 from edgecam.edge.digits.card_find import CardView
 from edgecam.edge.digits.model import DigitModel
 from edgecam.edge.digits.reader import Reading, ink_map, ink_mask, mnist_crop
@@ -56,7 +56,7 @@ def _a_digit_in(strip: np.ndarray, tall: float, outer_left: bool, model: DigitMo
     digit."""
     ink = ink_map(strip)
     mask = ink_mask(ink)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    count, _, stats = blobs(mask)
     height, width = mask.shape
     inked = np.count_nonzero(mask)
     row_top, row_bottom = ABOVE * tall, height - ABOVE * tall
