@@ -71,7 +71,8 @@ def things_beside(grey: np.ndarray, corners: np.ndarray, rng: np.random.Generato
     picture = grey.astype(np.float32)
     side = (corners[1], corners[2]) if rng.random() < 0.5 else (corners[0], corners[3])
     middle = (side[0] + side[1]) / 2
-    out = (middle - corners.mean(axis=0)) / np.linalg.norm(middle - corners.mean(axis=0))
+    away = middle - corners.mean(axis=0)
+    out = away / np.linalg.norm(away)
     for _ in range(int(rng.integers(1, 3))):
         x, y = middle + out * rng.uniform(15, 70) + (side[1] - side[0]) * rng.uniform(-0.3, 0.3)
         kind, tone = rng.choice(["pen", "phone", "coin", "key"]), float(rng.uniform(15, 90))
