@@ -9,6 +9,7 @@ broke apart joined again.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import cv2
@@ -18,14 +19,19 @@ from edgecam.edge.digits.ink_scale import ink_against
 from edgecam.edge.digits.model import DigitModel
 from edgecam.edge.digits.ranks import percentiles
 from edgecam.edge.digits.segment import (
+    BROKEN_IN_TWO,
     SHADED,
+    UNEVEN,
     Box,
     Cover,
     ReaderSettings,
+    box_around,
+    broken_pairs,
     cover,
     faint_marks,
     halves,
     segment,
+    uneven_sizes,
     wide_enough_to_split,
 )
 from edgecam.edge.digits.two_sided import only_two_sided
@@ -34,6 +40,7 @@ FITS = (20, 17, 23)  # sizes each digit is read at: MNIST's own first
 HYSTERESIS = 0.6  # of the ink level: fainter ink is kept where it joins ink above the level
 SOLID = 0.75  # a hole this much darker than the paper, as a share of the ink's darkness, is ink
 SEEN_IN_SHADOW = 0.2  # of a digit's ink inside shaded paper: the dark patch is a shadow, not a hand
+AS_TALL = 0.97  # of the taller blob's height: two blobs this alike in height are two digits
 TOUCHING_SURE = 0.95  # both halves of a wide digit this sure: it may be two digits that touch
 TWO_TOUCHING = "two digits may touch"
 RUN_TOGETHER_WIDTH = 1.5  # of its height: a blob this wide is a broad digit (a 2, a 5) or two run together
@@ -97,6 +104,11 @@ class DigitReader:
                 doubt = WASHED_OUT  # light writing may be clipped to white with the paper
             return unsure(doubt) if doubt else Reading()
         digits, probabilities = self._read_boxes(ink, boxes)
+        if doubt == BROKEN_IN_TWO:
+            settled = self._one_or_two(ink, boxes, digits, probabilities)
+            if settled is not None:
+                boxes, digits, probabilities = settled
+                doubt = UNEVEN if uneven_sizes(boxes) else None
         found = [
             Digit(int(d), float(p), box)
             for d, p, box in zip(digits, probabilities, boxes, strict=False)
@@ -124,6 +136,31 @@ class DigitReader:
         scores = self.model.probabilities(crops).reshape(len(FITS), len(boxes), -1)
         digits = scores[0].argmax(axis=1)
         return digits, scores[:, np.arange(len(boxes)), digits].min(axis=0)
+
+    def _one_or_two(
+        self, ink: np.ndarray, boxes: list[Box], digits: np.ndarray, probabilities: np.ndarray
+    ) -> tuple[list[Box], np.ndarray, np.ndarray] | None:
+        """A thin blob close beside another is a stroke broken off a digit (a 4 drawn in two
+        strokes) or a digit of its own (a "1" written close): the model chooses, when it is sure of
+        one way only. The boxes, digits and probabilities so settled, or None when it cannot tell."""
+        pairs = broken_pairs(boxes)
+        if any(second - first == 1 for first, second in itertools.pairwise(pairs)):
+            return None  # three blobs in a chain: too many ways to read them
+        around = [box_around(boxes[i], boxes[i + 1]) for i in pairs]
+        one_digit, one_sure = self._read_boxes(ink, around)
+        settled_boxes, settled_digits, settled_sure = list(boxes), list(digits), list(probabilities)
+        # From the right, so that the pairs to its left keep their places.
+        for i, box, digit, sure in reversed(list(zip(pairs, around, one_digit, one_sure, strict=True))):
+            as_two = min(probabilities[i], probabilities[i + 1]) >= self.settings.sure
+            # Two blobs as tall as each other are two digits written side by side: a piece of a
+            # digit is shorter than the rest of it. (The model read many a "1" beside a digit as a 4.)
+            shorter, taller = sorted((boxes[i][3], boxes[i + 1][3]))
+            as_one = sure >= self.settings.sure and shorter < AS_TALL * taller
+            if as_two == as_one:
+                return None
+            if as_one:
+                settled_boxes[i : i + 2], settled_digits[i : i + 2], settled_sure[i : i + 2] = [box], [digit], [sure]
+        return settled_boxes, np.array(settled_digits), np.array(settled_sure)
 
     def _two_in_one(self, ink: np.ndarray, boxes: list[Box]) -> str | None:
         """Why a wide digit may be two read as one, or None. Cut at its thinnest column, its
@@ -168,7 +205,8 @@ def _cut(
     level = ink_level(ink)
     mask = solid_strokes(grey, ink, ink_mask(ink, level))
     boxes, doubt = segment(mask, grey.shape, settings, covered)
-    if not doubt and faint_marks(ink, boxes, settings, level, covered, washed_out(grey)):
+    # A faint mark is a doubt the model cannot settle; a digit broken in two is one it may.
+    if doubt in (None, BROKEN_IN_TWO) and faint_marks(ink, boxes, settings, level, covered, washed_out(grey)):
         doubt = "a faint mark may be a digit"
     return ink, boxes, doubt
 

@@ -24,6 +24,8 @@ FAINT_SHARE = 0.4  # of the ink level: fainter than this is paper grain, not a p
 WIDE_ENOUGH_TO_SPLIT = 1.1  # of its height: a digit this wide may be two that touch (see ``halves``)
 SHADED = 0.8  # of the lit paper's brightness: darker is a dark patch (a hand, a shadow)
 RUNS_OFF = "ink runs off the edge of the read area"
+BROKEN_IN_TWO = "a digit may be broken in two"
+UNEVEN = "digits of very different sizes"
 
 
 @dataclass
@@ -141,20 +143,44 @@ def segment(
         )
     ):
         doubt = doubt or "something covers part of the card"
-    tallest = max((b[3] for b in kept), default=0)
-    for left, right in itertools.pairwise(kept):
-        # A stroke broken off a digit reads as a "1" all too easily: a thin blob close beside another.
+    digits = [(x, y, w, h) for x, y, w, h in kept]
+    # A piece of a digit broken in two is short beside the digits: the reader judges the sizes
+    # again once it has settled what the pieces are.
+    pairs = broken_pairs(digits)
+    if uneven_sizes(digits, {i + side for i in pairs for side in (0, 1)}):
+        doubt = doubt or UNEVEN
+    if any(x <= 0 or y <= 0 or x + w >= width or y + h >= height for x, y, w, h in digits):
+        doubt = doubt or RUNS_OFF
+    # Last, so that it stands only when nothing else is in doubt: the reader may settle it.
+    if not doubt and pairs:
+        doubt = BROKEN_IN_TWO
+    return digits, doubt
+
+
+def uneven_sizes(boxes: list[Box], leave_out: set[int] | None = None) -> bool:
+    """Whether a digit (other than those at ``leave_out``) is far shorter than the tallest: a
+    fragment, a smudge."""
+    tallest = max((b[3] for b in boxes), default=0)
+    return any(b[3] < 0.6 * tallest for i, b in enumerate(boxes) if i not in (leave_out or set()))
+
+
+def broken_pairs(boxes: list[Box]) -> list[int]:
+    """Where a stroke may have broken off a digit (it reads as a "1" all too easily): a thin blob
+    close beside another. The index of the left box of each such pair."""
+    tallest = max((b[3] for b in boxes), default=0)
+    pairs = []
+    for index, (left, right) in enumerate(itertools.pairwise(boxes)):
         thin = min(left[2] / left[3], right[2] / right[3]) < 0.4
         if thin and right[0] - (left[0] + left[2]) < 0.08 * tallest:
-            doubt = doubt or "a digit may be broken in two"
-    if any(b[3] < 0.6 * tallest for b in kept):
-        doubt = doubt or "digits of very different sizes"  # a fragment, a smudge
-    digits: list[Box] = []
-    for x, y, w, h in kept:
-        if x <= 0 or y <= 0 or x + w >= width or y + h >= height:
-            doubt = doubt or RUNS_OFF
-        digits.append((x, y, w, h))
-    return digits, doubt
+            pairs.append(index)
+    return pairs
+
+
+def box_around(first: Box | list[int], second: Box | list[int]) -> Box:
+    """The box around two boxes."""
+    x0, y0 = min(first[0], second[0]), min(first[1], second[1])
+    x1, y1 = max(first[0] + first[2], second[0] + second[2]), max(first[1] + first[3], second[1] + second[3])
+    return (x0, y0, x1 - x0, y1 - y0)
 
 
 def wide_enough_to_split(box: Box) -> bool:
@@ -262,9 +288,7 @@ def _join_overlapping_columns(boxes: list[list[int]]) -> tuple[list[list[int]], 
             last = joined[-1]
             overlap = min(last[0] + last[2], box[0] + box[2]) - max(last[0], box[0])
             if overlap > 0.5 * min(last[2], box[2]) or _flag_of(box, last) or _flag_of(last, box):
-                x0, y0 = min(last[0], box[0]), min(last[1], box[1])
-                x1, y1 = max(last[0] + last[2], box[0] + box[2]), max(last[1] + last[3], box[1] + box[3])
-                joined[-1] = [x0, y0, x1 - x0, y1 - y0]
+                joined[-1] = list(box_around(last, box))
                 pieces[-1] += 1
                 tallest[-1] = max(tallest[-1], box[3])
                 continue
