@@ -34,6 +34,7 @@ from edgecam.edge.digits.segment import (
     uneven_sizes,
     wide_enough_to_split,
 )
+from edgecam.edge.digits.sensor_grain import without_grain
 from edgecam.edge.digits.two_sided import only_two_sided
 
 FITS = (20, 17, 23)  # sizes each digit is read at: MNIST's own first
@@ -191,6 +192,7 @@ def washed_out(grey: np.ndarray) -> bool:
 def cut_digits(grey: np.ndarray, settings: ReaderSettings) -> tuple[np.ndarray, list[Box], str | None]:
     """The ink map of a grey card, the boxes of the digits on it, and why they cannot be trusted
     (None when they can): everything the reader does before the model."""
+    grey = without_grain(grey)
     covered = cover(grey)
     if covered is not None:
         shadowed = _through_a_shadow(grey, covered, settings)
