@@ -354,3 +354,14 @@ def test_a_dim_grainy_card_is_smoothed_before_its_ink_is_measured(reader, mnist)
     paper = np.full((120, 300), 220, np.float32) * np.linspace(0.8, 1.0, 300)[None, :]  # uneven light
     assert grain(paper.astype(np.uint8)) < GRAINY  # a clean card is read as it is
     assert grain(np.clip(paper + rng.normal(0, 9, paper.shape), 0, 255).astype(np.uint8)) > GRAINY
+
+
+def test_an_8_bit_images_percentiles_from_its_histogram_are_those_of_a_partial_sort():
+    from edgecam.edge.digits.ranks import grey_percentiles, percentiles
+
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        height, width = rng.integers(1, 120, 2)
+        grey = rng.integers(0, int(rng.integers(1, 256)) + 1, (height, width)).astype(np.uint8)
+        shares = (0.0, *rng.random(3), 1.0)
+        assert grey_percentiles(grey, shares) == percentiles(grey, shares)

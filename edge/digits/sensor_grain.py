@@ -12,7 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edgecam.edge.digits.ranks import percentiles
+from edgecam.edge.digits.ranks import grey_percentiles
 
 GRAINY = 0.02  # of the paper's brightness: pixel-to-pixel noise this strong is smoothed
 BLUR = 1.0  # pixels (a Gaussian's sigma): well under a pen stroke's width on an upright card
@@ -24,7 +24,7 @@ def grain(grey: np.ndarray) -> float:
     (scaled to a standard deviation). Strokes and edges are a small part of a card: the median
     sees the noise."""
     deviation = cv2.absdiff(grey, cv2.medianBlur(grey, 3))
-    noise, paper = percentiles(deviation, (0.5,))[0], percentiles(grey, (0.9,))[0]
+    (noise,), (paper,) = grey_percentiles(deviation, (0.5,)), grey_percentiles(grey, (0.9,))
     return NORMAL_SPREAD * noise / max(paper, 1.0)
 
 
