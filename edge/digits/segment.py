@@ -23,9 +23,11 @@ Box = tuple[int, int, int, int]
 FAINT_SHARE = 0.4  # of the ink level: fainter than this is paper grain, not a pen
 WIDE_ENOUGH_TO_SPLIT = 1.1  # of its height: a digit this wide may be two that touch (see ``halves``)
 SHADED = 0.8  # of the lit paper's brightness: darker is a dark patch (a hand, a shadow)
+PIECE = 0.3  # of a digit's height: two stacked pieces both this tall are a digit broken across
 RUNS_OFF = "ink runs off the edge of the read area"
 BROKEN_IN_TWO = "a digit may be broken in two"
 UNEVEN = "digits of very different sizes"
+OUT_OF_LINE = "marks out of line: a digit may be in pieces"
 
 
 @dataclass
@@ -123,14 +125,9 @@ def segment(
             continue
         boxes.append([int(x), int(y), int(w), int(h)])
     low, high = settings.min_height * height, settings.max_height * height
-    joined, pieces, tallest_piece = _join_overlapping_columns(sorted(boxes))
+    joined, heights = _join_overlapping_columns(sorted(boxes))
     kept = [b for b in joined if low <= b[3] <= high]
-    # A 5 or a 4 takes two strokes, not three, and one of them spans most of the digit: dots or
-    # dashes stacked (a colon, a dotted line) are no digit, though the model may call them a "1".
-    if any(
-        low <= b[3] <= high and (count >= 3 or (count == 2 and tallest < 0.55 * b[3]))
-        for b, count, tallest in zip(joined, pieces, tallest_piece, strict=True)
-    ):
+    if any(low <= b[3] <= high and _dots_or_dashes(b, pieces) for b, pieces in zip(joined, heights, strict=True)):
         doubt = doubt or "a mark in pieces (a dotted line?)"
     if any(b[3] >= 0.1 * height and b[2] * b[3] >= 3 * settings.min_ink_pixels for b in joined if b not in kept):
         doubt = "marks that are neither digits nor specks"  # a digit half rubbed out, a scribble
@@ -144,6 +141,8 @@ def segment(
     ):
         doubt = doubt or "something covers part of the card"
     digits = [(x, y, w, h) for x, y, w, h in kept]
+    if any(_out_of_line(left, right) for left, right in itertools.pairwise(digits)):
+        doubt = doubt or OUT_OF_LINE
     # A piece of a digit broken in two is short beside the digits: the reader judges the sizes
     # again once it has settled what the pieces are.
     pairs = broken_pairs(digits)
@@ -155,6 +154,14 @@ def segment(
     if not doubt and pairs:
         doubt = BROKEN_IN_TWO
     return digits, doubt
+
+
+def _out_of_line(left: Box, right: Box) -> bool:
+    """Whether two neighbours share less than half the shorter one's rows: digits written in a
+    row share most of theirs, while the halves of a slanted 1 broken across stand one above the
+    other, beside each other, and read as "11"."""
+    shared = min(left[1] + left[3], right[1] + right[3]) - max(left[1], right[1])
+    return shared < 0.5 * min(left[3], right[3])
 
 
 def uneven_sizes(boxes: list[Box], leave_out: set[int] | None = None) -> bool:
@@ -276,23 +283,30 @@ def _flag_of(mark: list[int], digit: list[int]) -> bool:
     return h < 0.45 * dh and w > 1.2 * h and y + h <= dy + 0.5 * dh and x <= dx + dw and dx <= x + w
 
 
-def _join_overlapping_columns(boxes: list[list[int]]) -> tuple[list[list[int]], list[int], list[int]]:
+def _dots_or_dashes(box: list[int], heights: list[int]) -> bool:
+    """Whether blobs of ``heights`` stacked in ``box`` are dots or dashes (a colon, a dotted line),
+    which the model may call a "1", rather than one digit. A 5 or a 4 takes two strokes, not
+    three, and one of them spans most of the digit; a digit broken across (a pencil's stroke
+    gone faint) is two pieces each a good part of it, and the model reads it whole."""
+    if len(heights) >= 3:
+        return True
+    return len(heights) == 2 and max(heights) < 0.55 * box[3] and min(heights) < PIECE * box[3]
+
+
+def _join_overlapping_columns(boxes: list[list[int]]) -> tuple[list[list[int]], list[list[int]]]:
     """A 5's flag or a 4 drawn in two strokes are separate blobs stacked in one column (or, for the
     flag, beside the top of the body): join them.
-    The joined boxes, how many blobs each was made of, and the height of its tallest blob."""
+    The joined boxes, and the heights of the blobs each was made of."""
     joined: list[list[int]] = []
-    pieces: list[int] = []
-    tallest: list[int] = []
+    heights: list[list[int]] = []
     for box in boxes:
         if joined:
             last = joined[-1]
             overlap = min(last[0] + last[2], box[0] + box[2]) - max(last[0], box[0])
             if overlap > 0.5 * min(last[2], box[2]) or _flag_of(box, last) or _flag_of(last, box):
                 joined[-1] = list(box_around(last, box))
-                pieces[-1] += 1
-                tallest[-1] = max(tallest[-1], box[3])
+                heights[-1].append(box[3])
                 continue
         joined.append(box)
-        pieces.append(1)
-        tallest.append(box[3])
-    return joined, pieces, tallest
+        heights.append([box[3]])
+    return joined, heights
