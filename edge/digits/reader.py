@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from edgecam.edge.boxes import box_around
 from edgecam.edge.digits.ink_scale import ink_against
 from edgecam.edge.digits.model import DigitModel
 from edgecam.edge.digits.ranks import percentiles
@@ -25,7 +26,6 @@ from edgecam.edge.digits.segment import (
     Box,
     Cover,
     ReaderSettings,
-    box_around,
     broken_pairs,
     cover,
     faint_marks,
@@ -147,7 +147,7 @@ class DigitReader:
         pairs = broken_pairs(boxes)
         if any(second - first == 1 for first, second in itertools.pairwise(pairs)):
             return None  # three blobs in a chain: too many ways to read them
-        around = [box_around(boxes[i], boxes[i + 1]) for i in pairs]
+        around = [box_around(boxes[i : i + 2]) for i in pairs]
         one_digit, one_sure = self._read_boxes(ink, around)
         settled_boxes, settled_digits, settled_sure = list(boxes), list(digits), list(probabilities)
         # From the right, so that the pairs to its left keep their places.

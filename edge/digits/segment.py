@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from edgecam.edge.boxes import box_around
 from edgecam.edge.digits.blobs import blobs
 from edgecam.edge.digits.ranks import percentiles
 from edgecam.edge.digits.sure_level import SURE
@@ -183,13 +184,6 @@ def broken_pairs(boxes: list[Box]) -> list[int]:
     return pairs
 
 
-def box_around(first: Box | list[int], second: Box | list[int]) -> Box:
-    """The box around two boxes."""
-    x0, y0 = min(first[0], second[0]), min(first[1], second[1])
-    x1, y1 = max(first[0] + first[2], second[0] + second[2]), max(first[1] + first[3], second[1] + second[3])
-    return (x0, y0, x1 - x0, y1 - y0)
-
-
 def wide_enough_to_split(box: Box) -> bool:
     """Whether a digit's box is wide enough to be two digits that touch."""
     return box[2] >= WIDE_ENOUGH_TO_SPLIT * box[3]
@@ -304,7 +298,7 @@ def _join_overlapping_columns(boxes: list[list[int]]) -> tuple[list[list[int]], 
             last = joined[-1]
             overlap = min(last[0] + last[2], box[0] + box[2]) - max(last[0], box[0])
             if overlap > 0.5 * min(last[2], box[2]) or _flag_of(box, last) or _flag_of(last, box):
-                joined[-1] = list(box_around(last, box))
+                joined[-1] = list(box_around([last, box]))
                 heights[-1].append(box[3])
                 continue
         joined.append(box)

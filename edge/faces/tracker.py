@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from edgecam.edge.boxes import box_around
 from edgecam.edge.faces.change_watch import ChangeWatch
 from edgecam.edge.faces.detect import Box, Detection, centre_inside, overlap_area
 from edgecam.edge.faces.no_model_yet import NoModelYet
@@ -198,11 +199,11 @@ class FaceTracker:
         if news is None and not known:
             return None
         if news is not None and self.watch.news_elsewhere:
-            return _union([*known, news]), None
+            return box_around([*known, news]), None
         # Only tracked faces changed (turned, or replaced where they stand): faces of about their sizes.
         sized = known or [t.box for t in self.tracks if self.watch.doubted_at(t.box)]
         widths = [w for _, _, w, _ in sized]
-        return _union(sized if news is None else [*sized, news]), (int(min(widths) * 0.6), int(max(widths) * 1.6))
+        return box_around(sized if news is None else [*sized, news]), (int(min(widths) * 0.6), int(max(widths) * 1.6))
 
     def _update(self, grey: np.ndarray, detections: list[Detection], area: Box | None = None) -> None:
         """Match, vote, drop and start tracks; with ``area``, only the tracks whose centre lies in it."""
@@ -303,12 +304,6 @@ class FaceTracker:
         else:
             track.challenger = None
         track.votes.append(face)
-
-
-def _union(boxes: list[Box]) -> Box:
-    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
-    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
-    return x0, y0, x1 - x0, y1 - y0
 
 
 def _timed(timer: Timer | None, name: str, work: Callable[[], Any]) -> Any:
