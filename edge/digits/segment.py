@@ -17,7 +17,7 @@ import numpy as np
 
 from edgecam.edge.boxes import box_around
 from edgecam.edge.digits.blobs import blobs
-from edgecam.edge.digits.ranks import percentiles
+from edgecam.edge.digits.ranks import grey_percentiles
 from edgecam.edge.digits.sure_level import SURE
 
 Box = tuple[int, int, int, int]
@@ -69,7 +69,7 @@ def cover(grey: np.ndarray) -> Cover | None:
     # Nothing narrower than a pen stroke counts, so half the size sees it as well, four times faster.
     grey = cv2.resize(grey, (max(1, full[0] // 2), max(1, full[1] // 2)), interpolation=cv2.INTER_AREA)
     height, width = grey.shape[:2]
-    (paper,) = percentiles(grey, (0.9,))
+    (paper,) = grey_percentiles(grey, (0.9,))
     size = max(3, round(0.12 * height)) | 1
     wide = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     dark = cv2.morphologyEx((grey < SHADED * paper).astype(np.uint8), cv2.MORPH_OPEN, wide)
