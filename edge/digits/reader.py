@@ -283,7 +283,7 @@ def ink_mask(ink: np.ndarray, level: float | None = None) -> np.ndarray:
     joined = np.zeros(count, np.uint8)
     joined[labels[mask > 0]] = 255
     joined[0] = 0
-    return np.take(joined, labels)  # a lookup: faster than indexing with the labels
+    return np.take(joined, np.asarray(labels, np.int32))  # a lookup: faster than indexing with the labels
 
 
 def solid_strokes(grey: np.ndarray, ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
