@@ -18,7 +18,7 @@ import numpy as np
 from edgecam.edge.boxes import box_around
 from edgecam.edge.digits.ink_scale import ink_against
 from edgecam.edge.digits.model import DigitModel
-from edgecam.edge.digits.ranks import grey_percentiles, percentiles
+from edgecam.edge.digits.ranks import grey_percentiles
 from edgecam.edge.digits.segment import (
     BROKEN_IN_TWO,
     SHADED,
@@ -224,7 +224,7 @@ def _through_a_shadow(
     # What is left of the shadow's edge (this estimate keeps a step, but smoothed) is darker than
     # the paper on one side only: no ink.
     ink, boxes, doubt = _cut(grey, only_two_sided(grey, ink_against(grey, paper)), settings, None)
-    (lit,) = percentiles(paper, (0.9,))
+    (lit,) = grey_percentiles(paper, (0.9,))
     shaded = ((paper < SHADED * lit) & (covered.patch > 0)).astype(np.uint8)
     # Inside the patch by a pixel, not more: with its edge no ink, a stroke that goes on past the
     # edge into the shade shows the patch is light.
