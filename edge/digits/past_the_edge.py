@@ -8,7 +8,8 @@ digits in it, sure of each, and the card reads a digit or two short. What gives 
 rest of the writing, just past the side the shadow drew: a mark in line with the digits read (its
 top and bottom level with theirs), on paper with little else on it (no desk's texture), that the
 model reads as a digit. A pen, a key or a phone's edge beside a card is seldom level with its
-writing at both ends.
+writing at both ends. A digit there may be in pieces (a 1's flag apart from its stem, a 4 drawn
+in two strokes): pieces stacked in one column are also judged as one mark.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from edgecam.edge.digits.blobs import blobs
 from edgecam.edge.digits.card_find import CardView
 from edgecam.edge.digits.model import DigitModel
 from edgecam.edge.digits.reader import Reading, ink_map, ink_mask, mnist_crop
+from edgecam.edge.digits.segment import join_overlapping_columns
 
 REACH = 1.2  # digit heights past the card's left and right sides that are looked at
 GAP = 0.1  # digit heights: from this far past the side, so the card's own edge is no mark
@@ -29,6 +31,7 @@ LEVEL = 0.2  # digit heights: its top and bottom this close to the digits' row's
 WIDE = (0.1, 1.5)  # and between these shares of it wide,
 BUSY = 0.15  # with no more than this share of the strip inked besides (a desk's texture is busier),
 SURE = 0.8  # that the model reads as a digit this surely
+PIECE = 0.25  # digit heights: a blob this tall or wide may be a piece of a digit in pieces
 
 
 def writing_past_the_edge(card: CardView, grey: np.ndarray, reading: Reading, model: DigitModel) -> bool:
@@ -56,11 +59,10 @@ def _a_digit_in(strip: np.ndarray, tall: float, outer_left: bool, model: DigitMo
     digit."""
     ink = ink_map(strip)
     mask = ink_mask(ink)
-    count, _, stats = blobs(mask)
     height, width = mask.shape
     inked = np.count_nonzero(mask)
     row_top, row_bottom = ABOVE * tall, height - ABOVE * tall
-    for x, y, w, h, area in stats[1:count]:
+    for x, y, w, h, area in _marks(mask, tall):
         outer = x <= 0 if outer_left else x + w >= width
         if outer or y <= 0 or y + h >= height or h < TALL * tall or not WIDE[0] * tall <= w <= WIDE[1] * tall:
             continue
@@ -71,3 +73,20 @@ def _a_digit_in(strip: np.ndarray, tall: float, outer_left: bool, model: DigitMo
         if model.probabilities(mnist_crop(ink, (x, y, w, h))[None]).max() >= SURE:
             return True
     return False
+
+
+def _marks(mask: np.ndarray, tall: float) -> list[tuple[int, int, int, int, int]]:
+    """The blobs of ``mask`` as (x, y, w, h, inked pixels), and besides them each pair of pieces
+    (blobs ``PIECE`` of a digit's height or more) stacked in one column, as one mark. The blobs
+    alone are kept too, and specks are no pieces: grain above a digit would lift its top out of the
+    row. Only pairs: on a page of print, a column of three letters or more joined into a mark the
+    model read as a digit."""
+    count, _, stats = blobs(mask)
+    found = [(int(x), int(y), int(w), int(h), int(area)) for x, y, w, h, area in stats[1:count]]
+    pieces = sorted(mark for mark in found if max(mark[2], mark[3]) >= PIECE * tall)
+    joined, heights = join_overlapping_columns([list(mark[:4]) for mark in pieces])
+    for (x, y, w, h), parts in zip(joined, heights, strict=True):
+        if len(parts) == 2:
+            inside = [mark for mark in pieces if x <= mark[0] and mark[0] + mark[2] <= x + w]
+            found.append((x, y, w, h, sum(mark[4] for mark in inside)))
+    return found

@@ -126,7 +126,7 @@ def segment(
             continue
         boxes.append([int(x), int(y), int(w), int(h)])
     low, high = settings.min_height * height, settings.max_height * height
-    joined, heights = _join_overlapping_columns(sorted(boxes))
+    joined, heights = join_overlapping_columns(sorted(boxes))
     kept = [b for b in joined if low <= b[3] <= high]
     if any(low <= b[3] <= high and _dots_or_dashes(b, pieces) for b, pieces in zip(joined, heights, strict=True)):
         doubt = doubt or "a mark in pieces (a dotted line?)"
@@ -287,7 +287,7 @@ def _dots_or_dashes(box: list[int], heights: list[int]) -> bool:
     return len(heights) == 2 and max(heights) < 0.55 * box[3] and min(heights) < PIECE * box[3]
 
 
-def _join_overlapping_columns(boxes: list[list[int]]) -> tuple[list[list[int]], list[list[int]]]:
+def join_overlapping_columns(boxes: list[list[int]]) -> tuple[list[list[int]], list[list[int]]]:
     """A 5's flag or a 4 drawn in two strokes are separate blobs stacked in one column (or, for the
     flag, beside the top of the body): join them.
     The joined boxes, and the heights of the blobs each was made of."""
