@@ -75,18 +75,21 @@ def _a_digit_in(strip: np.ndarray, tall: float, outer_left: bool, model: DigitMo
     return False
 
 
-def _marks(mask: np.ndarray, tall: float) -> list[tuple[int, int, int, int, int]]:
+def _marks(mask: np.ndarray, tall: float) -> list[np.ndarray]:
     """The blobs of ``mask`` as (x, y, w, h, inked pixels), and besides them each pair of pieces
     (blobs ``PIECE`` of a digit's height or more) stacked in one column, as one mark. The blobs
     alone are kept too, and specks are no pieces: grain above a digit would lift its top out of the
     row. Only pairs: on a page of print, a column of three letters or more joined into a mark the
     model read as a digit."""
     count, _, stats = blobs(mask)
-    found = [(int(x), int(y), int(w), int(h), int(area)) for x, y, w, h, area in stats[1:count]]
-    pieces = sorted(mark for mark in found if max(mark[2], mark[3]) >= PIECE * tall)
-    joined, heights = join_overlapping_columns([list(mark[:4]) for mark in pieces])
+    found = list(stats[1:count])
+    big = stats[1:count][np.maximum(stats[1:count, 2], stats[1:count, 3]) >= PIECE * tall]
+    if len(big) < 2:
+        return found
+    pieces = sorted(big.tolist())
+    joined, heights = join_overlapping_columns([piece[:4] for piece in pieces])
     for (x, y, w, h), parts in zip(joined, heights, strict=True):
         if len(parts) == 2:
-            inside = [mark for mark in pieces if x <= mark[0] and mark[0] + mark[2] <= x + w]
-            found.append((x, y, w, h, sum(mark[4] for mark in inside)))
+            inside = [piece[4] for piece in pieces if x <= piece[0] and piece[0] + piece[2] <= x + w]
+            found.append(np.array([x, y, w, h, sum(inside)]))
     return found
