@@ -76,14 +76,15 @@ def _a_digit_in(strip: np.ndarray, tall: float, outer_left: bool, model: DigitMo
 
 
 def _marks(mask: np.ndarray, tall: float) -> list[np.ndarray]:
-    """The blobs of ``mask`` as (x, y, w, h, inked pixels), and besides them each pair of pieces
-    (blobs ``PIECE`` of a digit's height or more) stacked in one column, as one mark. The blobs
-    alone are kept too, and specks are no pieces: grain above a digit would lift its top out of the
-    row. Only pairs: on a page of print, a column of three letters or more joined into a mark the
-    model read as a digit."""
+    """The marks in ``mask`` that may be a digit ``tall`` pixels high, as (x, y, w, h, inked
+    pixels): the blobs ``TALL`` of it or taller, and each pair of pieces (blobs ``PIECE`` of it or
+    more) stacked in one column, as one mark. Specks are no pieces: grain above a digit would lift
+    its top out of the row. Only pairs: on a page of print, a column of three letters or more
+    joined into a mark the model read as a digit."""
     count, _, stats = blobs(mask)
-    found = list(stats[1:count])
-    big = stats[1:count][np.maximum(stats[1:count, 2], stats[1:count, 3]) >= PIECE * tall]
+    stats = stats[1:count]
+    found = list(stats[stats[:, 3] >= TALL * tall])
+    big = stats[np.maximum(stats[:, 2], stats[:, 3]) >= PIECE * tall]
     if len(big) < 2:
         return found
     pieces = sorted(big.tolist())
