@@ -41,6 +41,7 @@ SHADOW_PIECES = 8  # the largest plain regions tried in pairs
 CARD_TRIES = 6
 BITE = 1.35  # times a shape's area: a card with a corner cut off is at most this much larger
 NO_DARK_LINE = 0.92  # of the darker region's brightness: where two regions meet, a line darker is grout
+PIECE_PLAIN_SHARE = 0.5  # of a piece either side of a shadow's edge is plain paper: writing may fill more of a part
 
 
 @dataclass
@@ -238,7 +239,7 @@ def _quad_across_a_shadow(small: np.ndarray, outlines: list[np.ndarray], least: 
         mask = np.zeros(small.shape, np.uint8)
         cv2.drawContours(mask, [outline], -1, 1, cv2.FILLED)
         inside = mask > 0
-        if plain[inside].mean() >= paper_checks.PLAIN_SHARE:
+        if plain[inside].mean() >= PIECE_PLAIN_SHARE:
             pieces.append((mask, area, float(np.median(small[inside]))))
     near = np.ones((9, 9), np.uint8)
     best, best_area = None, least
