@@ -26,8 +26,8 @@ def strip_with(digit: np.ndarray, cut: tuple[float, float] | None, keep_top: boo
     width = max(4, round(glyph.shape[1] * TALL / glyph.shape[0]))
     glyph = cv2.resize(glyph, (width, TALL), interpolation=cv2.INTER_CUBIC)
     if cut is not None:
-        glyph[: round(cut[1] * TALL) if not keep_top else 0] = 0
-        glyph[round(cut[0] * TALL) : round(cut[1] * TALL)] = 0
+        top = cut[0] if keep_top else 0.0  # without the top, rubbed out from the digit's top down
+        glyph[round(top * TALL) : round(cut[1] * TALL)] = 0
     left = (ink.shape[1] - width) // 2
     ink[above : above + TALL, left : left + width] = glyph
     rng = np.random.default_rng(int(digit.sum()))
