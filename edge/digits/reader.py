@@ -208,9 +208,21 @@ def _cut(
     mask = solid_strokes(grey, ink, ink_mask(ink, level))
     boxes, doubt = segment(mask, grey.shape, settings, covered)
     # A faint mark is a doubt the model cannot settle; a digit broken in two is one it may.
-    if doubt in (None, BROKEN_IN_TWO) and faint_marks(ink, boxes, settings, level, covered, washed_out(grey)):
+    if doubt in (None, BROKEN_IN_TWO) and _a_faint_mark(grey, ink, boxes, settings, level, covered):
         doubt = "a faint mark may be a digit"
     return ink, boxes, doubt
+
+
+def _a_faint_mark(
+    grey: np.ndarray, ink: np.ndarray, boxes: list[Box], settings: ReaderSettings, level: float, covered: Cover | None
+) -> bool:
+    """Whether a faint mark as tall as a digit lies apart from the digits read, and it is ink:
+    darker than the paper on both sides. What is left of a hard shadow's edge across the card is
+    darker on one side only; a pencil's faint digit is not."""
+    washed = washed_out(grey)
+    if not faint_marks(ink, boxes, settings, level, covered, washed):
+        return False  # the common case, without the two-sided measure's cost
+    return faint_marks(only_two_sided(grey, ink), boxes, settings, level, covered, washed)
 
 
 def _through_a_shadow(

@@ -6,9 +6,11 @@ follows a hard shadow's edge exactly: along the edge the shaded side reads as a 
 sides of it in some direction; a step in the light has brighter paper on one side and shaded
 paper on the other, in every direction. This module measures the first and not the second.
 
-The reader uses it where a dark patch on the card is taken for a shadow. A hand's edge is a step
-too, and the "ink" along it is what keeps half a digit beside a thumb from passing for a whole
-one, so elsewhere the flattened picture stands (docs/benchmarks.md, fourteenth pass).
+The reader uses it where a dark patch on the card is taken for a shadow, and to judge a faint mark
+apart from the digits read (a shadow too faint to be taken for a patch still leaves its edge). A
+hand's edge is a step too, and the "ink" along it is what keeps half a digit beside a thumb from
+passing for a whole one, so elsewhere the flattened picture stands (docs/benchmarks.md,
+fourteenth and twenty-ninth passes).
 """
 
 from __future__ import annotations
