@@ -112,7 +112,7 @@ def test_an_unknown_face_is_named_from_the_page_then_a_person_deleted(five_peopl
                 tick.check()
             page.fill("#unknown-name", "Ada")
             page.click("#name-unknown button")
-            assert wait_for(lambda: model_version(port) == 1, 60), setup_state(port)["model"]
+            assert wait_for(lambda: model_version(port) == 1, 180), setup_state(port)["model"]
             assert "Ada" in [p["name"] for p in setup_state(port)["people"]]
             assert len(list((library / "Ada").iterdir())) == 4
             assert oct((library / "Ada" / "0001.jpg").stat().st_mode & 0o777) == "0o600"
