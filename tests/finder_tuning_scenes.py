@@ -65,6 +65,17 @@ def grainy(grey: np.ndarray, rng: np.random.Generator, level: float) -> np.ndarr
     return np.clip(grey + 2 * noise, 0, 255).astype(np.uint8)
 
 
+def upright(grey: np.ndarray, corners: np.ndarray, inset: float = 0.04) -> np.ndarray:
+    """The card with these corners (clockwise from the top left) warped upright, as the reader is
+    given it: inside its edge by ``inset`` of its height."""
+    width = round(float(np.linalg.norm(corners[1] - corners[0])))
+    height = round(float(np.linalg.norm(corners[3] - corners[0])))
+    margin = inset * height
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32) - margin
+    matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
+    return cv2.warpPerspective(grey, matrix, (round(width - 2 * margin), round(height - 2 * margin)))
+
+
 def things_beside(grey: np.ndarray, corners: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """``grey`` with one or two things people leave beside a card on a desk, off its left or right
     side and never over it: a pen, a phone, a coin or a key, each of its own dark tone."""

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from edgecam.edge.boxes import box_around
+from edgecam.edge.digits.cover_ring import without_edge_ring
 from edgecam.edge.digits.ink_scale import ink_against
 from edgecam.edge.digits.model import DigitModel
 from edgecam.edge.digits.ranks import grey_percentiles
@@ -206,6 +207,8 @@ def _cut(
 ) -> tuple[np.ndarray, list[Box], str | None]:
     level = ink_level(ink)
     mask = solid_strokes(grey, ink, ink_mask(ink, level))
+    if covered is not None:
+        mask = without_edge_ring(grey, ink, mask, covered, level)
     boxes, doubt = segment(mask, grey.shape, settings, covered)
     # A faint mark is a doubt the model cannot settle; a digit broken in two is one it may.
     if doubt in (None, BROKEN_IN_TWO) and _a_faint_mark(grey, ink, boxes, settings, level, covered):
