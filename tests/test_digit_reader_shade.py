@@ -85,6 +85,28 @@ def test_a_hand_over_half_a_digit_makes_the_card_unsure(reader, mnist):
     assert outcomes.count("unsure") >= 50 and outcomes.count("wrong") <= 2, outcomes
 
 
+def test_a_hand_over_most_of_a_digit_is_more_often_unsure_than_wrong(reader, mnist):
+    # What shows of the last digit is a sliver beside the hand: its strokes run into the hand's
+    # edge, and the card is unsure. Still a known weakness (docs/benchmarks.md, thirtieth pass):
+    # where no patch is found in the light's fall-off, or the hand is taken for a shadow, the
+    # sliver reads as a digit, or vanishes and the card reads a digit short.
+    outcomes = []
+    for seed in (3, 4):
+        rng = np.random.default_rng(seed)
+        for _ in range(60):
+            card = make_card(mnist.test_images, mnist.test_labels, rng, count=3, margin=0.08)
+            x, _, w, _ = card.boxes[-1]
+            skin = np.array([90, 125, 175], np.float32) * rng.uniform(0.7, 1.1)  # BGR
+            texture = cv2.GaussianBlur(rng.normal(0, 8, card.image.shape[:2]).astype(np.float32), (0, 0), 3)
+            image = card.image.copy()
+            cut = x + int(0.3 * w)
+            image[:, cut:] = np.clip(skin + texture[:, :, None], 0, 255)[:, cut:]
+            outcomes.append(outcome(reader.read(image), card.text))
+    # With the test's model: 27 of 120 wrong before strokes running under the hand were looked
+    # for, 16 now.
+    assert outcomes.count("wrong") <= 20, outcomes.count("wrong")
+
+
 def test_a_hand_over_a_corner_clear_of_the_digits_leaves_no_ring_of_ink(reader, mnist):
     # The hand's edge shows in the flattened picture as a ring of "ink", inside its patch as well
     # as outside: what is left of it read as a mark, or as something reaching in beside a digit.

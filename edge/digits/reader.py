@@ -16,12 +16,13 @@ import cv2
 import numpy as np
 
 from edgecam.edge.boxes import box_around
-from edgecam.edge.digits.cover_ring import without_edge_ring
+from edgecam.edge.digits.cover_ring import strokes_run_under, without_edge_ring
 from edgecam.edge.digits.ink_scale import ink_against
 from edgecam.edge.digits.model import DigitModel
 from edgecam.edge.digits.ranks import grey_percentiles
 from edgecam.edge.digits.segment import (
     BROKEN_IN_TWO,
+    COVERS,
     SHADED,
     UNEVEN,
     Box,
@@ -195,24 +196,36 @@ def cut_digits(grey: np.ndarray, settings: ReaderSettings) -> tuple[np.ndarray, 
     (None when they can): everything the reader does before the model."""
     grey = without_grain(grey)
     covered = cover(grey)
-    if covered is not None:
-        shadowed = _through_a_shadow(grey, covered, settings)
-        if shadowed is not None:
-            return shadowed
-    return _cut(grey, ink_map(grey), settings, covered)
+    if covered is None:
+        return _cut(grey, ink_map(grey), settings, None)
+    sharp = paper_light(grey, sharp=True)
+    shadowed = _through_a_shadow(grey, covered, sharp, settings)
+    if shadowed is not None:
+        return shadowed
+    return _cut(grey, ink_map(grey), settings, covered, ink_against(grey, sharp))
 
 
 def _cut(
-    grey: np.ndarray, ink: np.ndarray, settings: ReaderSettings, covered: Cover | None
+    grey: np.ndarray,
+    ink: np.ndarray,
+    settings: ReaderSettings,
+    covered: Cover | None,
+    sharp_ink: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[Box], str | None]:
+    """``cut_digits`` on the ink map ``ink``; ``sharp_ink`` is the ink against the paper's light
+    with its sharp steps kept, given with ``covered``."""
     level = ink_level(ink)
     mask = solid_strokes(grey, ink, ink_mask(ink, level))
     if covered is not None:
         mask = without_edge_ring(grey, ink, mask, covered, level)
     boxes, doubt = segment(mask, grey.shape, settings, covered)
-    # A faint mark is a doubt the model cannot settle; a digit broken in two is one it may.
-    if doubt in (None, BROKEN_IN_TWO) and _a_faint_mark(grey, ink, boxes, settings, level, covered):
-        doubt = "a faint mark may be a digit"
+    # A faint mark or a stroke running under a hand is a doubt the model cannot settle; a digit
+    # broken in two is one it may.
+    if doubt in (None, BROKEN_IN_TWO):
+        if covered is not None and sharp_ink is not None and strokes_run_under(grey, sharp_ink, mask, covered, level):
+            doubt = COVERS
+        elif _a_faint_mark(grey, ink, boxes, settings, level, covered):
+            doubt = "a faint mark may be a digit"
     return ink, boxes, doubt
 
 
@@ -229,13 +242,13 @@ def _a_faint_mark(
 
 
 def _through_a_shadow(
-    grey: np.ndarray, covered: Cover, settings: ReaderSettings
+    grey: np.ndarray, covered: Cover, paper: np.ndarray, settings: ReaderSettings
 ) -> tuple[np.ndarray, list[Box], str | None] | None:
     """What ``cut_digits`` finds when the dark patch ``covered`` is a shadow, not a hand: read
     with light that keeps its sharp steps, a shadow is only light, and a digit shows inside it,
     on paper that is shaded too. An opaque hand shows no digit inside (the half of a digit beside
-    it is ink, not shaded paper); then None, and the patch stays a cover."""
-    paper = paper_light(grey, sharp=True)
+    it is ink, not shaded paper); then None, and the patch stays a cover. ``paper`` is
+    ``paper_light``'s sharp estimate."""
     # What is left of the shadow's edge (this estimate keeps a step, but smoothed) is darker than
     # the paper on one side only: no ink.
     ink, boxes, doubt = _cut(grey, only_two_sided(grey, ink_against(grey, paper)), settings, None)

@@ -26,6 +26,7 @@ WIDE_ENOUGH_TO_SPLIT = 1.1  # of its height: a digit this wide may be two that t
 SHADED = 0.8  # of the lit paper's brightness: darker is a dark patch (a hand, a shadow)
 PIECE = 0.3  # of a digit's height: two stacked pieces both this tall are a digit broken across
 RUNS_OFF = "ink runs off the edge of the read area"
+COVERS = "something covers part of the card"
 BROKEN_IN_TWO = "a digit may be broken in two"
 UNEVEN = "digits of very different sizes"
 OUT_OF_LINE = "marks out of line: a digit may be in pieces"
@@ -140,7 +141,7 @@ def segment(
             and any(covered.near[y : y + h + gap, max(x - gap, 0) : x + w + gap].any() for x, y, w, h in kept)
         )
     ):
-        doubt = doubt or "something covers part of the card"
+        doubt = doubt or COVERS
     digits = [(x, y, w, h) for x, y, w, h in kept]
     if any(_out_of_line(left, right) for left, right in itertools.pairwise(digits)):
         doubt = doubt or OUT_OF_LINE
