@@ -68,20 +68,26 @@ def test_a_faint_shadows_edge_beside_the_digits_is_no_faint_mark(reader, mnist, 
     assert faint == 0 and same == 12, (faint, same)
 
 
-def test_a_hand_over_half_a_digit_makes_the_card_unsure(reader, mnist):
-    rng = np.random.default_rng(3)
+def _read_with_a_hand_over_the_last_digit(reader, mnist, rng, shown: float, cards: int = 60) -> list[str]:
+    """Outcomes of ``cards`` three-digit cards with an opaque skin-toned hand over the card's right
+    end, from ``shown`` of the way across its last digit."""
     outcomes = []
-    for _ in range(60):
+    for _ in range(cards):
         card = make_card(mnist.test_images, mnist.test_labels, rng, count=3, margin=0.08)
         x, _, w, _ = card.boxes[-1]
         skin = np.array([90, 125, 175], np.float32) * rng.uniform(0.7, 1.1)  # BGR
         texture = cv2.GaussianBlur(rng.normal(0, 8, card.image.shape[:2]).astype(np.float32), (0, 0), 3)
         image = card.image.copy()
-        image[:, x + w // 2 :] = np.clip(skin + texture[:, :, None], 0, 255)[:, x + w // 2 :]
-        reading = reader.read(image)
-        outcomes.append(outcome(reading, card.text))
-    # With the test's model 56 are unsure and 1 wrong: a thin 1 half under the hand vanishes whole,
-    # and its card reads one digit short.
+        cut = x + int(shown * w)
+        image[:, cut:] = np.clip(skin + texture[:, :, None], 0, 255)[:, cut:]
+        outcomes.append(outcome(reader.read(image), card.text))
+    return outcomes
+
+
+def test_a_hand_over_half_a_digit_makes_the_card_unsure(reader, mnist):
+    outcomes = _read_with_a_hand_over_the_last_digit(reader, mnist, np.random.default_rng(3), 0.5)
+    # With the test's model (2026-12-04) 50 are unsure, 9 read right (half the digit was enough) and
+    # 1 wrong: a thin 1 half under the hand vanishes whole, and its card reads one digit short.
     assert outcomes.count("unsure") >= 50 and outcomes.count("wrong") <= 2, outcomes
 
 
@@ -90,18 +96,11 @@ def test_a_hand_over_most_of_a_digit_is_more_often_unsure_than_wrong(reader, mni
     # edge, and the card is unsure. Still a known weakness (docs/benchmarks.md, thirtieth pass):
     # where no patch is found in the light's fall-off, or the hand is taken for a shadow, the
     # sliver reads as a digit, or vanishes and the card reads a digit short.
-    outcomes = []
-    for seed in (3, 4):
-        rng = np.random.default_rng(seed)
-        for _ in range(60):
-            card = make_card(mnist.test_images, mnist.test_labels, rng, count=3, margin=0.08)
-            x, _, w, _ = card.boxes[-1]
-            skin = np.array([90, 125, 175], np.float32) * rng.uniform(0.7, 1.1)  # BGR
-            texture = cv2.GaussianBlur(rng.normal(0, 8, card.image.shape[:2]).astype(np.float32), (0, 0), 3)
-            image = card.image.copy()
-            cut = x + int(0.3 * w)
-            image[:, cut:] = np.clip(skin + texture[:, :, None], 0, 255)[:, cut:]
-            outcomes.append(outcome(reader.read(image), card.text))
+    outcomes = [
+        seen
+        for seed in (3, 4)
+        for seen in _read_with_a_hand_over_the_last_digit(reader, mnist, np.random.default_rng(seed), 0.3)
+    ]
     # With the test's model: 27 of 120 wrong before strokes running under the hand were looked
     # for, 16 now.
     assert outcomes.count("wrong") <= 20, outcomes.count("wrong")
