@@ -58,7 +58,7 @@ def test_a_hands_edge_is_taken_out_inside_its_patch_and_a_pen_stroke_across_it_i
         mask = ink_mask(ink, level)
         kept = without_edge_ring(grey, ink, mask, covered, level)
 
-        inside = cv2.erode(covered.patch, np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)) > 0
+        inside = covered.inside > 0
         deeper = cv2.erode(covered.patch, np.ones((4 * gap + 1, 4 * gap + 1), np.uint8)) > 0
         ring = inside & ~deeper & (stroke == 0)
         pen = inside & ~deeper & (stroke > 0) & (mask > 0)

@@ -30,9 +30,8 @@ def without_edge_ring(grey: np.ndarray, ink: np.ndarray, mask: np.ndarray, cover
     """``mask`` (the card's ink above ``level``) with the pixels taken out that lie one to two
     clearances inside ``covered``'s patch and are not ink on both sides of them."""
     gap = clearance(grey.shape[0])
-    inside = cv2.erode(covered.patch, np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)) > 0
     deeper = cv2.erode(covered.patch, np.ones((4 * gap + 1, 4 * gap + 1), np.uint8)) > 0
-    band = inside & ~deeper & (mask > 0)
+    band = (covered.inside > 0) & ~deeper & (mask > 0)
     if not band.any():
         return mask  # the common case, without the two-sided measure's cost
     kept = mask.copy()

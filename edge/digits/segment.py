@@ -48,10 +48,12 @@ def digit_boxes(mask: np.ndarray, shape: tuple[int, ...], settings: ReaderSettin
 
 @dataclass
 class Cover:
-    """What ``cover`` found: the patch, and the patch grown by the gap a digit must keep from it."""
+    """What ``cover`` found: the patch, the patch grown by the gap a digit must keep from it, and
+    the patch shrunk by that gap (its edge's ring of "ink" lies between the two)."""
 
     patch: np.ndarray
     near: np.ndarray
+    inside: np.ndarray
 
 
 def clearance(height: int) -> int:
@@ -92,7 +94,8 @@ def cover(grey: np.ndarray) -> Cover | None:
         return None
     patch = cv2.resize(found, full, interpolation=cv2.INTER_NEAREST)
     gap = clearance(full[1])
-    return Cover(patch, cv2.dilate(patch, np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)))
+    clear = np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)
+    return Cover(patch, cv2.dilate(patch, clear), cv2.erode(patch, clear))
 
 
 def segment(
@@ -104,7 +107,7 @@ def segment(
     gap = clearance(height)
     if covered is not None:  # its edge is drawn as ink: take that ring out (and only that: a digit may lie inside)
         mask = mask.copy()
-        mask[(covered.near > 0) & (cv2.erode(covered.patch, np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)) == 0)] = 0
+        mask[(covered.near > 0) & (covered.inside == 0)] = 0
     count, _, stats = blobs(mask)
     boxes: list[list[int]] = []
     intrusions: list[list[int]] = []
