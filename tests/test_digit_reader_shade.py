@@ -93,17 +93,17 @@ def test_a_hand_over_half_a_digit_makes_the_card_unsure(reader, mnist):
 
 def test_a_hand_over_most_of_a_digit_is_more_often_unsure_than_wrong(reader, mnist):
     # What shows of the last digit is a sliver beside the hand: its strokes run into the hand's
-    # edge, and the card is unsure. Still a known weakness (docs/benchmarks.md, thirtieth pass):
-    # where no patch is found in the light's fall-off, or the hand is taken for a shadow, the
-    # sliver reads as a digit, or vanishes and the card reads a digit short.
+    # edge, and the card is unsure. Still a known weakness (docs/benchmarks.md, thirty-first
+    # pass): where no patch is found in the light's fall-off, or the hand is still taken for a
+    # shadow, the sliver reads as a digit, or vanishes and the card reads a digit short.
     outcomes = [
         seen
         for seed in (3, 4)
         for seen in _read_with_a_hand_over_the_last_digit(reader, mnist, np.random.default_rng(seed), 0.3)
     ]
     # With the test's model: 27 of 120 wrong before strokes running under the hand were looked
-    # for, 16 now.
-    assert outcomes.count("wrong") <= 20, outcomes.count("wrong")
+    # for, 16 after, 13 since the patch gives back a sliver it took in.
+    assert outcomes.count("wrong") <= 15, outcomes.count("wrong")
 
 
 def test_a_hand_over_a_corner_clear_of_the_digits_leaves_no_ring_of_ink(reader, mnist):

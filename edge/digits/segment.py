@@ -19,6 +19,7 @@ from edgecam.edge.boxes import box_around
 from edgecam.edge.digits.blobs import blobs
 from edgecam.edge.digits.ranks import grey_percentiles
 from edgecam.edge.digits.sure_level import SURE
+from edgecam.edge.digits.swallowed_ends import without_swallowed_ends
 
 Box = tuple[int, int, int, int]
 FAINT_SHARE = 0.4  # of the ink level: fainter than this is paper grain, not a pen
@@ -92,6 +93,7 @@ def cover(grey: np.ndarray) -> Cover | None:
             found[region > 0] = 1
     if not found.any():
         return None
+    found = without_swallowed_ends(grey, found, paper)
     patch = cv2.resize(found, full, interpolation=cv2.INTER_NEAREST)
     gap = clearance(full[1])
     clear = np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)
