@@ -11,6 +11,7 @@ from edgecam.edge.digits.model import DigitModel
 from edgecam.edge.digits.reader import DigitReader
 from tests.reading_outcome import outcome
 from tests.test_cover_ring import hand_over_corner
+from tests.test_swallowed_ends import hand_from
 
 pytest.importorskip("torch")
 
@@ -75,11 +76,7 @@ def _read_with_a_hand_over_the_last_digit(reader, mnist, rng, shown: float, card
     for _ in range(cards):
         card = make_card(mnist.test_images, mnist.test_labels, rng, count=3, margin=0.08)
         x, _, w, _ = card.boxes[-1]
-        skin = np.array([90, 125, 175], np.float32) * rng.uniform(0.7, 1.1)  # BGR
-        texture = cv2.GaussianBlur(rng.normal(0, 8, card.image.shape[:2]).astype(np.float32), (0, 0), 3)
-        image = card.image.copy()
-        cut = x + int(shown * w)
-        image[:, cut:] = np.clip(skin + texture[:, :, None], 0, 255)[:, cut:]
+        image = hand_from(card.image, x + int(shown * w), rng)
         outcomes.append(outcome(reader.read(image), card.text))
     return outcomes
 

@@ -20,6 +20,15 @@ def _ink(grey: np.ndarray) -> np.ndarray:
     return grey < 0.6 * float(np.percentile(grey, 90))
 
 
+def hand_from(image: np.ndarray, cut: int, rng: np.random.Generator) -> np.ndarray:
+    """``image`` (BGR) with an opaque skin-toned hand over it from column ``cut`` to its right end."""
+    skin = np.array([90, 125, 175], np.float32) * rng.uniform(0.7, 1.1)  # BGR
+    texture = cv2.GaussianBlur(rng.normal(0, 8, image.shape[:2]).astype(np.float32), (0, 0), 3)
+    covered = image.copy()
+    covered[:, cut:] = np.clip(skin + texture[:, :, None], 0, 255)[:, cut:]
+    return covered
+
+
 def test_the_end_of_a_digit_beside_a_hand_is_not_taken_into_the_hands_patch(mnist):
     found = swallowed = 0
     for seed in (5, 6):
@@ -30,11 +39,7 @@ def test_the_end_of_a_digit_beside_a_hand_is_not_taken_into_the_hands_patch(mnis
             cut = x + int(0.3 * w)  # a hand over the card's right end from 30 % across the last digit
             sliver = np.zeros(card.image.shape[:2], bool)
             sliver[y : y + h, x:cut] = _ink(_grey(card.image))[y : y + h, x:cut]
-            skin = np.array([90, 125, 175], np.float32) * rng.uniform(0.7, 1.1)  # BGR
-            texture = cv2.GaussianBlur(rng.normal(0, 8, card.image.shape[:2]).astype(np.float32), (0, 0), 3)
-            image = card.image.copy()
-            image[:, cut:] = np.clip(skin + texture[:, :, None], 0, 255)[:, cut:]
-            covered = cover(_grey(image))
+            covered = cover(_grey(hand_from(card.image, cut, rng)))
             if covered is None or np.count_nonzero(sliver) < 20:
                 continue  # no patch in the light's fall-off, or nothing of the digit shows
             found += 1
