@@ -32,8 +32,8 @@ def without_swallowed_ends(grey: np.ndarray, patch: np.ndarray, paper: float) ->
     ink = cv2.dilate(strokes.astype(np.uint8), np.ones((3, 3), np.uint8))
     count, labels, stats = blobs(ink)
     inside_patch = patch > 0
-    edge = cv2.dilate(1 - patch, np.ones((3, 3), np.uint8)) > 0  # the patch's outer pixels, and beyond
     depth = cv2.distanceTransform(patch, cv2.DIST_L2, 3)
+    edge = depth < 1.5  # the patch's outer pixels: next to paper, across a side or a corner
     kept = patch.copy()
     for index in range(1, count):
         x, y, w, h, area = stats[index]
