@@ -119,6 +119,34 @@ def test_a_5s_flag_drawn_apart_joins_its_digit_and_a_colon_does_not():
     assert doubt is not None, boxes
 
 
+def test_the_end_of_a_slanted_stroke_broken_off_joins_its_digit_and_a_mark_of_its_own_does_not():
+    from edgecam.edge.digits.segment import ReaderSettings, segment
+
+    def four_and_one() -> np.ndarray:
+        mask = np.zeros((120, 300), np.uint8)
+        cv2.line(mask, (80, 20), (60, 60), 255, 6)  # a 4's left stroke,
+        cv2.line(mask, (60, 60), (100, 60), 255, 6)  # its bar,
+        cv2.line(mask, (100, 46), (96, 88), 255, 6)  # and its right stroke, leaning right ...
+        cv2.line(mask, (105, 22), (102, 38), 255, 6)  # ... whose top a thin place (blur, grain) broke off
+        cv2.line(mask, (180, 20), (180, 86), 255, 6)  # a 1
+        return mask
+
+    mask = four_and_one()
+    boxes, doubt = segment(mask, mask.shape, ReaderSettings())
+    # The piece reaches over the 4's side by less than half its width: it was a digit of its own,
+    # far shorter than the others (unsure).
+    assert doubt is None and len(boxes) == 2, (boxes, doubt)
+    assert boxes[0][0] + boxes[0][2] >= 108  # the piece is part of the 4
+
+    apart = four_and_one()
+    cv2.line(apart, (114, 22), (112, 38), 255, 6)  # a short mark beside the 4, clear of its columns
+    boxes, doubt = segment(apart, apart.shape, ReaderSettings())
+    assert doubt is not None and boxes[0][0] + boxes[0][2] <= 109, (boxes, doubt)  # the 4 without it
+    below = four_and_one()
+    cv2.line(below, (185, 96), (184, 108), 255, 6)  # one reaching over the 1's side, below its foot
+    assert segment(below, below.shape, ReaderSettings())[1] is not None
+
+
 def test_a_broad_markers_stroke_is_ink_to_its_middle_and_a_blurred_0_keeps_its_hole(reader, mnist):
     paper = np.full((160, 400), 225, np.float32)
     cv2.line(paper, (77, 40), (77, 120), 40, 34)  # a "1" a fifth of the card's height wide

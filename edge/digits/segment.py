@@ -26,6 +26,7 @@ FAINT_SHARE = 0.4  # of the ink level: fainter than this is paper grain, not a p
 WIDE_ENOUGH_TO_SPLIT = 1.1  # of its height: a digit this wide may be two that touch (see ``halves``)
 SHADED = 0.8  # of the lit paper's brightness: darker is a dark patch (a hand, a shadow)
 PIECE = 0.3  # of a digit's height: two stacked pieces both this tall are a digit broken across
+BROKEN_OFF = 0.45  # of a digit's height: a piece of its stroke broken off beside it is shorter
 RUNS_OFF = "ink runs off the edge of the read area"
 COVERS = "something covers part of the card"
 BROKEN_IN_TWO = "a digit may be broken in two"
@@ -283,6 +284,14 @@ def _flag_of(mark: list[int], digit: list[int]) -> bool:
     return h < 0.45 * dh and w > 1.2 * h and y + h <= dy + 0.5 * dh and x <= dx + dw and dx <= x + w
 
 
+def _broken_off(piece: list[int], digit: list[int], overlap: int) -> bool:
+    """Whether ``piece`` is a bit of ``digit``'s stroke that a thin place broke off: far shorter
+    than the digit, level with it (within its rows), and reaching over its side by a good part of
+    its own width. A mark of its own beside a digit stands clear of the digit's columns."""
+    _, y, w, h = piece
+    return h < BROKEN_OFF * digit[3] and overlap > 0.3 * w and digit[1] <= y and y + h <= digit[1] + digit[3]
+
+
 def _dots_or_dashes(box: list[int], heights: list[int]) -> bool:
     """Whether blobs of ``heights`` stacked in ``box`` are dots or dashes (a colon, a dotted line),
     which the model may call a "1", rather than one digit. A 5 or a 4 takes two strokes, not
@@ -303,7 +312,13 @@ def join_overlapping_columns(boxes: list[list[int]]) -> tuple[list[list[int]], l
         if joined:
             last = joined[-1]
             overlap = min(last[0] + last[2], box[0] + box[2]) - max(last[0], box[0])
-            if overlap > 0.5 * min(last[2], box[2]) or _flag_of(box, last) or _flag_of(last, box):
+            if (
+                overlap > 0.5 * min(last[2], box[2])
+                or _flag_of(box, last)
+                or _flag_of(last, box)
+                or _broken_off(box, last, overlap)
+                or _broken_off(last, box, overlap)
+            ):
                 joined[-1] = list(box_around([last, box]))
                 heights[-1].append(box[3])
                 continue
