@@ -26,7 +26,7 @@ FAINT_SHARE = 0.4  # of the ink level: fainter than this is paper grain, not a p
 WIDE_ENOUGH_TO_SPLIT = 1.1  # of its height: a digit this wide may be two that touch (see ``halves``)
 SHADED = 0.8  # of the lit paper's brightness: darker is a dark patch (a hand, a shadow)
 PIECE = 0.3  # of a digit's height: two stacked pieces both this tall are a digit broken across
-BROKEN_OFF = 0.45  # of a digit's height: a piece of its stroke broken off beside it is shorter
+BROKEN_OFF = (0.15, 0.45)  # of a digit's height: a piece of its stroke broken off beside it (a speck is less)
 RUNS_OFF = "ink runs off the edge of the read area"
 COVERS = "something covers part of the card"
 BROKEN_IN_TWO = "a digit may be broken in two"
@@ -287,9 +287,12 @@ def _flag_of(mark: list[int], digit: list[int]) -> bool:
 def _broken_off(piece: list[int], digit: list[int], overlap: int) -> bool:
     """Whether ``piece`` is a bit of ``digit``'s stroke that a thin place broke off: far shorter
     than the digit, level with it (within its rows), and reaching over its side by a good part of
-    its own width. A mark of its own beside a digit stands clear of the digit's columns."""
+    its own width. A mark of its own beside a digit stands clear of the digit's columns. A speck
+    is no doubt where it is, and taken into a digit it would make one piece more of it."""
     _, y, w, h = piece
-    return h < BROKEN_OFF * digit[3] and overlap > 0.3 * w and digit[1] <= y and y + h <= digit[1] + digit[3]
+    low, high = BROKEN_OFF
+    level = digit[1] <= y and y + h <= digit[1] + digit[3]
+    return low * digit[3] <= h < high * digit[3] and overlap > 0.3 * w and level
 
 
 def _dots_or_dashes(box: list[int], heights: list[int]) -> bool:
