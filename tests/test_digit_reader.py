@@ -248,6 +248,22 @@ def test_a_digit_joined_to_a_line_from_the_border_is_not_left_out(reader, mnist)
     assert outcomes.count("wrong") == 0, outcomes  # before: 18 of 30 read one digit short
 
 
+@pytest.mark.parametrize("across", [False, True], ids=["from-the-digit", "across-the-card"])
+def test_a_card_whose_only_digit_is_joined_to_a_line_from_the_border_is_not_blank(reader, mnist, across):
+    # With no other digit to be level with, the blob reaching in was taken for a hand or a shadow
+    # and the card read blank (""): a wrong reading. A shadow's edge across the whole card too.
+    rng = np.random.default_rng(6)
+    outcomes = []
+    for _ in range(20):
+        card = make_card(mnist.test_images, mnist.test_labels, rng, count=1, margin=0.08)
+        x, y, w, h = card.boxes[-1]
+        image = card.image.copy()
+        row, start = (y + 3 * h // 4, 0) if across else (y + h // 2, x + w // 2)
+        cv2.line(image, (start, row), (image.shape[1] - 1, row), (70, 70, 70), 2, cv2.LINE_AA)
+        outcomes.append(outcome(reader.read(image), card.text))
+    assert outcomes.count("wrong") == 0, outcomes  # before: 17 and 20 of 20 read blank
+
+
 def test_a_card_washed_out_to_white_is_unsure_not_blank(reader, mnist):
     # Pencil to pen on the tuning scenes' cards, the camera's gain 1.3-2.2 times too high: the paper
     # clips to white and the lightest strokes with it. Such a card is no blank card.

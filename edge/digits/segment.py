@@ -262,9 +262,10 @@ def _a_digit_tall_mark_apart(marks: np.ndarray, boxes: list[Box], settings: Read
 
 def _may_hold_a_digit(intrusion: list[int], digits: list[list[int]], low: float) -> bool:
     """Whether ink reaching in from the border is as tall as a digit and level with the digits
-    read: a digit joined to a shadow's edge (or a frame's) reaches the border with it."""
+    read, or with nothing else read: a digit joined to a shadow's edge (or a frame's) reaches the
+    border with it, and a card whose only digit is so joined is no blank card."""
     _, y, _, h = intrusion
-    return h >= low and any(min(y + h, dy + dh) - max(y, dy) >= 0.5 * dh for _, dy, _, dh in digits)
+    return h >= low and (not digits or any(min(y + h, dy + dh) - max(y, dy) >= 0.5 * dh for _, dy, _, dh in digits))
 
 
 def _near(box: list[int], other: list[int], gap: int) -> bool:
