@@ -131,6 +131,8 @@ def _grown_across_a_shadow(small: np.ndarray, quad: np.ndarray) -> np.ndarray | 
         other_part = flooded[1:-1, 1:-1]
         if np.count_nonzero(other_part) > 3 * np.count_nonzero(part):
             continue  # the desk, not the rest of the card
+        # A thin spur is grout or a crack the flood ran along from the paper's edge, not paper.
+        other_part = cv2.morphologyEx(other_part, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
         found, area = _card_joined(small, other_part | part, 5, best_area)
         if found is not None:
             best, best_area = found, area
