@@ -128,12 +128,11 @@ def _grown_across_a_shadow(small: np.ndarray, quad: np.ndarray) -> np.ndarray | 
         tolerance = max(2.0, 0.02 * float(np.median(beyond)))
         flags = 4 | cv2.FLOODFILL_MASK_ONLY | (1 << 8)
         cv2.floodFill(small, flooded, (int(seed[0]), int(seed[1])), 0, tolerance, tolerance, flags)
-        other_part = flooded[1:-1, 1:-1]
-        if np.count_nonzero(other_part) > 3 * np.count_nonzero(part):
+        if np.count_nonzero(flooded[1:-1, 1:-1]) > 3 * np.count_nonzero(part):
             continue  # the desk, not the rest of the card
         # A thin spur is grout or a crack the flood ran along from the paper's edge, not paper.
-        other_part = cv2.morphologyEx(other_part, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
-        found, area = _card_joined(small, other_part | part, 5, best_area)
+        other_part = cv2.morphologyEx(flooded[1:-1, 1:-1], cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+        found, area = _card_joined(small, cv2.bitwise_or(other_part, part), 5, best_area)
         if found is not None:
             best, best_area = found, area
     return best
