@@ -236,15 +236,7 @@ def test_a_digit_written_broad_is_read_as_one_digit(reader, mnist):
 def test_a_digit_joined_to_a_line_from_the_border_is_not_left_out(reader, mnist):
     # A shadow's edge, or a frame's, drawn as ink from the border into the last digit: the two are
     # one blob reaching in from the border, and the digit must not vanish with it unremarked.
-    rng = np.random.default_rng(6)
-    outcomes = []
-    for _ in range(30):
-        card = make_card(mnist.test_images, mnist.test_labels, rng, count=int(rng.integers(2, 4)), margin=0.08)
-        x, y, w, h = card.boxes[-1]
-        image = card.image.copy()
-        cv2.line(image, (x + w // 2, y + h // 2), (image.shape[1] - 1, y + h // 2), (70, 70, 70), 2, cv2.LINE_AA)
-        reading = reader.read(image)
-        outcomes.append(outcome(reading, card.text))
+    outcomes = _read_with_a_line_from_the_border(reader, mnist, 30, one_digit=False, across=False)
     assert outcomes.count("wrong") == 0, outcomes  # before: 18 of 30 read one digit short
 
 
@@ -252,16 +244,25 @@ def test_a_digit_joined_to_a_line_from_the_border_is_not_left_out(reader, mnist)
 def test_a_card_whose_only_digit_is_joined_to_a_line_from_the_border_is_not_blank(reader, mnist, across):
     # With no other digit to be level with, the blob reaching in was taken for a hand or a shadow
     # and the card read blank (""): a wrong reading. A shadow's edge across the whole card too.
+    outcomes = _read_with_a_line_from_the_border(reader, mnist, 20, one_digit=True, across=across)
+    assert outcomes.count("wrong") == 0, outcomes  # before: 17 and 20 of 20 read blank
+
+
+def _read_with_a_line_from_the_border(reader, mnist, cards: int, one_digit: bool, across: bool) -> list[str]:
+    """The outcomes of ``cards`` cards (one digit, or two or three) with a dark line drawn from the
+    right border into the last digit's middle or, ``across``, through its lower part from border
+    to border."""
     rng = np.random.default_rng(6)
     outcomes = []
-    for _ in range(20):
-        card = make_card(mnist.test_images, mnist.test_labels, rng, count=1, margin=0.08)
+    for _ in range(cards):
+        count = 1 if one_digit else int(rng.integers(2, 4))
+        card = make_card(mnist.test_images, mnist.test_labels, rng, count=count, margin=0.08)
         x, y, w, h = card.boxes[-1]
         image = card.image.copy()
         row, start = (y + 3 * h // 4, 0) if across else (y + h // 2, x + w // 2)
         cv2.line(image, (start, row), (image.shape[1] - 1, row), (70, 70, 70), 2, cv2.LINE_AA)
         outcomes.append(outcome(reader.read(image), card.text))
-    assert outcomes.count("wrong") == 0, outcomes  # before: 17 and 20 of 20 read blank
+    return outcomes
 
 
 def test_a_card_washed_out_to_white_is_unsure_not_blank(reader, mnist):
