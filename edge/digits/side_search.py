@@ -30,6 +30,9 @@ CORNER_ANGLE = np.deg2rad(30.0)  # two sides meeting at a card's corner, even ti
 # runs on a little past the corner) the meeting point may lie, in pixels and a share of its length.
 REACH_PAST = (6.0, 0.25)
 REACH_BACK = (3.0, 0.08)
+# A side may run on far past a corner where the other side ends on it (a T): the desk's own line
+# carries the card's side on. Back from its end by this share of its length at most.
+RUNS_ON = 0.4
 SUPPORT = 0.6  # of each side of a candidate lies on segments found in the picture
 ON_SIDE = 2.5  # pixels: a segment this close to a side lies on it
 STEPPING = 0.6  # of the outline, all round, along which the paper steps from the desk (``paper_checks.outlined``)
@@ -169,7 +172,9 @@ def _corners(sides: list[_Side]) -> dict[tuple[int, int], list[tuple[int, int, n
     with np.errstate(divide="ignore", invalid="ignore"):
         reach_e = (gap[..., 0] * out[None, :, 1] - gap[..., 1] * out[None, :, 0]) / sine
         reach_f = (gap[..., 0] * out[:, None, 1] - gap[..., 1] * out[:, None, 0]) / sine
-    near = _within_reach(reach_e, length[:, None]) & _within_reach(reach_f, length[None, :])
+    ends_e, ends_f = _within_reach(reach_e, length[:, None]), _within_reach(reach_f, length[None, :])
+    runs_on_e, runs_on_f = _runs_on(reach_e, length[:, None]), _runs_on(reach_f, length[None, :])
+    near = (ends_e & ends_f) | (ends_e & runs_on_f) | (ends_f & runs_on_e)
     sides_of = np.array([index for index, _ in keys])
     meets = (np.abs(sine) >= np.sin(CORNER_ANGLE)) & near & (sides_of[:, None] < sides_of[None, :])
     for e, f in np.argwhere(meets):
@@ -177,6 +182,12 @@ def _corners(sides: list[_Side]) -> dict[tuple[int, int], list[tuple[int, int, n
         corners.setdefault(keys[e], []).append((*keys[f], where))
         corners.setdefault(keys[f], []).append((*keys[e], where))
     return corners
+
+
+def _runs_on(along: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Whether a meeting point ``along`` a side's end line lies on the side, back from that end
+    by up to ``RUNS_ON`` of its length."""
+    return (along <= 0) & (along >= -RUNS_ON * length)
 
 
 def _within_reach(along: np.ndarray, length: np.ndarray) -> np.ndarray:
