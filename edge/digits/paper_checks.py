@@ -12,6 +12,9 @@ PLAIN_SHARE = 0.7  # of a card's inside is plain paper; the rest is writing
 CUT_STEP = 0.5  # of a side's step, still there past its end: the outline goes on
 CUT_LEAST = 12  # grey levels: a side with a smaller step is not followed past its ends
 INK_RIM = 0.7  # a written stroke is darker than this share of the paper
+# of a side along which the picture past the rim is as bright as the paper again: paper all round
+# a digit's hole, where a checked or patterned desk is bright in patches
+BRIGHT_AGAIN = 0.8
 TEXTURE_WINS = 2.5  # times the change from point to point inside: a textured desk beyond a side
 TEXTURE_LEAST = 3  # grey levels from point to point: less is no texture
 # Along a side that steps either way, light on the card and on the desk turns it from up to down
@@ -153,10 +156,11 @@ def step_across(small: np.ndarray, points: np.ndarray, normal: np.ndarray) -> np
 
 
 def a_hole_in_paper(small: np.ndarray, quad: np.ndarray, by_edges: bool) -> bool:
-    """Whether past the quad's dark rim the picture is as bright as inside it again, on three
-    sides or more: the inside of a 0 written on a card the ROI sits in, not a card on a desk.
-    A shape found ``by_edges`` may lie on a desk as bright as itself, so there a side counts
-    only where an ink-dark rim lies between, and two such sides are enough."""
+    """Whether past the quad's dark rim the picture is as bright as inside it again, nearly all
+    along three sides or more: the inside of a 0 written on a card the ROI sits in, not a card on
+    a desk (a checked cloth is as bright again only in patches). A shape found ``by_edges`` may lie
+    on a desk as bright as itself, so there a side counts only where an ink-dark rim lies between,
+    and two such sides are enough."""
     inside_steps = np.arange(0.5, 4.25, 0.5, dtype=np.float32)
     short = float(min(np.linalg.norm(quad[1] - quad[0]), np.linalg.norm(quad[2] - quad[1])))
     rim_steps = np.linspace(0.5, 0.3 * short, 8, dtype=np.float32)
@@ -165,9 +169,10 @@ def a_hole_in_paper(small: np.ndarray, quad: np.ndarray, by_edges: bool) -> bool
     for corner in range(4):
         points, normal = side_points(quad, corner, 12)
         inside = float(np.median(along(small, points, -normal, inside_steps)))
-        beyond = float(np.median(along(small, points, normal, beyond_steps)))
+        beyond = np.median(along(small, points, normal, beyond_steps), axis=1)
         rim = float(np.median(along(small, points, normal, rim_steps).min(axis=1)))
-        bright_again += beyond >= 0.9 * inside and (not by_edges or rim < INK_RIM * inside)
+        paper_again = float(np.mean(beyond >= 0.9 * inside)) >= BRIGHT_AGAIN
+        bright_again += paper_again and (not by_edges or rim < INK_RIM * inside)
     return bright_again >= (2 if by_edges else 3)
 
 
