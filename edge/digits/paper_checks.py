@@ -137,13 +137,18 @@ def cut_short(small: np.ndarray, quad: np.ndarray) -> bool:
         on_side, normal = side_points(quad, corner, 12)
         points += [on_side, end + (end - start) * beyond, start + (start - end) * beyond]
         normals.append(np.repeat(normal[None], 28, axis=0))
-    step = step_across(small, np.concatenate(points), np.concatenate(normals)).reshape(4, 28)
-    for side in step:
-        height = float(np.median(side[:12]))  # of the step along the side itself
-        if abs(height) <= CUT_LEAST:  # no step worth following: a desk as bright as the card
+    points_at = np.concatenate(points)
+    step = step_across(small, points_at, np.concatenate(normals)).reshape(4, 28)
+    # A point whose samples reach past the picture's border shows no step: the border's pixels,
+    # repeated there, would carry a side's step on past a corner for a card near the border.
+    height, width = small.shape[:2]
+    seen = ((points_at >= 4) & (points_at < np.array([width, height]) - 4)).all(axis=1).reshape(4, 28)
+    for side, side_seen in zip(step, seen, strict=True):
+        size = float(np.median(side[:12]))  # of the step along the side itself
+        if abs(size) <= CUT_LEAST:  # no step worth following: a desk as bright as the card
             continue
-        for past in (side[12:20], side[20:]):
-            if np.mean(past * np.sign(height) > CUT_STEP * abs(height)) >= 0.8:
+        for past, past_seen in ((side[12:20], side_seen[12:20]), (side[20:], side_seen[20:])):
+            if np.mean((past * np.sign(size) > CUT_STEP * abs(size)) & past_seen) >= 0.8:
                 return True
     return False
 
