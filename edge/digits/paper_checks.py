@@ -140,15 +140,22 @@ def cut_short(small: np.ndarray, quad: np.ndarray) -> bool:
     points_at = np.concatenate(points)
     step = step_across(small, points_at, np.concatenate(normals)).reshape(4, 28)
     # A point whose samples reach past the picture's border shows no step: the border's pixels,
-    # repeated there, would carry a side's step on past a corner for a card near the border.
+    # repeated there, would carry a side's step on past a corner for a card near the border. A
+    # corner on the border itself (a tile the frame cuts) is not judged so: its side may go on.
     height, width = small.shape[:2]
-    seen = ((points_at >= 4) & (points_at < np.array([width, height]) - 4)).all(axis=1).reshape(4, 28)
-    for side, side_seen in zip(step, seen, strict=True):
+    limit = np.array([width, height]) - 4
+    inside = ((points_at >= 4) & (points_at < limit)).all(axis=1).reshape(4, 28)
+    corner_inside = [bool(((point >= 4) & (point < limit)).all()) for point in quad]
+    judged = inside.copy()
+    for corner in range(4):  # past the side's end (the next corner), then past its start (this one)
+        judged[corner, 12:20] |= not corner_inside[(corner + 1) % 4]
+        judged[corner, 20:] |= not corner_inside[corner]
+    for side, side_judged in zip(step, judged, strict=True):
         size = float(np.median(side[:12]))  # of the step along the side itself
         if abs(size) <= CUT_LEAST:  # no step worth following: a desk as bright as the card
             continue
-        for past, past_seen in ((side[12:20], side_seen[12:20]), (side[20:], side_seen[20:])):
-            if np.mean((past * np.sign(size) > CUT_STEP * abs(size)) & past_seen) >= 0.8:
+        for past, past_judged in ((side[12:20], side_judged[12:20]), (side[20:], side_judged[20:])):
+            if np.mean((past * np.sign(size) > CUT_STEP * abs(size)) & past_judged) >= 0.8:
                 return True
     return False
 
