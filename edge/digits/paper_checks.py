@@ -12,6 +12,7 @@ PLAIN_SHARE = 0.7  # of a card's inside is plain paper; the rest is writing
 CUT_STEP = 0.5  # of a side's step, still there past its end: the outline goes on
 CUT_LEAST = 12  # grey levels: a side with a smaller step is not followed past its ends
 INK_RIM = 0.7  # a written stroke is darker than this share of the paper
+STEP_DEPTH = 4.0  # pixels: a step across a line is measured this far on each side of it
 # of a side along which the picture past the rim is as bright as the paper again: paper all round
 # a digit's hole, where a checked or patterned desk is bright in patches
 BRIGHT_AGAIN = 0.8
@@ -90,8 +91,13 @@ def whole(quad: np.ndarray, picture: np.ndarray) -> bool:
     """Whether no corner lies on the searched area's border: a card cut by it is not whole, and
     a ROI that is all paper is no card. (The shape itself may touch the border where a bright
     patch of desk joins it.)"""
+    return bool(within(quad, picture, 2).all())
+
+
+def within(points: np.ndarray, picture: np.ndarray, margin: float) -> np.ndarray:
+    """Per point, whether it lies at least ``margin`` pixels inside the picture's border."""
     height, width = picture.shape[:2]
-    return bool(quad.min() >= 2 and (quad[:, 0] <= width - 3).all() and (quad[:, 1] <= height - 3).all())
+    return np.asarray(((points >= margin) & (points <= np.array([width, height]) - 1 - margin)).all(axis=-1))
 
 
 def textured_beyond(small: np.ndarray, quad: np.ndarray, corner: int) -> bool:
@@ -142,11 +148,8 @@ def cut_short(small: np.ndarray, quad: np.ndarray) -> bool:
     # A point whose samples reach past the picture's border shows no step: the border's pixels,
     # repeated there, would carry a side's step on past a corner for a card near the border. A
     # corner on the border itself (a tile the frame cuts) is not judged so: its side may go on.
-    height, width = small.shape[:2]
-    limit = np.array([width, height]) - 4
-    inside = ((points_at >= 4) & (points_at < limit)).all(axis=1).reshape(4, 28)
-    corner_inside = [bool(((point >= 4) & (point < limit)).all()) for point in quad]
-    judged = inside.copy()
+    judged = within(points_at, small, STEP_DEPTH).reshape(4, 28)
+    corner_inside = within(quad, small, STEP_DEPTH)
     for corner in range(4):  # past the side's end (the next corner), then past its start (this one)
         judged[corner, 12:20] |= not corner_inside[(corner + 1) % 4]
         judged[corner, 20:] |= not corner_inside[corner]
@@ -154,16 +157,16 @@ def cut_short(small: np.ndarray, quad: np.ndarray) -> bool:
         size = float(np.median(side[:12]))  # of the step along the side itself
         if abs(size) <= CUT_LEAST:  # no step worth following: a desk as bright as the card
             continue
-        for past, past_judged in ((side[12:20], side_judged[12:20]), (side[20:], side_judged[20:])):
-            if np.mean((past * np.sign(size) > CUT_STEP * abs(size)) & past_judged) >= 0.8:
-                return True
+        stepping = (side * np.sign(size) > CUT_STEP * abs(size)) & side_judged
+        if stepping[12:20].mean() >= 0.8 or stepping[20:].mean() >= 0.8:
+            return True
     return False
 
 
 def step_across(small: np.ndarray, points: np.ndarray, normal: np.ndarray) -> np.ndarray:
     """At each point, how much brighter the picture is on the inner side of a line (against
     ``normal``, one or one per point) than on the outer: the means of 4 pixels on each side."""
-    steps = np.arange(0.5, 4.25, 0.5, dtype=np.float32)
+    steps = np.arange(0.5, STEP_DEPTH + 0.25, 0.5, dtype=np.float32)
     return along(small, points, -normal, steps).mean(axis=1) - along(small, points, normal, steps).mean(axis=1)
 
 
