@@ -60,21 +60,6 @@ def test_specks_and_ruled_lines_are_ignored(reader, mnist):
     assert reader.read(image).text == reader.read(card.image).text == card.text
 
 
-def test_a_clump_of_grain_apart_from_the_digits_is_a_speck_unless_the_border_cuts_it(reader, mnist):
-    # A sensor's grain clumps into marks a quarter of a digit tall: too tall for dust, too
-    # short to be a piece of a digit. Cut by the border, a mark may be the rest of a digit.
-    card = make_card(mnist.test_images, mnist.test_labels, np.random.default_rng(5), count=2, margin=0.08)
-    (left, _, width, tallest), (right, *_) = card.boxes
-    assert reader.read(card.image).text == card.text and right - (left + width) > 80 and 0.3 * tallest > 19
-    apart, at_border = card.image.copy(), card.image.copy()
-    middle = (left + width + right) // 2
-    cv2.ellipse(apart, (middle, 80), (5, 9), 20, 0, 360, (80, 80, 80), -1)  # 19 pixels tall, 40 from each digit
-    cv2.ellipse(at_border, (319, 80), (5, 9), 20, 0, 360, (80, 80, 80), -1)
-    assert reader.read(apart).text == card.text
-    cut = reader.read(at_border)
-    assert cut.unsure and cut.reason == "marks that are neither digits nor specks", cut.to_dict()
-
-
 @pytest.mark.parametrize("strength", [0.15, 1.0])
 def test_a_faint_digit_beside_bold_ones_is_not_left_out_of_the_text(reader, mnist, strength):
     paper = np.full((160, 400), 225, np.float32)

@@ -26,9 +26,6 @@ FAINT_SHARE = 0.4  # of the ink level: fainter than this is paper grain, not a p
 WIDE_ENOUGH_TO_SPLIT = 1.1  # of its height: a digit this wide may be two that touch (see ``halves``)
 SHADED = 0.8  # of the lit paper's brightness: darker is a dark patch (a hand, a shadow)
 PIECE = 0.3  # of a digit's height: two stacked pieces both this tall are a digit broken across
-# of the tallest digit's height: a mark apart from the digits and shorter is a speck (a sensor's
-# grain, dust), unless the read area's border cuts it
-SPECK = 0.3
 BROKEN_OFF = (0.15, 0.45)  # of a digit's height: a piece of its stroke broken off beside it (a speck is less)
 RUNS_OFF = "ink runs off the edge of the read area"
 COVERS = "something covers part of the card"
@@ -119,7 +116,7 @@ def segment(
     intrusions: list[list[int]] = []
     doubt = None
     for x, y, w, h, area in stats[1:count]:
-        at_border = _touches_border((x, y, w, h), width, height)
+        at_border = x == 0 or y == 0 or x + w == width or y + h == height
         if area < settings.min_ink_pixels:
             continue  # specks of dust and noise
         if w > 0.6 * width and h < 0.15 * height:
@@ -140,13 +137,7 @@ def segment(
     kept = [b for b in joined if low <= b[3] <= high]
     if any(low <= b[3] <= high and _dots_or_dashes(b, pieces) for b, pieces in zip(joined, heights, strict=True)):
         doubt = doubt or "a mark in pieces (a dotted line?)"
-    speck = max(0.1 * height, SPECK * max((b[3] for b in kept), default=0))
-    if any(
-        b[3] >= (0.1 * height if _touches_border(b, width, height) else speck)
-        and b[2] * b[3] >= 3 * settings.min_ink_pixels
-        for b in joined
-        if b not in kept
-    ):
+    if any(b[3] >= 0.1 * height and b[2] * b[3] >= 3 * settings.min_ink_pixels for b in joined if b not in kept):
         doubt = "marks that are neither digits nor specks"  # a digit half rubbed out, a scribble
     if (
         any(_near(box, intrusion, gap) for box in kept for intrusion in intrusions)
@@ -165,17 +156,12 @@ def segment(
     pairs = broken_pairs(digits)
     if uneven_sizes(digits, {i + side for i in pairs for side in (0, 1)}):
         doubt = doubt or UNEVEN
-    if any(_touches_border(box, width, height) for box in digits):
+    if any(x <= 0 or y <= 0 or x + w >= width or y + h >= height for x, y, w, h in digits):
         doubt = doubt or RUNS_OFF
     # Last, so that it stands only when nothing else is in doubt: the reader may settle it.
     if not doubt and pairs:
         doubt = BROKEN_IN_TWO
     return digits, doubt
-
-
-def _touches_border(box: Box | list[int], width: int, height: int) -> bool:
-    x, y, w, h = box
-    return x <= 0 or y <= 0 or x + w >= width or y + h >= height
 
 
 def _out_of_line(left: Box, right: Box) -> bool:
