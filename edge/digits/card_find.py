@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from edgecam.edge.digits import card_layout as layout
+from edgecam.edge.digits.box_snap import snapped_to_box
 from edgecam.edge.digits.dim_light import brightened
 from edgecam.edge.digits.paper_search import paper_quad, tracked_quad
 
@@ -138,6 +139,8 @@ class CardFinder:
         homography, _ = cv2.findHomography(np.concatenate(card_points), np.concatenate(picture_points))
         if homography is None:
             return None
+        if len(card_points) == 2:  # their eight corners, blurred, may place the box's far end off
+            homography = snapped_to_box(grey, homography)
         return CardView(homography, layout.read_rect(), "aruco", len(card_points))
 
 
