@@ -119,7 +119,7 @@ def _shaken(grey: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def test_a_shaken_card_with_two_markers_in_view_has_its_box_where_the_box_lines_are():
     # Two markers in one column, their corners blurred, place the far end of the box 9 pixels
     # off (median); the box's own lines put it back. Of these cards 2 of 28 were within 3 pixels,
-    # 21 now.
+    # 27 now.
     rng = np.random.default_rng(3)
     finder = CardFinder()
     errors = []
@@ -130,7 +130,7 @@ def test_a_shaken_card_with_two_markers_in_view_has_its_box_where_the_box_lines_
         if found is not None:
             assert found.markers == 2
             errors.append(np.abs(found.quad() - _box_in_picture(view.quad, card.shape)).max())
-    assert len(errors) >= 25 and sum(error <= 3.0 for error in errors) >= 0.66 * len(errors), errors
+    assert len(errors) >= 25 and sum(error <= 3.0 for error in errors) >= 0.8 * len(errors), errors
 
 
 def test_a_printed_card_in_a_dim_room_is_found_by_its_markers():

@@ -13,7 +13,7 @@ import numpy as np
 
 from edgecam.edge.digits import card_layout as layout
 
-SEARCH_MM = 6.0  # how far either side of where the markers put a box line it is looked for
+SEARCH_MM = 12.0  # either side of where the markers put a box line: they put the far end up to ~10 mm off
 BESIDE_MM = 2.0  # a line is darker than the paper this far on both sides of it (a blurred line too)
 LINE_SHOWS = 0.04  # of the paper's brightness: a line at least this much darker than both sides shows
 POINTS = 16  # along each side of the box
