@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from edgecam.edge.digits import card_layout as layout
+from edgecam.edge.digits import paper_checks, quad_fit
 
 SEARCH_MM = 12.0  # either side of where the markers put a box line: they put the far end up to ~10 mm off
 BESIDE_MM = 2.0  # a line is darker than the paper this far on both sides of it (a blurred line too)
@@ -52,7 +53,10 @@ def _box_on_its_lines(grey: np.ndarray, homography: np.ndarray) -> np.ndarray:
         at_start, at_end = _offsets(spots[shows], offsets[beside:-beside][best[shows]])
         moved_start, moved_end = start + at_start * normal, end + at_end * normal
         lines.append((moved_start, moved_end - moved_start))
-    return np.array([_crossing(lines[side - 1], lines[side]) for side in range(4)], np.float32)
+    # Two sides of the box that meet never run parallel: within the reach a short side turns at
+    # most 42 degrees and a long one 16.
+    placed = quad_fit.meeting_points(lines)
+    return corners.astype(np.float32) if placed is None else placed
 
 
 def _offsets(spots: np.ndarray, found: np.ndarray) -> tuple[float, float]:
@@ -75,14 +79,4 @@ def _offsets(spots: np.ndarray, found: np.ndarray) -> tuple[float, float]:
 def _sampled(grey: np.ndarray, homography: np.ndarray, plane: np.ndarray) -> np.ndarray:
     """``grey`` at points of the card's plane (millimetres, any shape ending in 2)."""
     points = cv2.perspectiveTransform(plane.reshape(-1, 1, 2).astype(np.float32), homography)
-    grid = points.reshape(*plane.shape[:-1], 2)
-    sampled = cv2.remap(grey, grid[..., 0], grid[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return sampled.astype(np.float32)
-
-
-def _crossing(first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """Where two lines (a point and a direction each) cross. Two sides of the box that meet are
-    never parallel: within the reach a short side turns at most 42 degrees and a long one 16."""
-    (p, d), (q, e) = first, second
-    t = np.linalg.solve(np.column_stack([d, -e]), q - p)[0]
-    return p + t * d
+    return paper_checks.sampled(grey, points.reshape(*plane.shape[:-1], 2))

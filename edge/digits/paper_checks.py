@@ -206,7 +206,12 @@ def side_points(quad: np.ndarray, corner: int, count: int) -> tuple[np.ndarray, 
 def along(picture: np.ndarray, points: np.ndarray, direction: np.ndarray, steps: np.ndarray) -> np.ndarray:
     """The picture sampled from each point along ``direction`` (one, or one per point) at
     ``steps``: N x len(steps)."""
-    grid = points[:, None, :] + steps[None, :, None] * direction.reshape(-1, 1, 2)
+    return sampled(picture, points[:, None, :] + steps[None, :, None] * direction.reshape(-1, 1, 2))
+
+
+def sampled(picture: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """The picture at ``grid``'s points (x, y in the last axis), between pixels by linear
+    interpolation and past the picture's border by its nearest pixel."""
     return cv2.remap(picture, grid[..., 0], grid[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(
         np.float32
     )
