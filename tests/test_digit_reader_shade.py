@@ -69,6 +69,32 @@ def test_a_faint_shadows_edge_beside_the_digits_is_no_faint_mark(reader, mnist, 
     assert faint == 0 and same == 12, (faint, same)
 
 
+def test_a_hard_shadows_edge_just_below_the_digits_leaves_the_card_read(reader, mnist):
+    # A shadow over the card's lower part, its sharp edge one to two clearances below the digits:
+    # no digit shows inside it, so it cannot be told light from a hand that way, but nothing
+    # beside the digits is under it where a digit could hide, and no stroke runs into it.
+    ys, xs = np.mgrid[:120, :360].astype(np.float32)
+    outcomes, plain = [], []
+    for k in range(40):
+        rng = np.random.default_rng(k)
+        paper = np.full((120, 360), 210, np.float32) * np.linspace(0.95, 1.04, 360)[None, :]
+        lowest, text = 0, ""
+        for slot in range(3):
+            digit = cv2.resize(mnist.test_images[3 * k + slot], (64, 64)).astype(np.float32) / 255
+            paper[16:80, 60 + 80 * slot : 124 + 80 * slot] *= 1 - 0.8 * digit
+            lowest = max(lowest, 16 + int(np.nonzero(digit.max(axis=1) > 0.2)[0].max()))
+            text += str(mnist.test_labels[3 * k + slot])
+        noise = rng.normal(0, 2, paper.shape)
+        tilt = rng.uniform(-0.04, 0.04)
+        edge = lowest + rng.uniform(7, 12) + tilt * (xs - 180) - abs(tilt) * 180
+        shaded = paper * (1 - (1 - rng.uniform(0.45, 0.65)) * np.clip(0.5 + (ys - edge) / 1.5, 0, 1))
+        plain.append(outcome(reader.read(np.clip(paper + noise, 0, 255).astype(np.uint8)), text))
+        outcomes.append(outcome(reader.read(np.clip(shaded + noise, 0, 255).astype(np.uint8)), text))
+    # With the test's model (2026-12-05): 35 exact with no shadow; with it, none before a patch
+    # with no digit inside was read as light when nothing could hide under it, 21 now.
+    assert outcomes.count("exact") >= 15 and outcomes.count("wrong") == 0, (outcomes, plain.count("exact"))
+
+
 def _read_with_a_hand_over_the_last_digit(reader, mnist, rng, shown: float, cards: int = 60) -> list[str]:
     """Outcomes of ``cards`` three-digit cards with an opaque skin-toned hand over the card's right
     end, from ``shown`` of the way across its last digit."""
