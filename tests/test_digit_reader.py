@@ -233,6 +233,21 @@ def test_a_digit_written_broad_is_read_as_one_digit(reader, mnist):
     assert wrong <= 2 and exact >= 52, (wrong, exact)
 
 
+def test_a_zero_written_wide_is_read_as_one_digit(reader, mnist):
+    # MNIST's 0s stretched to 1.3-1.8 times their width. Cut at its thinnest column, a wide 0 is
+    # two arcs the model may read as two digits it is sure of, or either as a digit at all; but
+    # the cut runs through its loop, which two digits that touch do not share.
+    rng = np.random.default_rng(5)
+    picks = rng.choice(np.flatnonzero(mnist.train_labels == 0), 120, replace=False)
+    outcomes = []
+    for index in picks:
+        ink = cv2.resize(mnist.train_images[index].astype(np.float32), None, fx=3.5 * rng.uniform(1.3, 1.8), fy=3.5)
+        outcomes.append(outcome(reader.read(_on_paper(ink, 20, rng)), "0"))
+    # With the test's model (2026-12-05): 78 exact before a loop cut across was one digit, the
+    # rest "digits run together"; 116 now.
+    assert outcomes.count("exact") >= 105 and outcomes.count("wrong") == 0, outcomes
+
+
 def test_a_digit_joined_to_a_line_from_the_border_is_not_left_out(reader, mnist):
     # A shadow's edge, or a frame's, drawn as ink from the border into the last digit: the two are
     # one blob reaching in from the border, and the digit must not vanish with it unremarked.

@@ -24,6 +24,8 @@ from edgecam.edge.digits.swallowed_ends import without_swallowed_ends
 Box = tuple[int, int, int, int]
 FAINT_SHARE = 0.4  # of the ink level: fainter than this is paper grain, not a pen
 WIDE_ENOUGH_TO_SPLIT = 1.1  # of its height: a digit this wide may be two that touch (see ``halves``)
+LOOP_AREA = 0.05  # of a digit's box: a hole this large in its ink is a loop, not a pinhole in a stroke
+LOOP_PAST = 0.1  # of a digit's width: a loop reaching this far past both sides of a cut is cut across
 SHADED = 0.8  # of the lit paper's brightness: darker is a dark patch (a hand, a shadow)
 PIECE = 0.3  # of a digit's height: two stacked pieces both this tall are a digit broken across
 BROKEN_OFF = (0.15, 0.45)  # of a digit's height: a piece of its stroke broken off beside it (a speck is less)
@@ -198,14 +200,17 @@ def wide_enough_to_split(box: Box) -> bool:
 
 def halves(mask: np.ndarray, box: Box, settings: ReaderSettings) -> list[Box] | None:
     """A digit wider than tall cut in two at its thinnest column between 30 and 70 % of its
-    width: the two parts' boxes, or None when it is not so wide or a part is too small or too
-    short (under half the digit's height) to be a digit of its own."""
+    width: the two parts' boxes, or None when it is not so wide, the cut runs through a loop of
+    it, or a part is too small or too short (under half the digit's height) to be a digit of its
+    own."""
     if not wide_enough_to_split(box):
         return None
     x, y, w, h = box
     strokes = mask[y : y + h, x : x + w] > 0
     low, high = int(0.3 * w), int(0.7 * w)
     cut = low + int(np.argmin(strokes[:, low:high].sum(axis=0)))
+    if _a_loop_across(strokes, cut):
+        return None
     parts: list[Box] = []
     for left, right in ((0, cut), (cut, w)):
         ys, xs = np.nonzero(strokes[:, left:right])
@@ -216,6 +221,25 @@ def halves(mask: np.ndarray, box: Box, settings: ReaderSettings) -> list[Box] | 
             return None
         parts.append((x + left + first, y + top, last - first + 1, bottom - top + 1))
     return parts
+
+
+def _a_loop_across(strokes: np.ndarray, cut: int) -> bool:
+    """Whether a hole in ``strokes`` (a digit's ink, cut out to its box) reaches well past column
+    ``cut`` on both sides: a 0 or an 8 written wide, cut across its loop, is one digit's two
+    halves, which the model may read as two digits it is sure of. Two digits that touch keep
+    their holes to their own sides of where they touch."""
+    height, width = strokes.shape
+    count, _, stats = blobs((~strokes).astype(np.uint8))
+    for x, y, w, h, area in stats[1:count]:
+        enclosed = x > 0 and y > 0 and x + w < width and y + h < height
+        if (
+            enclosed
+            and area >= LOOP_AREA * width * height
+            and x <= cut - LOOP_PAST * width
+            and x + w >= cut + LOOP_PAST * width
+        ):
+            return True
+    return False
 
 
 def faint_marks(
