@@ -23,7 +23,6 @@ from edgecam.edge.digits.ranks import grey_percentiles
 from edgecam.edge.digits.segment import (
     BROKEN_IN_TWO,
     COVERS,
-    SHADED,
     UNEVEN,
     Box,
     Cover,
@@ -37,14 +36,12 @@ from edgecam.edge.digits.segment import (
     wide_enough_to_split,
 )
 from edgecam.edge.digits.sensor_grain import without_grain
+from edgecam.edge.digits.shadow_or_hand import room_for_a_digit, seen_in_shadow
 from edgecam.edge.digits.two_sided import only_two_sided
 
 FITS = (20, 17, 23)  # sizes each digit is read at: MNIST's own first
 HYSTERESIS = 0.6  # of the ink level: fainter ink is kept where it joins ink above the level
 SOLID = 0.75  # a hole this much darker than the paper, as a share of the ink's darkness, is ink
-SEEN_IN_SHADOW = 0.2  # of a digit's ink inside shaded paper: the dark patch is a shadow, not a hand
-HIDDEN_WIDTH = 0.5  # of a digit's height: the least width of a digit a hand may hide (not a 1)
-HIDDEN_UNDER = 0.5  # of a place beside the digits inside a dark patch: a digit may be hidden there
 AS_TALL = 0.97  # of the taller blob's height: two blobs this alike in height are two digits
 TOUCHING_SURE = 0.95  # both halves of a wide digit this sure: it may be two digits that touch
 TWO_TOUCHING = "two digits may touch"
@@ -205,7 +202,7 @@ def cut_digits(grey: np.ndarray, settings: ReaderSettings) -> tuple[np.ndarray, 
     # Read as if the dark patch were only light: what is left of a shadow's edge (this estimate
     # keeps a step, but smoothed) is darker than the paper on one side only, so no ink.
     as_light = _cut(grey, only_two_sided(grey, sharp_ink), settings, None)
-    if _seen_in_shadow(as_light, covered, sharp):
+    if seen_in_shadow(as_light[0], ink_level(as_light[0]), as_light[1], covered, sharp):
         return as_light
     as_cover = _cut(grey, ink_map(grey), settings, covered, sharp_ink)
     if as_cover[2] not in (None, BROKEN_IN_TWO) and _clear_of_the_patch(grey, as_light, covered, sharp_ink):
@@ -249,27 +246,6 @@ def _a_faint_mark(
     return faint_marks(only_two_sided(grey, ink), boxes, settings, level, covered, washed)
 
 
-def _seen_in_shadow(as_light: tuple[np.ndarray, list[Box], str | None], covered: Cover, paper: np.ndarray) -> bool:
-    """Whether a digit read ``as_light`` shows inside the dark patch ``covered``: then the patch is
-    a shadow, only light, and the digit is on paper shaded too. An opaque hand shows no digit
-    inside (the half of a digit beside it is ink, not shaded paper). ``paper`` is
-    ``paper_light``'s sharp estimate."""
-    ink, boxes, _ = as_light
-    (lit,) = grey_percentiles(paper, (0.9,))
-    shaded = ((paper < SHADED * lit) & (covered.patch > 0)).astype(np.uint8)
-    # Inside the patch by a pixel, not more: with its edge no ink, a stroke that goes on past the
-    # edge into the shade shows the patch is light.
-    deep = cv2.erode(shaded, np.ones((3, 3), np.uint8)) > 0
-    # Ink above the level by itself, not joined to it: the shaded paper's own light is not lifted
-    # from the half of a digit beside a hand, so that half is no ink against it.
-    strong = ink > ink_level(ink)
-    for x, y, w, h in boxes:
-        strokes = strong[y : y + h, x : x + w]
-        if np.count_nonzero(strokes & deep[y : y + h, x : x + w]) > SEEN_IN_SHADOW * np.count_nonzero(strokes):
-            return True
-    return False
-
-
 def _clear_of_the_patch(
     grey: np.ndarray, as_light: tuple[np.ndarray, list[Box], str | None], covered: Cover, sharp_ink: np.ndarray
 ) -> bool:
@@ -279,34 +255,10 @@ def _clear_of_the_patch(
     a digit cut that digit's strokes where they crossed the edge's ring; read as light, the digit
     is whole. ``sharp_ink`` is the ink against the paper's light with its sharp steps kept."""
     ink, boxes, doubt = as_light
-    if doubt is not None or not boxes or _room_for_a_digit(boxes, covered.patch):
+    if doubt is not None or not boxes or room_for_a_digit(boxes, covered.patch):
         return False
     level = ink_level(ink)
     return not strokes_run_under(grey, sharp_ink, ink_mask(ink, level), covered, level)
-
-
-def _room_for_a_digit(boxes: list[Box], patch: np.ndarray) -> bool:
-    """Whether ``patch`` covers most of a place in the row of ``boxes`` where a digit could stand
-    unseen: before the first, after the last, or in a gap between two as wide as a digit."""
-    top = int(np.median([y for _, y, _, _ in boxes]))
-    bottom = int(np.median([y + h for _, y, _, h in boxes]))
-    width = max(1, int(np.median([h for _, _, _, h in boxes]) * HIDDEN_WIDTH))
-    spacing = max(1, width // 4)
-    first, last = boxes[0], boxes[-1]
-    places = [
-        (first[0] - spacing - width, first[0] - spacing),
-        (last[0] + last[2] + spacing, last[0] + last[2] + spacing + width),
-    ]
-    places += [
-        (left[0] + left[2] + spacing, right[0] - spacing)
-        for left, right in itertools.pairwise(boxes)
-        if right[0] - (left[0] + left[2]) >= width + 2 * spacing
-    ]
-    for start, end in places:
-        start, end = max(start, 0), min(end, patch.shape[1])
-        if end - start >= width // 2 and patch[top:bottom, start:end].mean() >= HIDDEN_UNDER:
-            return True
-    return False
 
 
 def ink_map(grey: np.ndarray) -> np.ndarray:
