@@ -38,18 +38,22 @@ def scene(
     handwriting: tuple[np.ndarray, np.ndarray] | None = None,
     bowed: bool = False,
     shadow_on_the_card_alone: bool = False,
+    desk: str | None = None,
+    span: tuple[float, float] = (0.3, 0.6),
 ) -> TuningScene:
     """A desk from ``DESKS``, perhaps with a plain card lying on it, in uneven light; with
     ``hard_shadow``, a sharp-edged shadow falls across the card; when ``bowed``, the card is
     lit otherwise than the desk (see ``_bow``); with ``shadow_on_the_card_alone``, the hard shadow
     falls on the card and not on the desk. The card is written in a Hershey font, small, or
     with ``handwriting`` (28 x 28 images, white on black, and their labels: the caller's, such as
-    MNIST's training set) as large as people write on a card."""
-    kind = DESKS[int(rng.integers(len(DESKS)))]
+    MNIST's training set) as large as people write on a card. ``desk`` names one of ``DESKS``
+    (else one is drawn), and ``span`` is the least and most share of the frame's width the card
+    spans."""
+    kind = desk or DESKS[int(rng.integers(len(DESKS)))]
     picture = _desk(kind, rng)
     corners, text = None, ""
     if with_card:
-        picture, corners, text = _with_card(picture, rng, handwriting, bowed)
+        picture, corners, text = _with_card(picture, rng, handwriting, bowed, span)
     light = _uneven_light(rng)
     if (hard_shadow or shadow_on_the_card_alone) and corners is not None:
         light *= _hard_shadow(corners, rng, shadow_on_the_card_alone)
@@ -151,9 +155,10 @@ def _with_card(
     rng: np.random.Generator,
     handwriting: tuple[np.ndarray, np.ndarray] | None = None,
     bowed: bool = False,
+    span: tuple[float, float] = (0.3, 0.6),
 ) -> tuple[np.ndarray, np.ndarray, str]:
-    """A plain card with a few digits on it, laid on ``desk`` in perspective, wholly in view;
-    ``bowed`` as ``_bow`` lights it."""
+    """A plain card with a few digits on it, laid on ``desk`` in perspective, wholly in view,
+    spanning a share of the frame's width within ``span``; ``bowed`` as ``_bow`` lights it."""
     card_w = int(rng.integers(300, 500))
     card_h = int(card_w * rng.uniform(0.5, 0.75))
     card = np.full((card_h, card_w), rng.uniform(185, 250), np.float32)
@@ -169,7 +174,7 @@ def _with_card(
     if bowed:
         card *= _bow(card.shape, rng)
     width, height = FRAME
-    span = rng.uniform(0.3, 0.6) * width
+    span = rng.uniform(*span) * width
     source = np.array([[0, 0], [card_w, 0], [card_w, card_h], [0, card_h]], np.float32)
     target = source * span / card_w
     target += rng.uniform(-0.12, 0.12, (4, 2)).astype(np.float32) * span  # seen at a slant

@@ -7,6 +7,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from edgecam.edge.digits import writing_windows
 from edgecam.edge.digits.paper_search import search_of
 from edgecam.edge.digits.side_search import quad_by_sides
 from tests.finder_tuning_scenes import scene
@@ -27,12 +28,14 @@ def test_a_card_lit_across_its_desks_shade_is_found_by_its_straight_sides():
     assert found["whole"] >= 18 and found["misplaced"] == 0, found
 
 
-def test_a_card_side_carried_on_by_a_line_of_the_desk_still_ends_at_its_corner():
+def test_a_card_side_carried_on_by_a_line_of_the_desk_still_ends_at_its_corner(monkeypatch):
     # A seam, a cable or a cup's rim that runs on in line with one of the card's sides joins that
     # side's edge past the corner, so the side ends far beyond where the next side meets it. The
     # corner is still where the next side ends on it. Of these 20 cards, 14 are found without the
     # line (the light across the other 6 leaves too little step from the desk); with it, none were
-    # found before a side could run on past a corner, and the same 14 now.
+    # found before a side could run on past a corner, and the same 14 now. The windows round the
+    # writing (tested on their own) find two more without the line, so they are left out here.
+    monkeypatch.setattr(writing_windows, "windows", lambda small, step: [])
     rng = np.random.default_rng(13)
     without_line = {"whole": 0, "misplaced": 0, "none": 0}
     with_line = dict(without_line)

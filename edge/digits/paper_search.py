@@ -8,7 +8,9 @@ paper, and not go on past a corner (the lit part of a card that a hard shadow cu
 card that a hard shadow's edge cuts in two is pieced together from the two plain regions either
 side of it, or grown from the part found across the edge to the paper beyond. When no shape is
 the card (its outline has a gap where card and desk are equally bright), its four straight sides
-are looked for (``side_search``). The tests a shape must pass live in ``paper_checks``.
+are looked for (``side_search``). The tests a shape must pass live in ``paper_checks``. When the
+whole picture shows no card, it is looked for again in windows round the writing in view
+(``writing_windows``): a small card on a checked or tiled desk.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from edgecam.edge.digits import edge_snap, paper_checks, quad_fit, side_search
+from edgecam.edge.digits import edge_snap, paper_checks, quad_fit, side_search, writing_windows
 from edgecam.edge.digits.dim_light import brightened
 from edgecam.edge.digits.row_offsets import without_row_offsets
 
@@ -70,10 +72,30 @@ def paper_quad(grey: np.ndarray) -> np.ndarray | None:
     """The corners of the largest plain four-cornered shape brighter than what is around it (a
     plain card on a desk or in a hand), clockwise from the top left in ``grey``'s pixels, or None.
     It is found by brightness or, on a desk nearly as bright, by its outline, or by its straight
-    sides where its outline has a gap."""
+    sides where its outline has a gap; failing all three, so again in a window round the writing."""
     if min(grey.shape[:2]) < LEAST_SIDE:
         return None
     search = search_of(grey)
+    found = _quad_in(grey, search)
+    if found is not None:
+        return found
+    for (x0, y0, x1, y1), row in writing_windows.windows(search.small, search.step):
+        if min(x1 - x0, y1 - y0) < LEAST_SIDE:
+            continue
+        found = _quad_in(grey[y0:y1, x0:x1], search_of(grey[y0:y1, x0:x1]))
+        if found is None:
+            continue
+        quad = (found + np.array([x0, y0])).astype(np.float32)
+        # The card round that writing, all of it: not another shape in the window, nor one that a
+        # row of the desk's own dark lines (a tile's grout) runs along, nor the part of a card on
+        # one side of a shadow's edge with writing on both.
+        if all(cv2.pointPolygonTest(quad.reshape(-1, 1, 2), tuple(map(float, at)), False) > 0 for at in row):
+            return quad
+    return None
+
+
+def _quad_in(grey: np.ndarray, search: Search) -> np.ndarray | None:
+    """``paper_quad`` over the whole of ``grey``, whose ``search`` it is."""
     small, least, at_least = search.small, search.least, search.at_least
     best, area = _brightest_quad(small, least)
     # A shape bounded by edges alone is the card only where it is much larger than any bright one
