@@ -26,12 +26,17 @@ WINDOWS = 3  # rows tried, the most ink first
 # this many times its height (a card's margin beside a short number), and down, this many heights.
 REACH_ACROSS = (0.5, 1.0)
 REACH_DOWN = 1.2
+# Times those reaches: a card written small (or with a wide margin) is cut by the first window,
+# so the first row's window is searched again this much larger.
+FARTHER = (1.75, 2.5)
 
 
 def windows(small: np.ndarray, step: float) -> list[tuple[tuple[int, int, int, int], np.ndarray]]:
     """Windows round the rows of writing in ``small`` (the search's small picture, ``step`` of
-    the full picture's pixels to one of its own), the rows with the most ink first: each as
-    (x0, y0, x1, y1) and the corners of the box round the row's ink, in the full picture's pixels."""
+    the full picture's pixels to one of its own), in the order to search them: round each of the
+    ``WINDOWS`` rows with the most ink, the most first, then farther round the first of them
+    (``FARTHER``). Each as (x0, y0, x1, y1) and the corners of the box round the row's ink, in the
+    full picture's pixels."""
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (STROKE_WIDTH_MOST, STROKE_WIDTH_MOST))
     paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, disc).astype(np.float32)  # the strokes taken away
     ink = ((small.astype(np.float32) < INK * paper) & (paper > DARK_PAPER)).astype(np.uint8)
@@ -48,12 +53,17 @@ def windows(small: np.ndarray, step: float) -> list[tuple[tuple[int, int, int, i
         strokes = int(np.count_nonzero(ink[y : y + h, x : x + w][labels[y : y + h, x : x + w] == label]))
         if strokes >= INK_LEAST and _on_plain_paper(ink, labels, label, (x, y, w, h)):
             found.append((strokes, x, y, w, h))
-    placed = []
-    for _, x, y, w, h in sorted(found, reverse=True)[:WINDOWS]:
-        across, down = REACH_ACROSS[0] * w + REACH_ACROSS[1] * h, REACH_DOWN * h
+    rows = sorted(found, reverse=True)[:WINDOWS]
+    whole = (0, 0, int(np.ceil(width * step)), int(np.ceil(height * step)))
+    placed: list[tuple[tuple[int, int, int, int], np.ndarray]] = []
+    for reach, (_, x, y, w, h) in [(1.0, row) for row in rows] + [(far, row) for far in FARTHER for row in rows[:1]]:
+        across, down = reach * (REACH_ACROSS[0] * w + REACH_ACROSS[1] * h), reach * REACH_DOWN * h
         x0, y0 = max(0.0, x - across), max(0.0, y - down)
         x1, y1 = min(float(width), x + w + across), min(float(height), y + h + down)
         corners = (int(x0 * step), int(y0 * step), int(np.ceil(x1 * step)), int(np.ceil(y1 * step)))
+        # The whole picture, or a window searched already, would be searched again for nothing.
+        if corners == whole or any(corners == other for other, _ in placed):
+            continue
         # The box of the row's ink: the row's box less what joining the strokes grew it by.
         half = np.array([w - ROW_JOIN[0] + 1, h - ROW_JOIN[1] + 1], np.float32) / 2
         middle = np.array([x + w / 2, y + h / 2], np.float32)
