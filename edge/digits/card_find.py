@@ -97,9 +97,10 @@ class CardFinder:
         self.aruco = cv2.aruco.ArucoDetector(layout.dictionary(), parameters)
         self.places = layout.marker_rects()
 
-    def __call__(self, grey: np.ndarray) -> CardView | None:
-        """The card in ``grey`` (a frame or the ROI), its markers first."""
-        return self.by_markers(grey) or by_paper(grey)
+    def __call__(self, grey: np.ndarray, round_the_writing: bool = True) -> CardView | None:
+        """The card in ``grey`` (a frame or the ROI), its markers first; a plain card also in
+        windows round the writing in view, when ``round_the_writing`` (see ``paper_quad``)."""
+        return self.by_markers(grey) or by_paper(grey, round_the_writing)
 
     def track(self, grey: np.ndarray, card: CardView) -> CardView | None:
         """``card``, found a moment ago, where it is now in ``grey`` if it has moved no further than
@@ -144,9 +145,9 @@ class CardFinder:
         return CardView(homography, layout.read_rect(), "aruco", len(card_points))
 
 
-def by_paper(grey: np.ndarray) -> CardView | None:
+def by_paper(grey: np.ndarray, round_the_writing: bool = True) -> CardView | None:
     """A card found as plain paper (``paper_search``), as ``by_paper_quad`` makes it, or None."""
-    quad = paper_quad(grey)
+    quad = paper_quad(grey, round_the_writing)
     return by_paper_quad(grey, quad) if quad is not None else None
 
 

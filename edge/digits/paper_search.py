@@ -68,15 +68,18 @@ def search_of(grey: np.ndarray) -> Search:
     return Search(small, step, MIN_CARD_SHARE * small.shape[0] * small.shape[1], DARKER_CARD * brightest, low)
 
 
-def paper_quad(grey: np.ndarray) -> np.ndarray | None:
+def paper_quad(grey: np.ndarray, round_the_writing: bool = True) -> np.ndarray | None:
     """The corners of the largest plain four-cornered shape brighter than what is around it (a
     plain card on a desk or in a hand), clockwise from the top left in ``grey``'s pixels, or None.
     It is found by brightness or, on a desk nearly as bright, by its outline, or by its straight
-    sides where its outline has a gap; failing all three, so again in a window round the writing."""
+    sides where its outline has a gap; failing all three (or finding a shape with none of the
+    writing in view on it), so again in windows round the writing, when ``round_the_writing``."""
     if min(grey.shape[:2]) < LEAST_SIDE:
         return None
     search = search_of(grey)
     found = _quad_in(grey, search)
+    if not round_the_writing:
+        return found
     rows = writing_windows.windows(search.small, search.step)
     # A shape with none of the writing in view on it may be a bright box or sheet beside the card.
     if found is not None and (not rows or any(_holds(found, row) for _, row in rows)):

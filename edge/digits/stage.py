@@ -252,7 +252,10 @@ def read_upright(reader: DigitReader, card: CardView, grey: np.ndarray, whole_te
 
 def _inside(grey: np.ndarray, finder: CardFinder, box: Box) -> CardView | None:
     x, y, w, h = box
-    found = finder(grey[y : y + h, x : x + w])
+    # A ROI says where the card is, and is often drawn inside it: windows round the writing in it
+    # would search the card's own paper again. They are for a small card anywhere in view.
+    whole_frame = (w, h) == grey.shape[1::-1]
+    found = finder(grey[y : y + h, x : x + w], round_the_writing=whole_frame)
     return found.moved_by((x, y)) if found is not None else None
 
 
@@ -261,7 +264,7 @@ def _around(grey: np.ndarray, finder: CardFinder, box: Box) -> CardView | None:
     height, width = grey.shape[:2]
     x0, y0 = max(x - w // 4, 0), max(y - h // 4, 0)
     x1, y1 = min(x + w + w // 4, width), min(y + h + h // 4, height)
-    found = finder(grey[y0:y1, x0:x1])
+    found = finder(grey[y0:y1, x0:x1], round_the_writing=False)
     if found is None:
         return None
     card = found.moved_by((x0, y0))

@@ -40,8 +40,8 @@ def windows(small: np.ndarray, step: float) -> list[tuple[tuple[int, int, int, i
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (STROKE_WIDTH_MOST, STROKE_WIDTH_MOST))
     paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, disc).astype(np.float32)  # the strokes taken away
     ink = ((small.astype(np.float32) < INK * paper) & (paper > DARK_PAPER)).astype(np.uint8)
-    rows = cv2.dilate(ink, np.ones(ROW_JOIN[::-1], np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(rows)
+    joined = cv2.dilate(ink, np.ones(ROW_JOIN[::-1], np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined)
     height, width = small.shape[:2]
     found = []
     for label in range(1, count):
