@@ -9,8 +9,9 @@ card that a hard shadow's edge cuts in two is pieced together from the two plain
 side of it, or grown from the part found across the edge to the paper beyond. When no shape is
 the card (its outline has a gap where card and desk are equally bright), its four straight sides
 are looked for (``side_search``). The tests a shape must pass live in ``paper_checks``. When the
-whole picture shows no card, it is looked for again in windows round the writing in view
-(``writing_windows``): a small card on a checked or tiled desk.
+whole picture shows no card, or none with the writing in view on it, it is looked for again in
+windows round that writing (``writing_windows``): a small card on a checked or tiled desk, or
+beside a larger blank sheet.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Where writing is in a picture: windows round rows of dark strokes, where a plain card may be
-looked for again when the search of the whole picture found none.
+looked for again when the search of the whole picture found none, or none with the writing on it.
 
 In the whole picture a small card is one shape among many: a checked cloth's or a tiled floor's
 straight lines are longer than its sides and crowd them out of the side search, and the
