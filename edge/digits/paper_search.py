@@ -83,7 +83,7 @@ def paper_quad(grey: np.ndarray, round_the_writing: bool = True) -> np.ndarray |
         return found
     rows = writing_windows.windows(search.small, search.step)
     # A shape with none of the writing in view on it may be a bright box or sheet beside the card.
-    if found is not None and (not rows or any(_holds(found, row) for _, row in rows)):
+    if found is not None and (not rows or any(writing_windows.holds(found, row) for _, row in rows)):
         return found
     for (x0, y0, x1, y1), row in rows:
         if min(x1 - x0, y1 - y0) < LEAST_SIDE:
@@ -95,15 +95,9 @@ def paper_quad(grey: np.ndarray, round_the_writing: bool = True) -> np.ndarray |
         # The card round that writing, all of it: not another shape in the window, nor one that a
         # row of the desk's own dark lines (a tile's grout) runs along, nor the part of a card on
         # one side of a shadow's edge with writing on both.
-        if _holds(quad, row):
+        if writing_windows.holds(quad, row):
             return quad
     return found
-
-
-def _holds(quad: np.ndarray, row: np.ndarray) -> bool:
-    """Whether ``quad`` holds every corner of ``row`` (a box round a row of writing)."""
-    outline = quad.astype(np.float32).reshape(-1, 1, 2)
-    return all(cv2.pointPolygonTest(outline, (float(x), float(y)), False) > 0 for x, y in row)
 
 
 def _quad_in(grey: np.ndarray, search: Search) -> np.ndarray | None:

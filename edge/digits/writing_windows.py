@@ -81,3 +81,10 @@ def _on_plain_paper(ink: np.ndarray, labels: np.ndarray, label: int, box: tuple[
     y0, y1, x0, x1 = max(0, y - reach), y + h + reach, max(0, x - reach), x + w + reach
     ring = labels[y0:y1, x0:x1] != label
     return float(ink[y0:y1, x0:x1][ring].mean()) <= RING_INK_MOST
+
+
+def holds(quad: np.ndarray, row: np.ndarray) -> bool:
+    """Whether ``quad`` holds every corner of ``row`` (a box round a row of writing, as
+    ``windows`` gives it)."""
+    outline = quad.astype(np.float32).reshape(-1, 1, 2)
+    return all(cv2.pointPolygonTest(outline, (float(x), float(y)), False) > 0 for x, y in row)
