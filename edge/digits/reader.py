@@ -201,11 +201,15 @@ def cut_digits(grey: np.ndarray, settings: ReaderSettings) -> tuple[np.ndarray, 
     sharp_ink = ink_against(grey, sharp)
     # Read as if the dark patch were only light: what is left of a shadow's edge (this estimate
     # keeps a step, but smoothed) is darker than the paper on one side only, so no ink.
-    as_light = _cut(grey, only_two_sided(grey, sharp_ink), settings, None)
-    if seen_in_shadow(as_light[0], ink_level(as_light[0]), as_light[1], covered, sharp):
+    light_ink = only_two_sided(grey, sharp_ink)
+    light_level = ink_level(light_ink)  # one Otsu threshold, shared by the three tests below
+    as_light = _cut(grey, light_ink, settings, None, level=light_level)
+    if seen_in_shadow(light_ink, light_level, as_light[1], covered, sharp):
         return as_light
     as_cover = _cut(grey, ink_map(grey), settings, covered, sharp_ink)
-    if as_cover[2] not in (None, BROKEN_IN_TWO) and _clear_of_the_patch(grey, as_light, covered, sharp_ink):
+    if as_cover[2] not in (None, BROKEN_IN_TWO) and _clear_of_the_patch(
+        grey, as_light, light_level, covered, sharp_ink
+    ):
         return as_light
     return as_cover
 
@@ -216,10 +220,12 @@ def _cut(
     settings: ReaderSettings,
     covered: Cover | None,
     sharp_ink: np.ndarray | None = None,
+    level: float | None = None,
 ) -> tuple[np.ndarray, list[Box], str | None]:
     """``cut_digits`` on the ink map ``ink``; ``sharp_ink`` is the ink against the paper's light
-    with its sharp steps kept, given with ``covered``."""
-    level = ink_level(ink)
+    with its sharp steps kept, given with ``covered``; ``level`` is ``ink``'s ink level, when known."""
+    if level is None:
+        level = ink_level(ink)
     mask = solid_strokes(grey, ink, ink_mask(ink, level))
     if covered is not None:
         mask = without_edge_ring(grey, ink, mask, covered, level)
@@ -247,17 +253,21 @@ def _a_faint_mark(
 
 
 def _clear_of_the_patch(
-    grey: np.ndarray, as_light: tuple[np.ndarray, list[Box], str | None], covered: Cover, sharp_ink: np.ndarray
+    grey: np.ndarray,
+    as_light: tuple[np.ndarray, list[Box], str | None],
+    level: float,
+    covered: Cover,
+    sharp_ink: np.ndarray,
 ) -> bool:
     """Whether the card read ``as_light`` has digits and no doubt, and no stroke of them runs into
     the dark patch ``covered``: then nothing shows a digit under it, and the patch, though no
     digit shows inside it, was only a doubt for the digits beside its edge. A shadow's edge near
     a digit cut that digit's strokes where they crossed the edge's ring; read as light, the digit
-    is whole. ``sharp_ink`` is the ink against the paper's light with its sharp steps kept."""
+    is whole. ``level`` is the ink level of ``as_light``'s ink; ``sharp_ink`` is the ink against
+    the paper's light with its sharp steps kept."""
     ink, boxes, doubt = as_light
     if doubt is not None or not boxes or room_for_a_digit(boxes, covered.patch):
         return False
-    level = ink_level(ink)
     return not strokes_run_under(grey, sharp_ink, ink_mask(ink, level), covered, level)
 
 
