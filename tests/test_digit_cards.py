@@ -240,3 +240,30 @@ def test_a_pen_or_a_key_beside_a_card_is_not_taken_for_more_writing(read_whole_f
     # cards unsure for it with two models; level with it, 0-1 with four; with two pieces in a column
     # also judged as one mark, 2 with the 12-epoch model (a coin above a key read as a 9).
     assert taken <= 3, taken
+
+
+def test_with_no_card_in_view_a_moving_frame_is_searched_every_third_frame_and_a_card_still_read(fp32_export, mnist):
+    """With no ROI and no card in view, someone walking past changes the whole frame on every
+    frame, and a search of it costs several reads: it runs at most every third frame. A card
+    then held up is read within a few frames all the same."""
+    from edgecam.edge.digits.stage import DigitStage
+    from edgecam.edge.scenes.cards import make_card
+    from edgecam.edge.scenes.clip import CARD_RECT, desk
+
+    rng = np.random.default_rng(6)
+    background = desk(rng)
+    sleeve = rng.integers(20, 120, (200, 90, 3), dtype=np.uint8)  # a dark, textured arm crossing the view
+    stage = DigitStage(str(fp32_export[0]), [], 1, 0.0, 2)
+    x, y, w, h = CARD_RECT
+    card = make_card(mnist.test_images[5000:], mnist.test_labels[5000:], rng, size=(w, h), margin=0.1)
+    texts = []
+    for index in range(90):
+        frame = background.copy()
+        if index >= 60:
+            frame[y : y + h, x : x + w] = card.image
+        left = 6 * (index % 60)
+        frame[20:220, left : left + 90] = sleeve[:, : min(90, 640 - left)]
+        texts.append(stage(frame).text)
+        if index == 59:
+            assert stage.searches <= 20, stage.searches  # searched on every change: 36 of 60 frames
+    assert card.text in texts[60:70] and set(texts[60:]) <= {None, "", card.text}, (card.text, texts[60:])

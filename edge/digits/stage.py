@@ -45,7 +45,8 @@ class CardWarp:
 class DigitStage:
     """Reads the card, but only when it shows something new: a card held still, or shaking in a
     hand, is read once, and again every REREAD_AFTER frames (SEARCH_EVERY while the reading of a
-    card in view is unsure).
+    card in view is unsure). With no ROI and no card in view, the frame is searched at most every
+    SEARCH_EVERY frames however much it changes.
 
     With fixed corners the card is taken to be there. Otherwise it is looked for in the ROI (or
     the whole frame): its ArUco markers, or a bright four-cornered shape. Between reads only the
@@ -127,6 +128,10 @@ class DigitStage:
         changed = last is None or self._change(watched)
         if last is not None and settled and not stale and not changed:
             return last  # nothing new where the card is, and the vote agrees with it: the reading stands
+        if last is not None and self._unread < self.SEARCH_EVERY and self._searching_the_frame():
+            # With no card in view, people moving change the whole frame on most frames, and the
+            # search of it (windows round any writing included) costs several reads.
+            return last
         self._unread = 0
         self.reads += 1
         grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
@@ -143,6 +148,10 @@ class DigitStage:
         self._raw_text = raw.text
         self._last = reading = self.stabilize(raw)
         return reading
+
+    def _searching_the_frame(self) -> bool:
+        """Whether the next read is a search of the whole frame: no ROI, no fixed corners, no card."""
+        return self.roi is None and self.card is None
 
     def _read(self, grey: np.ndarray) -> Reading:
         if self.warp is not None:
