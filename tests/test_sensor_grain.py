@@ -1,0 +1,39 @@
+"""A grainy card's picture smoothed before its ink is measured (edge/digits/sensor_grain.py)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from edgecam.edge.digits.model import DigitModel
+from edgecam.edge.digits.reader import DigitReader
+from edgecam.edge.digits.sensor_grain import GRAINY, grain
+from tests.reading_outcome import outcome
+
+pytest.importorskip("torch")
+
+from edgecam.edge.scenes.cards import make_card
+
+
+@pytest.fixture(scope="module")
+def reader(fp32_export):
+    return DigitReader(DigitModel(fp32_export[0]))
+
+
+def test_a_dim_grainy_card_is_smoothed_before_its_ink_is_measured(reader, mnist):
+    # A dim room: the paper 40 % as bright and the gain's grain on it. The ink map scales the grain
+    # up with the ink, and its specks joined into digit-tall marks.
+    rng = np.random.default_rng(6)
+    outcomes = []
+    for _ in range(150):
+        card = make_card(mnist.test_images, mnist.test_labels, rng, margin=0.08)
+        grey = cv2.cvtColor(card.image, cv2.COLOR_BGR2GRAY).astype(np.float32)
+        dim = np.clip(grey * 0.4 + rng.normal(0, 4, grey.shape), 0, 255).astype(np.uint8)
+        outcomes.append(outcome(reader.read(dim), card.text))
+    # With the test's recipe: 121-128 exact of 150 (three models), 13 of the rest unsure for marks
+    # made of grain, before; 137-141 now (four). 0-1 wrong either way.
+    assert outcomes.count("exact") >= 130 and outcomes.count("wrong") <= 2, outcomes
+    paper = np.full((120, 300), 220, np.float32) * np.linspace(0.8, 1.0, 300)[None, :]  # uneven light
+    assert grain(paper.astype(np.uint8)) < GRAINY  # a clean card is read as it is
+    assert grain(np.clip(paper + rng.normal(0, 9, paper.shape), 0, 255).astype(np.uint8)) > GRAINY
