@@ -127,6 +127,19 @@ def orl_model(tmp_path_factory):
     return root / "model"
 
 
+@pytest.fixture
+def read_whole_frame(fp32_export):
+    """``edgecam run`` with no ROI, read once: the card looked for in the whole of a grey frame and
+    read upright, as (reading, card)."""
+    from edgecam.edge.digits.card_find import CardFinder
+    from edgecam.edge.digits.model import DigitModel
+    from edgecam.edge.digits.reader import DigitReader
+    from edgecam.edge.digits.stage import read_card
+
+    reader, finder = DigitReader(DigitModel(str(fp32_export[0]))), CardFinder()
+    return lambda grey: read_card(grey, finder, reader, (0, 0, grey.shape[1], grey.shape[0]), False)
+
+
 def reading_the_clip(clip, export) -> list[str]:
     """``edgecam run`` flags for the session's clip with its card's ROI, read by the exported model
     (``export``: the fp32_export fixture's (path, report))."""

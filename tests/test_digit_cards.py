@@ -58,19 +58,6 @@ def test_with_no_roi_a_card_tilted_up_to_40_degrees_anywhere_in_view_is_read(fp3
     assert max(_wrong_runs(texts, scene.texts), default=0) <= 2
 
 
-@pytest.fixture
-def read_whole_frame(fp32_export):
-    """``edgecam run`` with no ROI, read once: the card looked for in the whole of a grey frame and
-    read upright, as (reading, card)."""
-    from edgecam.edge.digits.card_find import CardFinder
-    from edgecam.edge.digits.model import DigitModel
-    from edgecam.edge.digits.reader import DigitReader
-    from edgecam.edge.digits.stage import read_card
-
-    reader, finder = DigitReader(DigitModel(str(fp32_export[0]))), CardFinder()
-    return lambda grey: read_card(grey, finder, reader, (0, 0, grey.shape[1], grey.shape[0]), False)
-
-
 def test_a_blank_bright_shape_is_no_blank_card_but_a_blank_printed_card_is(read_whole_frame):
     from edgecam.edge.digits.card_print import card_image
     from edgecam.edge.digits.stage import BLANK_SHAPE
