@@ -81,3 +81,26 @@ def test_an_over_exposed_card_on_a_pale_desk_is_read_round_its_writing(read_whol
         paper_search.washed_paper.washed_quad = saved
     assert with_washed.count("exact") >= without.count("exact") + 10, (with_washed, without)
     assert with_washed.count("wrong") <= without.count("wrong") + 1, (with_washed, without)
+
+
+def test_the_one_dark_piece_of_a_digit_the_light_washed_out_is_not_read_as_the_digit():
+    """A 0 washed out but for its bottom: that dark arc alone reads as a 1, and the faint rest of
+    the 0 round it is no mark apart from it, but a mark far taller than it."""
+    from edgecam.edge.digits.reader import ink_level, ink_map, ink_mask
+    from edgecam.edge.digits.segment import ReaderSettings, digit_boxes, faint_marks
+
+    def marks(dark_arc: tuple[int, int]) -> tuple[list, bool]:
+        paper = np.full((100, 300), 235, np.uint8)
+        # The 0, faint, and apart from the dark arc the light left of it (faint strokes joined to a
+        # dark one are taken in with it).
+        cv2.ellipse(paper, (150, 50), (26, 44), 0, 160, 380, 225, 2)
+        cv2.ellipse(paper, (150, 50), (26, 44), 0, *dark_arc, 60, 3)
+        ink = ink_map(paper)
+        level = ink_level(ink)
+        boxes = digit_boxes(ink_mask(ink, level), paper.shape, ReaderSettings())
+        return boxes, faint_marks(ink, boxes, ReaderSettings(), level)
+
+    bottom, doubted = marks((40, 140))
+    assert len(bottom) == 1 and bottom[0][3] < 25 and doubted, (bottom, doubted)
+    whole, doubted = marks((0, 360))  # the whole 0 dark: the faint ring under it is no more than it
+    assert len(whole) == 1 and whole[0][3] > 85 and not doubted, (whole, doubted)

@@ -33,6 +33,7 @@ RUNS_OFF = "ink runs off the edge of the read area"
 COVERS = "something covers part of the card"
 BROKEN_IN_TWO = "a digit may be broken in two"
 UNEVEN = "digits of very different sizes"
+FAINT_PART_OF = 2.0  # times a digit's height: a faint mark taller than this in its column is more than it
 OUT_OF_LINE = "marks out of line: a digit may be in pieces"
 
 
@@ -277,10 +278,12 @@ def _a_digit_tall_mark_apart(marks: np.ndarray, boxes: list[Box], settings: Read
     tall = (h >= settings.min_height * height) & (h <= settings.max_height * height) & (area >= settings.min_ink_pixels)
     # What reaches the border is the card's edge or a shadow, blurred in: segment() judges it.
     inside = (x > 0) & (y > 0) & (x + w < width) & (y + h < height)
-    centres = (x + w / 2)[tall & inside]
+    centres, heights = (x + w / 2)[tall & inside], h[tall & inside]
     read = np.zeros(len(centres), bool)
-    for bx, _, bw, _ in boxes:
-        read |= (bx <= centres) & (centres <= bx + bw)
+    for bx, _, bw, bh in boxes:
+        # A faint mark far taller than the digit read in its column holds more than that digit: the
+        # digit is the one dark piece of a stroke the light washed out (a 0's bottom read as a 1).
+        read |= (bx <= centres) & (centres <= bx + bw) & (heights <= FAINT_PART_OF * bh)
     return bool((~read).any())
 
 
