@@ -57,14 +57,14 @@ def test_grain_on_the_white_is_no_stroke():
     assert washed_quad(noisy, row) is not None
 
 
-def test_an_over_exposed_card_on_a_pale_desk_is_read_round_its_writing(read_whole_frame, mnist):
+def test_an_over_exposed_card_on_a_pale_desk_is_read_round_its_writing(read_whole_frame, mnist, monkeypatch):
     """Our own desks and exposure (not the held-out camera's): a pale tabletop and its card clipped
     to white together, the card's edge gone."""
-    from edgecam.edge.digits import paper_search
+    from edgecam.edge.digits import washed_paper
     from tests.finder_tuning_scenes import scene
     from tests.reading_outcome import outcome
 
-    def outcomes(washed: bool) -> list[str]:
+    def outcomes() -> list[str]:
         rng, found = np.random.default_rng(31), []
         for _ in range(60):
             shot = scene(rng, handwriting=(mnist.train_images[:20000], mnist.train_labels[:20000]), desk="tabletop")
@@ -72,13 +72,9 @@ def test_an_over_exposed_card_on_a_pale_desk_is_read_round_its_writing(read_whol
             found.append(outcome(read_whole_frame(grey)[0], shot.text))
         return found
 
-    with_washed = outcomes(True)
-    saved = paper_search.washed_paper.washed_quad
-    paper_search.washed_paper.washed_quad = lambda grey, row: None
-    try:
-        without = outcomes(False)
-    finally:
-        paper_search.washed_paper.washed_quad = saved
+    with_washed = outcomes()
+    monkeypatch.setattr(washed_paper, "washed_quad", lambda grey, row: None)
+    without = outcomes()
     assert with_washed.count("exact") >= without.count("exact") + 10, (with_washed, without)
     assert with_washed.count("wrong") <= without.count("wrong") + 1, (with_washed, without)
 

@@ -23,6 +23,7 @@ from edgecam.edge.digits.swallowed_ends import without_swallowed_ends
 
 Box = tuple[int, int, int, int]
 FAINT_SHARE = 0.4  # of the ink level: fainter than this is paper grain, not a pen
+FAINT_PART_OF = 2.0  # times a digit's height: a faint mark taller than this in its column is more than it
 WIDE_ENOUGH_TO_SPLIT = 1.1  # of its height: a digit this wide may be two that touch (see ``halves``)
 LOOP_AREA = 0.05  # of a digit's box: a hole this large in its ink is a loop, not a pinhole in a stroke
 LOOP_PAST = 0.1  # of a digit's width: a loop reaching this far past both sides of a cut is cut across
@@ -33,7 +34,6 @@ RUNS_OFF = "ink runs off the edge of the read area"
 COVERS = "something covers part of the card"
 BROKEN_IN_TWO = "a digit may be broken in two"
 UNEVEN = "digits of very different sizes"
-FAINT_PART_OF = 2.0  # times a digit's height: a faint mark taller than this in its column is more than it
 OUT_OF_LINE = "marks out of line: a digit may be in pieces"
 
 

@@ -2,9 +2,10 @@
 
 Over-exposed, a pale card on a pale desk clips to the sensor's white with the desk, and its
 outline is gone: no search by brightness, outline or sides can find it, though its writing shows
-plainly. Such a row of writing is read where it is, in a box just round its ink, when the window
-round it (``writing_windows``) is white but for that row. Nothing else then lies where it is
-read, and no other writing is near enough to have been on the same card.
+plainly. Such a row of writing (``writing_windows``) is read where it is, in a box just round its
+ink, when the picture round it is white but for strokes beside it, which are taken in. Nothing
+else then lies where it is read, and no other writing is near enough to have been on the same
+card.
 """
 
 from __future__ import annotations
