@@ -13,6 +13,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from edgecam.edge.digits import card_layout as layout
+
 WHITE = 245  # grey levels, a pixel's blur away from the sensor's white: paper and desk washed out
 DARK = 200  # grey levels: a stroke darker than this somewhere is ink; one that never is, a washed-out pen
 SPECK = 12  # pixels: a patch this small outside the writing is grain or dust, not a stroke
@@ -57,7 +59,7 @@ def washed_quad(grey: np.ndarray, row: np.ndarray) -> np.ndarray | None:
             margin = MARGIN * tall
             lo = np.maximum(box[:2] - margin, 0)
             hi = np.minimum(box[2:] + margin, (width - 1, height - 1))
-            return np.array([[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]]], np.float32)
+            return layout.Rect(float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1])).corners()
         box = grown
     return None
 
