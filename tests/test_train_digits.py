@@ -171,19 +171,3 @@ def test_resume_from_foreign_file_is_refused(mnist_data_dir, tmp_path):
     result = run_cli("train", "digits", "--out", str(tmp_path), "--data-dir", str(mnist_data_dir), "--resume")
     assert result.returncode == 65
     assert "not a readable PyTorch checkpoint" in result.stderr and "Traceback" not in result.stderr
-
-
-def test_augmentation_shows_the_model_each_digit_at_every_size_the_reader_reads_it_at():
-    from edgecam.edge.digits.reader import FITS
-    from edgecam.train.digits.augment import random_affine
-
-    # A round blot in the middle of MNIST's frame: its ink's area grows with the square of the
-    # scale, whatever the turn, shear or shift (all of it stays in the frame).
-    disc = np.zeros((28, 28), np.float32)
-    cv2.circle(disc, (14, 14), 5, 1.0, -1, cv2.LINE_AA)
-    images = torch.from_numpy(disc).expand(4000, 1, 28, 28).contiguous()
-    warped = random_affine(images, torch.Generator().manual_seed(3))
-    sizes = torch.sqrt(warped.sum(dim=(1, 2, 3)) / float(disc.sum())).numpy()
-    smallest, largest = min(FITS) / FITS[0], max(FITS) / FITS[0]  # 17 and 23 pixels of MNIST's 20
-    # Trained no smaller or larger than the reader reads, the model doubts a digit it knows.
-    assert np.quantile(sizes, 0.05) < smallest and np.quantile(sizes, 0.95) > largest, np.quantile(sizes, [0.05, 0.95])

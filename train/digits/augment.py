@@ -12,21 +12,16 @@ import math
 import torch
 from torch.nn import functional as F
 
-# The reader reads each digit fitted into 17, 20 and 23 pixels (``reader.FITS``) and keeps the least
-# sure of the three, so the model must know a digit at 0.85-1.15 times MNIST's size. Trained only
-# up to 1.12, it doubted more typeset 1s at 23 pixels (a 7?) and round 6s at 17 (an 8?).
-SCALE = (0.78, 1.2)
-
 
 def _uniform(n: int, low: float, high: float, generator: torch.Generator) -> torch.Tensor:
     return low + (high - low) * torch.rand(n, generator=generator)
 
 
 def random_affine(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Small rotations (+-12 deg), scale (``SCALE``), shear and shifts (+-2.5 px)."""
+    """Small rotations (+-12 deg), scale (0.85-1.12), shear and shifts (+-2.5 px)."""
     n = images.shape[0]
     angle = _uniform(n, -12, 12, generator) * math.pi / 180
-    scale = _uniform(n, *SCALE, generator)
+    scale = _uniform(n, 0.85, 1.12, generator)
     shear = _uniform(n, -0.15, 0.15, generator)
     # affine_grid works in [-1, 1] coordinates: 2.5 px of 28 is 2.5 / 14.
     shift = _uniform(2 * n, -2.5 / 14, 2.5 / 14, generator).view(n, 2)
