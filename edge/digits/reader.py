@@ -23,6 +23,7 @@ from edgecam.edge.digits.ranks import grey_percentiles
 from edgecam.edge.digits.segment import (
     BROKEN_IN_TWO,
     COVERS,
+    NEITHER,
     UNEVEN,
     Box,
     Cover,
@@ -37,7 +38,7 @@ from edgecam.edge.digits.segment import (
 )
 from edgecam.edge.digits.sensor_grain import without_grain
 from edgecam.edge.digits.shadow_or_hand import room_for_a_digit, seen_in_shadow
-from edgecam.edge.digits.two_sided import only_two_sided
+from edgecam.edge.digits.two_sided import only_two_sided, without_steps
 
 FITS = (20, 17, 23)  # sizes each digit is read at: MNIST's own first
 HYSTERESIS = 0.6  # of the ink level: fainter ink is kept where it joins ink above the level
@@ -230,6 +231,11 @@ def _cut(
     if covered is not None:
         mask = without_edge_ring(grey, ink, mask, covered, level)
     boxes, doubt = segment(mask, grey.shape, settings, covered)
+    if doubt == NEITHER and covered is None:
+        # The marks may be what is left of a shadow's edge too faint to be found as a patch.
+        stepless = without_steps(grey, ink, mask, boxes, level, settings.min_ink_pixels)
+        if stepless is not None and (again := segment(stepless, grey.shape, settings))[0] == boxes:
+            boxes, doubt = again
     # A faint mark or a stroke running under a hand is a doubt the model cannot settle; a digit
     # broken in two is one it may.
     if doubt in (None, BROKEN_IN_TWO):

@@ -29,12 +29,14 @@ LOOP_AREA = 0.05  # of a digit's box: a hole this large in its ink is a loop, no
 LOOP_PAST = 0.1  # of a digit's width: a loop reaching this far past both sides of a cut is cut across
 SHADED = 0.8  # of the lit paper's brightness: darker is a dark patch (a hand, a shadow)
 PIECE = 0.3  # of a digit's height: two stacked pieces both this tall are a digit broken across
+BLOT = 0.25  # of the read area: a dark patch this large is a blot over the writing, not a mark
 BROKEN_OFF = (0.15, 0.45)  # of a digit's height: a piece of its stroke broken off beside it (a speck is less)
 RUNS_OFF = "ink runs off the edge of the read area"
 COVERS = "something covers part of the card"
 BROKEN_IN_TWO = "a digit may be broken in two"
 UNEVEN = "digits of very different sizes"
 OUT_OF_LINE = "marks out of line: a digit may be in pieces"
+NEITHER = "marks that are neither digits nor specks"
 
 
 @dataclass
@@ -119,7 +121,6 @@ def segment(
     intrusions: list[list[int]] = []
     doubt = None
     for x, y, w, h, area in stats[1:count]:
-        at_border = x == 0 or y == 0 or x + w == width or y + h == height
         if area < settings.min_ink_pixels:
             continue  # specks of dust and noise
         if w > 0.6 * width and h < 0.15 * height:
@@ -128,10 +129,10 @@ def segment(
             continue  # a line along the top or bottom (the box's, blurred in): no digit is so flat
         if (x == 0 or x + w == width) and w < 0.1 * width and h > 0.85 * height:
             continue  # a line down a side: a digit is never as tall as the read area
-        if at_border and (w > 0.3 * width or area > 0.1 * width * height):
+        if reaches_in(x, y, w, h, area, (height, width)):
             intrusions.append([int(x), int(y), int(w), int(h)])  # a hand, a shadow, a frame the ROI cut
             continue
-        if area > 0.25 * width * height:
+        if area > BLOT * width * height:
             doubt = "a large blot covers part of the card"
             continue
         boxes.append([int(x), int(y), int(w), int(h)])
@@ -141,7 +142,7 @@ def segment(
     if any(low <= b[3] <= high and _dots_or_dashes(b, pieces) for b, pieces in zip(joined, heights, strict=True)):
         doubt = doubt or "a mark in pieces (a dotted line?)"
     if any(b[3] >= 0.1 * height and b[2] * b[3] >= 3 * settings.min_ink_pixels for b in joined if b not in kept):
-        doubt = "marks that are neither digits nor specks"  # a digit half rubbed out, a scribble
+        doubt = NEITHER  # a digit half rubbed out, a scribble
     if (
         any(_near(box, intrusion, gap) for box in kept for intrusion in intrusions)
         or any(_may_hold_a_digit(intrusion, kept, low) for intrusion in intrusions)
@@ -165,6 +166,14 @@ def segment(
     if not doubt and pairs:
         doubt = BROKEN_IN_TWO
     return digits, doubt
+
+
+def reaches_in(x: int, y: int, w: int, h: int, area: int, shape: tuple[int, ...]) -> bool:
+    """Whether a blob with box (x, y, w, h) and ``area`` is large and reaches in from the border
+    of a read area of ``shape``: a hand, a shadow, a frame the ROI cut."""
+    height, width = shape[:2]
+    at_border = x == 0 or y == 0 or x + w == width or y + h == height
+    return at_border and (w > 0.3 * width or area > 0.1 * width * height)
 
 
 def _out_of_line(left: Box, right: Box) -> bool:

@@ -7,7 +7,8 @@ sides of it in some direction; a step in the light has brighter paper on one sid
 paper on the other, in every direction. This module measures the first and not the second.
 
 The reader uses it where a dark patch on the card is taken for a shadow, and to judge a faint mark
-apart from the digits read (a shadow too faint to be taken for a patch still leaves its edge). A
+or a mark that is no digit apart from the digits read (a shadow too faint to be taken for a patch
+still leaves its edge). A
 hand's edge is a step too, and the "ink" along it is what keeps half a digit beside a thumb from
 passing for a whole one, so elsewhere the flattened picture stands (docs/benchmarks.md,
 fourteenth and twenty-ninth passes).
@@ -20,9 +21,12 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from edgecam.edge.digits.blobs import blobs
 from edgecam.edge.digits.ink_scale import ink_against
+from edgecam.edge.digits.segment import BLOT, Box, reaches_in
 
 DIRECTIONS = ((1, 0), (0, 1), (1, 1), (1, -1))
+STROKES = 0.5  # of a digit's pixels ink on both sides: fewer, and the "digit" may be a step too
 
 
 def only_two_sided(grey: np.ndarray, ink: np.ndarray) -> np.ndarray:
@@ -31,6 +35,34 @@ def only_two_sided(grey: np.ndarray, ink: np.ndarray) -> np.ndarray:
     # A stroke's edge is seen only where paper lies on its far side within reach: a quarter of the
     # height sees a broad marker's stroke whole (docs/benchmarks.md has the reaches tried).
     return np.minimum(ink, darker_than_both_sides(grey, grey.shape[0] // 4))
+
+
+def without_steps(
+    grey: np.ndarray, ink: np.ndarray, mask: np.ndarray, digits: list[Box], level: float, speck: int
+) -> np.ndarray | None:
+    """``mask`` (``ink`` above ``level``) without the marks beside the ``digits`` that are darker
+    than the paper on one side only, all but a ``speck`` of their pixels: what is left of a
+    shadow's edge too faint to be found as a dark patch. None when there are none, or when a digit
+    itself is mostly such a step (then it may be no digit, and the marks no clue either way).
+
+    A hand's edge is a step too. The mark along it holds what shows of a digit half under the
+    hand, ink on both sides, so it stays; so does a large patch reaching in from the border, or a
+    blot: what they may hide is judged by the patch."""
+    height, width = mask.shape[:2]
+    both_sides = only_two_sided(grey, ink) >= level
+    count, labels, stats = blobs(mask)
+    kept, dropped = mask.copy(), False
+    for index in range(1, count):
+        x, y, w, h, area = (int(value) for value in stats[index])
+        region = labels == index
+        if any(dx <= x and dy <= y and x + w <= dx + dw and y + h <= dy + dh for dx, dy, dw, dh in digits):
+            if both_sides[region].mean() < STROKES:
+                return None
+            continue
+        large = reaches_in(x, y, w, h, area, mask.shape) or area > BLOT * width * height
+        if not large and np.count_nonzero(both_sides[region]) < speck:
+            kept[region], dropped = 0, True
+    return kept if dropped else None
 
 
 def darker_than_both_sides(grey: np.ndarray, reach: int) -> np.ndarray:
