@@ -8,10 +8,9 @@ paper on the other, in every direction. This module measures the first and not t
 
 The reader uses it where a dark patch on the card is taken for a shadow, and to judge a faint mark
 or a mark that is no digit apart from the digits read (a shadow too faint to be taken for a patch
-still leaves its edge). A
-hand's edge is a step too, and the "ink" along it is what keeps half a digit beside a thumb from
-passing for a whole one, so elsewhere the flattened picture stands (docs/benchmarks.md,
-fourteenth and twenty-ninth passes).
+still leaves its edge). A hand's edge is a step too, and the "ink" along it is what keeps half a
+digit beside a thumb from passing for a whole one, so elsewhere the flattened picture stands
+(docs/benchmarks.md, fourteenth, twenty-ninth and forty-second passes).
 """
 
 from __future__ import annotations
