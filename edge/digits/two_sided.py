@@ -48,20 +48,24 @@ def without_steps(
     hand, ink on both sides, so it stays; so does a large patch reaching in from the border, or a
     blot: what they may hide is judged by the patch."""
     height, width = mask.shape[:2]
-    both_sides = only_two_sided(grey, ink) >= level
     count, labels, stats = blobs(mask)
-    kept, dropped = mask.copy(), False
+    # Each blob's pixels that are ink on both sides, counted in one pass over the picture.
+    two_sided = np.bincount(labels[only_two_sided(grey, ink) >= level], minlength=count)
+    steps = []
     for index in range(1, count):
         x, y, w, h, area = (int(value) for value in stats[index])
-        region = labels == index
         if any(dx <= x and dy <= y and x + w <= dx + dw and y + h <= dy + dh for dx, dy, dw, dh in digits):
-            if both_sides[region].mean() < STROKES:
+            if two_sided[index] < STROKES * area:
                 return None
             continue
         large = reaches_in(x, y, w, h, area, mask.shape) or area > BLOT * width * height
-        if not large and np.count_nonzero(both_sides[region]) < speck:
-            kept[region], dropped = 0, True
-    return kept if dropped else None
+        if not large and two_sided[index] < speck:
+            steps.append(index)
+    if not steps:
+        return None
+    kept = mask.copy()
+    kept[np.isin(labels, steps)] = 0
+    return kept
 
 
 def darker_than_both_sides(grey: np.ndarray, reach: int) -> np.ndarray:
