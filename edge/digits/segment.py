@@ -17,6 +17,7 @@ import numpy as np
 
 from edgecam.edge.boxes import box_around
 from edgecam.edge.digits.blobs import blobs
+from edgecam.edge.digits.pen_strokes import pen_strokes
 from edgecam.edge.digits.ranks import grey_percentiles
 from edgecam.edge.digits.sure_level import SURE
 from edgecam.edge.digits.swallowed_ends import without_swallowed_ends
@@ -99,7 +100,7 @@ def cover(grey: np.ndarray) -> Cover | None:
             found[region > 0] = 1
     if not found.any():
         return None
-    found = without_swallowed_ends(grey, found, paper)
+    found = without_swallowed_ends(found, pen_strokes(grey, paper))
     patch = cv2.resize(found, full, interpolation=cv2.INTER_NEAREST)
     gap = clearance(full[1])
     clear = np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)

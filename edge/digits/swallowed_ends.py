@@ -15,21 +15,15 @@ import numpy as np
 
 from edgecam.edge.digits.blobs import blobs
 
-STROKE_SPAN = 0.09  # of the picture's height: wider than a pen stroke (a black-hat this wide finds strokes)
-INK_STEP = 0.1  # of the paper's brightness: a stroke is at least this much darker than what closes over it
 OUTSIDE_SHARE = 0.25  # of a piece of ink outside the patch: less, and the patch took it in
 EDGE_DEPTH = 0.1  # of the picture's height: a piece reaching no deeper into the patch lies along its edge
 
 
-def without_swallowed_ends(grey: np.ndarray, patch: np.ndarray, paper: float) -> np.ndarray:
-    """``patch`` (a 0/1 mask of dark paper on ``grey``, whose lit paper is ``paper`` bright)
-    without the pieces of ink it took in along its edge: pieces with under ``OUTSIDE_SHARE`` of
+def without_swallowed_ends(patch: np.ndarray, ink: np.ndarray) -> np.ndarray:
+    """``patch`` (a 0/1 mask of dark paper) without the pieces of ink (``ink``, ``pen_strokes``'
+    mask on the same picture) it took in along its edge: pieces with under ``OUTSIDE_SHARE`` of
     themselves outside it, that touch its edge and reach no deeper than ``EDGE_DEPTH``."""
-    height = grey.shape[0]
-    span = max(5, round(STROKE_SPAN * height) | 1)
-    strokes = cv2.morphologyEx(grey, cv2.MORPH_BLACKHAT, np.ones((span, span), np.uint8)) > INK_STEP * paper
-    # With their blurred rims, which are as dark as a hand but no stroke's core.
-    ink = cv2.dilate(strokes.astype(np.uint8), np.ones((3, 3), np.uint8))
+    height = patch.shape[0]
     count, labels, stats = blobs(ink)
     inside_patch = patch > 0
     depth = cv2.distanceTransform(patch, cv2.DIST_L2, 3)
