@@ -29,6 +29,8 @@ WIDE_ENOUGH_TO_SPLIT = 1.1  # of its height: a digit this wide may be two that t
 LOOP_AREA = 0.05  # of a digit's box: a hole this large in its ink is a loop, not a pinhole in a stroke
 LOOP_PAST = 0.1  # of a digit's width: a loop reaching this far past both sides of a cut is cut across
 SHADED = 0.8  # of the lit paper's brightness: darker is a dark patch (a hand, a shadow)
+STEP = 0.8  # of the paper just outside a dark patch's edge: the patch inside it is darker, not graded
+STEP_BAND = 0.1  # of the (half-size) picture's height: the step holds this far off the patch's edge
 PIECE = 0.3  # of a digit's height: two stacked pieces both this tall are a digit broken across
 BLOT = 0.25  # of the read area: a dark patch this large is a blot over the writing, not a mark
 BROKEN_OFF = (0.15, 0.45)  # of a digit's height: a piece of its stroke broken off beside it (a speck is less)
@@ -88,23 +90,40 @@ def cover(grey: np.ndarray) -> Cover | None:
     if count <= 1:
         return None
     found = np.zeros(grey.shape[:2], np.uint8)
-    ring = np.ones((5, 5), np.uint8)
+    band = max(2, round(STEP_BAND * height))
+    ink = None
     for index in range(1, count):
         x, y, w, h, area = stats[index]
         if not (x == 0 or y == 0 or x + w == width or y + h == height) or area < 2 * size * size:
             continue
         region = (labels == index).astype(np.uint8)
-        inside, outside = grey[(region - cv2.erode(region, ring)) > 0], grey[(cv2.dilate(region, ring) - region) > 0]
         # A step in brightness all along its edge: light falling off across the card only grades.
-        if len(inside) and len(outside) and np.median(inside) < 0.8 * np.median(outside):
+        if not _darker_inside(grey, region, 2):
+            continue
+        # And still a band's width off the edge, the pen's strokes left out: the dark end of a
+        # gradient with digits in it steps only where its edge runs round their ink.
+        ink = pen_strokes(grey, paper) if ink is None else ink
+        if _darker_inside(grey, region, band, ink == 0):
             found[region > 0] = 1
-    if not found.any():
+    if ink is None or not found.any():
         return None
-    found = without_swallowed_ends(found, pen_strokes(grey, paper))
+    found = without_swallowed_ends(found, ink)
     patch = cv2.resize(found, full, interpolation=cv2.INTER_NEAREST)
     gap = clearance(full[1])
     clear = np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)
     return Cover(patch, cv2.dilate(patch, clear), cv2.erode(patch, clear))
+
+
+def _darker_inside(grey: np.ndarray, region: np.ndarray, depth: int, where: np.ndarray | None = None) -> bool:
+    """Whether ``grey`` in the band ``depth`` pixels deep inside ``region``'s edge is under
+    ``STEP`` of it in the band as deep outside (counting only ``where``, when given)."""
+    grown = np.ones((2 * depth + 1, 2 * depth + 1), np.uint8)
+    inside, outside = (region - cv2.erode(region, grown)) > 0, (cv2.dilate(region, grown) - region) > 0
+    if where is not None:
+        inside, outside = inside & where, outside & where
+    if not inside.any() or not outside.any():
+        return False
+    return bool(np.median(grey[inside]) < STEP * np.median(grey[outside]))
 
 
 def segment(
