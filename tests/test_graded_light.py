@@ -17,7 +17,7 @@ def test_a_tilted_card_darker_towards_one_end_is_cut_whole_and_no_patch_is_found
     from tests.digit_loop_scene import make_scene
 
     # The loop's tilted clip (seed 7): its fourth card, "86" with the 6's loop inked in, lies in
-    # light that falls off to about four fifths towards its top. The dark end and the digits in
+    # light that falls off towards its top (to 0.72 of its bottom's). The dark end and the digits in
     # it were taken for a patch reaching in from the border; the 6, read against light that kept
     # the patch's step, fell apart ("a mark in pieces") in 41 of its 60 frames.
     clip = make_scene(tmp_path / "cards.avi", mnist, seed=7, segments=("clean",) * 4, max_tilt=40.0)
