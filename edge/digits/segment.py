@@ -76,7 +76,8 @@ def cover(grey: np.ndarray) -> Cover | None:
 
     The ink map flattens light, so such a patch shows there only as a ring of "ink" along its
     edge; here it is found whole: darker than the paper, wider than any pen stroke, and with
-    a step in brightness along its edge (light falling off across the card is as dark, but grades).
+    a step in brightness along its edge that holds a band off it, on paper, not only round ink
+    (light falling off across the card is as dark, but grades).
     """
     full = grey.shape[1], grey.shape[0]
     # Nothing narrower than a pen stroke counts, so half the size sees it as well, four times faster.
