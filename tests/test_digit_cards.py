@@ -163,9 +163,17 @@ def test_a_new_card_held_where_the_last_one_was_is_followed_there_not_looked_for
     texts, truth = _cards_in_a_hand(following, mnist, np.random.default_rng(4), None)
     searched, _ = _cards_in_a_hand(searching, mnist, np.random.default_rng(4), None)
     same = sum(a == b for a, b in zip(texts, searched, strict=True)) / len(texts)
-    assert same >= 0.95 and max(_wrong_runs(texts, truth), default=0) <= max(_wrong_runs(searched, truth), default=0)
+    # Following invents no wrong text (the last card's, say): each one it shows, searching shows on
+    # the same card. When it shows it may differ: a digit read at the sure level flickers either way,
+    # and the stabiliser takes two sure reads in a row wherever they fall.
+    assert same >= 0.95 and _wrong_texts(texts, truth) <= _wrong_texts(searched, truth), (texts, searched)
     # Searching on every change: 45 reads, 25 of them searches; following: 46 and 3 (the edge model).
     assert following.reads >= 16 and following.searches <= 5 < 16 <= searching.searches
+
+
+def _wrong_texts(texts: list[str | None], truth: list[str]) -> set[tuple[str, str]]:
+    """Each wrong text shown, with the card it was shown on."""
+    return {(true, shown) for shown, true in zip(texts, truth, strict=True) if shown is not None and shown != true}
 
 
 def _cards_in_a_hand(stage, mnist, rng: np.random.Generator, blur: np.ndarray | None) -> tuple[list, list[str]]:
