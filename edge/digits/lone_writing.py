@@ -1,0 +1,158 @@
+"""Writing read where it is, in a box just round its ink, when no card is found round it.
+
+Over-exposed, a pale card on a pale desk clips to the sensor's white with the desk and its outline
+is gone; on a desk as bright as the card, in light that leaves part of the card in shade, its
+outline shows only in part. Its writing shows plainly all the same. Such a row of writing
+(``writing_windows``) is read where it is when nothing else lies near it, so that no other writing
+near enough to have been on the same card is left out:
+
+- on white: everything round it is the sensor's white but strokes beside it, which are taken in;
+- else, when it is not small, on paper of any shade: no pen stroke (a line darker than the paper
+  round it) lies near but those taken in, and nothing much darker than the writing's paper (a
+  hand, a frame, a dark desk) is in reach. Shade, a shadow's edge and a pale desk's broad
+  pattern are no strokes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+from edgecam.edge.digits import card_layout as layout
+
+Box = tuple[int, int, int, int]  # x, y, w, h in the picture's pixels
+
+WHITE = 245  # grey levels, a pixel's blur away from the sensor's white: paper and desk washed out
+DARK = 200  # grey levels: a stroke darker than this somewhere is ink; one that never is, a washed-out pen
+SPECK = 12  # pixels: a patch this small outside the writing is grain or dust, not a stroke
+MARGIN = 0.5  # of the row's height: the box read reaches this far past the row's ink on each side
+# How far round the writing must be clear: this many times its height across, and down.
+REACH_ACROSS, REACH_DOWN = 1.5, 1.2
+STROKES_MOST = 1.5  # of the writing's height: a darker thing beside it larger than this is no digit
+ROUNDS = 4  # strokes beside the row are taken in, and the picture round them looked at again
+# Of the picture's height: on shaded paper, with no edge of the card in sight, a row lower than this
+# is more often a fragment of the number, or print on something beside it, than the number.
+ROW_LEAST = 0.08
+INK = 0.8  # on shaded paper, a stroke is darker than this share of the paper round it
+PEN_MOST = 0.35  # of the writing's height: the paper is the picture with darker lines narrower than this filled in
+COVER = 0.55  # of the writing's paper: paper darker than this in reach is something else (a hand, the desk)
+DARK_PAPER = 40  # grey levels: "paper" darker than this is a dark desk or a dark room, not a card
+CRUMB = 0.25  # of the writing's height: a pale patch shorter and narrower than this is no stroke
+# Of the writing's height: a pale patch with room for a disc this wide is broader than any pen's
+# stroke (a bold pen's is about a fifth of its digits' height): the desk's pale print or shade.
+BROAD = 0.3
+SPECK_SIDE = 0.06  # of the writing's height: on shaded paper, a patch within a square this wide is grain
+
+NOT_ALONE = "not alone"  # something beside the writing: a card's edge, the desk, a hand
+WASHED = "washed"  # a stroke the light half washed away: what is left may read as another digit
+
+# The marks in a window (x, y, w, h) of the picture round a row's box (x0, y0, x1, y1).
+Marks = Callable[[np.ndarray, Box, np.ndarray], "list[Box] | str"]
+
+
+def lone_quad(grey: np.ndarray, rows: list[np.ndarray]) -> np.ndarray | None:
+    """A box (4 x 2, clockwise from the top left) round the first of ``rows`` (the corners of the
+    box round a row of writing, as ``writing_windows.windows`` gives them, in ``grey``'s pixels)
+    that is alone on white, or else alone on its paper, and the strokes beside it; or None."""
+    tried: list[np.ndarray] = []
+    for row in rows:
+        if any(np.array_equal(row, seen) for seen in tried):
+            continue  # a row searched farther round, as ``windows`` may give it again
+        tried.append(row)
+        on_white = box_round(grey, row, white_marks)
+        if not isinstance(on_white, str):
+            return on_white
+        if on_white == WASHED:
+            continue
+        if np.ptp(row[:, 1]) < ROW_LEAST * grey.shape[0]:
+            continue
+        on_paper = box_round(grey, row, paper_marks)
+        if not isinstance(on_paper, str):
+            return on_paper
+    return None
+
+
+def box_round(grey: np.ndarray, row: np.ndarray, marks: Marks) -> np.ndarray | str:
+    """The box round ``row`` and the strokes ``marks`` finds beside it, taken in round by round,
+    or why there is none (``NOT_ALONE``, ``WASHED``)."""
+    height, width = grey.shape[:2]
+    box = np.concatenate([np.floor(row.min(axis=0)), np.ceil(row.max(axis=0))]).astype(int)  # x0, y0, x1, y1
+    for _ in range(ROUNDS):
+        tall = int(box[3] - box[1])
+        across, down = REACH_ACROSS * tall, REACH_DOWN * tall
+        x0, y0 = max(int(box[0] - across), 0), max(int(box[1] - down), 0)
+        x1, y1 = min(int(box[2] + across), width), min(int(box[3] + down), height)
+        found = marks(grey, (x0, y0, x1 - x0, y1 - y0), box)
+        if isinstance(found, str):
+            return found
+        grown = box.copy()
+        for x, y, w, h in found:
+            if x >= box[0] and y >= box[1] and x + w <= box[2] and y + h <= box[3]:
+                continue
+            at_border = x == 0 or y == 0 or x + w == width or y + h == height
+            if at_border or max(w, h) > STROKES_MOST * tall:
+                return NOT_ALONE
+            grown = np.array([min(grown[0], x), min(grown[1], y), max(grown[2], x + w), max(grown[3], y + h)])
+        if (grown == box).all():
+            lo = np.maximum(box[:2] - MARGIN * tall, 0)
+            hi = np.minimum(box[2:] + MARGIN * tall, (width - 1, height - 1))
+            return layout.Rect(float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1])).corners()
+        box = grown
+    return NOT_ALONE
+
+
+def white_marks(grey: np.ndarray, window: Box, box: np.ndarray) -> list[Box] | str:
+    """Everything in ``window`` of ``grey`` short of the sensor's white, but specks and the desk's
+    pale patches. A patch is judged whole, as far as the writing's height past the window: cut by
+    the window's side, a broad one is a sliver."""
+    height, width = grey.shape[:2]
+    x0, y0, w, h = window
+    tall = int(box[3] - box[1])
+    ex0, ey0 = max(x0 - tall, 0), max(y0 - tall, 0)
+    ex1, ey1 = min(x0 + w + tall, width), min(y0 + h + tall, height)
+    # A pixel's blur keeps a thin pen's faint stroke and evens out a noisy sensor's grain.
+    around = cv2.GaussianBlur(grey[ey0:ey1, ex0:ex1], (0, 0), 1.0)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats((around < WHITE).astype(np.uint8))
+    inside = around[y0 - ey0 : y0 - ey0 + h, x0 - ex0 : x0 - ex0 + w]
+    labels_inside = labels[y0 - ey0 : y0 - ey0 + h, x0 - ex0 : x0 - ex0 + w]
+    found = []
+    for label in np.unique(labels_inside[labels_inside > 0]):
+        ys, xs = np.nonzero(labels_inside == label)
+        if len(ys) <= SPECK:
+            continue
+        if inside[ys, xs].min() >= DARK:
+            x, y, bw, bh = (int(v) for v in stats[label, :4])
+            if max(bw, bh) < CRUMB * tall or _broad(labels[y : y + bh, x : x + bw] == label, tall):
+                continue  # a pale crumb or a broad pale patch of the desk: no stroke
+            if y + ey0 >= box[3] or y + ey0 + bh <= box[1]:
+                continue  # wholly above or below the writing: no part of its digits
+            return WASHED  # a 7 as its stem, a 9 with half a loop
+        left, top = int(xs.min()), int(ys.min())
+        found.append((left + x0, top + y0, int(xs.max()) - left + 1, int(ys.max()) - top + 1))
+    return found
+
+
+def _broad(patch: np.ndarray, tall: int) -> bool:
+    """Whether ``patch`` (a boolean mask) holds a disc ``BROAD`` times ``tall`` across."""
+    if min(patch.shape) < BROAD * tall:
+        return False  # the common case, without the distance transform's cost
+    inner = cv2.distanceTransform(np.pad(patch, 1).astype(np.uint8), cv2.DIST_L2, 3)
+    return 2 * float(inner.max()) >= BROAD * tall
+
+
+def paper_marks(grey: np.ndarray, window: Box, box: np.ndarray) -> list[Box] | str:
+    """The pen strokes in ``window`` of ``grey``, but specks, when nothing in it is much darker
+    than the paper round the writing (in ``box``)."""
+    x0, y0, w, h = window
+    tall = int(box[3] - box[1])
+    inside = cv2.GaussianBlur(grey[y0 : y0 + h, x0 : x0 + w], (0, 0), 1.0).astype(np.float32)
+    pen = int(PEN_MOST * tall) | 1
+    paper = cv2.morphologyEx(inside, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (pen, pen)))
+    lit = float(np.median(paper[box[1] - y0 : box[3] - y0, box[0] - x0 : box[2] - x0]))
+    if lit < DARK_PAPER or float(paper.min()) < COVER * lit:
+        return NOT_ALONE
+    _, _, stats, _ = cv2.connectedComponentsWithStats((inside < INK * paper).astype(np.uint8))
+    speck = max(SPECK, (SPECK_SIDE * tall) ** 2)
+    return [(int(x) + x0, int(y) + y0, int(bw), int(bh)) for x, y, bw, bh, area in stats[1:] if area > speck]
