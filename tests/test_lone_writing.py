@@ -129,11 +129,11 @@ def test_an_over_exposed_card_on_a_pale_desk_is_read_round_its_writing(read_whol
             found.append(outcome(read_whole_frame(grey)[0], shot.text))
         return found
 
-    with_washed = outcomes()
+    with_lone = outcomes()
     monkeypatch.setattr(lone_writing, "lone_quad", lambda grey, rows: None)
     without = outcomes()
-    assert with_washed.count("exact") >= without.count("exact") + 10, (with_washed, without)
-    assert with_washed.count("wrong") <= without.count("wrong") + 1, (with_washed, without)
+    assert with_lone.count("exact") >= without.count("exact") + 10, (with_lone, without)
+    assert with_lone.count("wrong") <= without.count("wrong") + 1, (with_lone, without)
 
 
 def test_the_one_dark_piece_of_a_digit_the_light_washed_out_is_not_read_as_the_digit():

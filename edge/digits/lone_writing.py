@@ -38,6 +38,7 @@ ROW_LEAST = 0.08
 INK = 0.8  # on shaded paper, a stroke is darker than this share of the paper round it
 PEN_MOST = 0.35  # of the writing's height: the paper is the picture with darker lines narrower than this filled in
 COVER = 0.55  # of the writing's paper: paper darker than this in reach is something else (a hand, the desk)
+PAPER_ROW = 32  # pixels: the row's height in the picture the paper is found on
 DARK_PAPER = 40  # grey levels: "paper" darker than this is a dark desk or a dark room, not a card
 CRUMB = 0.25  # of the writing's height: a pale patch shorter and narrower than this is no stroke
 # Of the writing's height: a pale patch with room for a disc this wide is broader than any pen's
@@ -148,8 +149,13 @@ def paper_marks(grey: np.ndarray, window: Box, box: np.ndarray) -> list[Box] | s
     x0, y0, w, h = window
     tall = int(box[3] - box[1])
     inside = cv2.GaussianBlur(grey[y0 : y0 + h, x0 : x0 + w], (0, 0), 1.0).astype(np.float32)
-    pen = int(PEN_MOST * tall) | 1
-    paper = cv2.morphologyEx(inside, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (pen, pen)))
+    # The paper is found on a picture where the row is PAPER_ROW pixels high: a closing's cost
+    # grows with its kernel's area, and the paper's light changes slowly.
+    scale = min(1.0, PAPER_ROW / tall)
+    small = cv2.resize(inside, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else inside
+    pen = int(PEN_MOST * tall * scale) | 1
+    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (pen, pen)))
+    paper = cv2.resize(closed, (w, h), interpolation=cv2.INTER_LINEAR) if scale < 1 else closed
     lit = float(np.median(paper[box[1] - y0 : box[3] - y0, box[0] - x0 : box[2] - x0]))
     if lit < DARK_PAPER or float(paper.min()) < COVER * lit:
         return NOT_ALONE
