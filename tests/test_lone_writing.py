@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from edgecam.edge.digits.lone_writing import lone_quad
 
@@ -17,17 +18,6 @@ def _white_with_a_row(grey_level: int = 90) -> tuple[np.ndarray, np.ndarray]:
         cv2.line(picture, (x, 220), (x + 12, 260), grey_level, 4)
     row = np.array([[258, 218], [354, 218], [354, 262], [258, 262]], np.float32)
     return picture, row
-
-
-def test_a_row_alone_on_white_is_read_in_a_box_round_it():
-    picture, row = _white_with_a_row()
-    quad = lone_quad(picture, [row])
-    assert quad is not None
-    (x0, y0), (x1, y1) = quad.min(axis=0), quad.max(axis=0)
-    # The box holds the row (the blur grows its strokes a pixel or two) and reaches half the row's
-    # height past it, no farther.
-    assert x0 < 258 and y0 < 218 and x1 > 354 and y1 > 262
-    assert x1 - x0 < 96 + 60 and y1 - y0 < 44 + 60
 
 
 def test_a_digit_written_apart_from_the_row_is_taken_in():
@@ -74,11 +64,14 @@ def _shaded_card_with_a_row() -> tuple[np.ndarray, np.ndarray]:
     return picture, row
 
 
-def test_a_row_on_a_card_in_shade_is_read_round_it():
-    picture, row = _shaded_card_with_a_row()
+@pytest.mark.parametrize("picture_with_a_row", [_white_with_a_row, _shaded_card_with_a_row], ids=["white", "shade"])
+def test_a_row_alone_is_read_in_a_box_round_it(picture_with_a_row):
+    picture, row = picture_with_a_row()
     quad = lone_quad(picture, [row])
     assert quad is not None
     (x0, y0), (x1, y1) = quad.min(axis=0), quad.max(axis=0)
+    # The box holds the row (the blur grows its strokes a pixel or two) and reaches half the row's
+    # height past it, no farther.
     assert x0 < 258 and y0 < 218 and x1 > 354 and y1 > 262
     assert x1 - x0 < 96 + 60 and y1 - y0 < 44 + 60
 
