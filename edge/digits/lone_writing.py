@@ -11,6 +11,9 @@ near enough to have been on the same card is left out:
   round it) lies near but those taken in, and nothing much darker than the writing's paper (a
   hand, a frame, a dark desk) is in reach. Shade, a shadow's edge and a pale desk's broad
   pattern are no strokes.
+
+Either way the marks must look like writing, not a thing left on a bare desk (a coin, a pen, a
+key), which the model would read as a 0, a 1 or a 7.
 """
 
 from __future__ import annotations
@@ -44,6 +47,10 @@ CRUMB = 0.25  # of the writing's height: a pale patch shorter and narrower than 
 # Of the writing's height: a pale patch with room for a disc this wide is broader than any pen's
 # stroke (a bold pen's is about a fifth of its digits' height): the desk's pale print or shade.
 BROAD = 0.3
+# A mark whose ink fills this share of the rectangle round it, this many times as long as wide, is
+# a straight bar: with no card in sight, a pen on the desk as likely as a 1.
+BAR_FILL, BAR_LONG = 0.75, 3.0
+THICK_MOST = 0.4  # of the row's height: ink thicker than this is no pen's stroke (a coin, a key's head)
 SPECK_SIDE = 0.06  # of the writing's height: on shaded paper, a patch within a square this wide is grain
 
 NOT_ALONE = "not alone"  # something beside the writing: a card's edge, the desk, a hand
@@ -56,30 +63,35 @@ Marks = Callable[[np.ndarray, Box, np.ndarray], "list[Box] | str"]
 def lone_quad(grey: np.ndarray, rows: list[np.ndarray]) -> np.ndarray | None:
     """A box (4 x 2, clockwise from the top left) round the first of ``rows`` (the corners of the
     box round a row of writing, as ``writing_windows.windows`` gives them, in ``grey``'s pixels)
-    that is alone on white, or else alone on its paper, and the strokes beside it; or None."""
+    that is writing alone on white, or else on its paper, and the strokes beside it; or None."""
     tried: list[np.ndarray] = []
     for row in rows:
         if any(np.array_equal(row, seen) for seen in tried):
             continue  # a row searched farther round, as ``windows`` may give it again
         tried.append(row)
-        on_white = box_round(grey, row, white_marks)
-        if not isinstance(on_white, str):
-            return on_white
-        if on_white == WASHED:
-            continue
-        if np.ptp(row[:, 1]) < ROW_LEAST * grey.shape[0]:
-            continue
-        on_paper = box_round(grey, row, paper_marks)
-        if not isinstance(on_paper, str):
-            return on_paper
+        for marks in (white_marks, paper_marks):
+            if marks is paper_marks and np.ptp(row[:, 1]) < ROW_LEAST * grey.shape[0]:
+                break
+            found = box_round(grey, row, marks)
+            if found == WASHED:
+                break
+            if isinstance(found, str):
+                continue
+            box, inside = found
+            if not _writing(grey, box, inside, one_mark=marks is white_marks):
+                break  # another way round would find the same ink
+            tall = box[3] - box[1]
+            lo = np.maximum(box[:2] - MARGIN * tall, 0)
+            hi = np.minimum(box[2:] + MARGIN * tall, (grey.shape[1] - 1, grey.shape[0] - 1))
+            return layout.Rect(float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1])).corners()
     return None
 
 
-def box_round(grey: np.ndarray, row: np.ndarray, marks: Marks) -> np.ndarray | str:
-    """The box round ``row`` and the strokes ``marks`` finds beside it, taken in round by round,
-    or why there is none (``NOT_ALONE``, ``WASHED``)."""
+def box_round(grey: np.ndarray, row: np.ndarray, marks: Marks) -> tuple[np.ndarray, list[Box]] | str:
+    """The box (x0, y0, x1, y1) round ``row`` and the strokes ``marks`` finds beside it, taken in
+    round by round, and the marks inside it; or why there is none (``NOT_ALONE``, ``WASHED``)."""
     height, width = grey.shape[:2]
-    box = np.concatenate([np.floor(row.min(axis=0)), np.ceil(row.max(axis=0))]).astype(int)  # x0, y0, x1, y1
+    box = np.concatenate([np.floor(row.min(axis=0)), np.ceil(row.max(axis=0))]).astype(int)
     for _ in range(ROUNDS):
         tall = int(box[3] - box[1])
         across, down = REACH_ACROSS * tall, REACH_DOWN * tall
@@ -90,18 +102,47 @@ def box_round(grey: np.ndarray, row: np.ndarray, marks: Marks) -> np.ndarray | s
             return found
         grown = box.copy()
         for x, y, w, h in found:
-            if x >= box[0] and y >= box[1] and x + w <= box[2] and y + h <= box[3]:
+            if _within((x, y, w, h), box):
                 continue
             at_border = x == 0 or y == 0 or x + w == width or y + h == height
             if at_border or max(w, h) > STROKES_MOST * tall:
                 return NOT_ALONE
             grown = np.array([min(grown[0], x), min(grown[1], y), max(grown[2], x + w), max(grown[3], y + h)])
         if (grown == box).all():
-            lo = np.maximum(box[:2] - MARGIN * tall, 0)
-            hi = np.minimum(box[2:] + MARGIN * tall, (width - 1, height - 1))
-            return layout.Rect(float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1])).corners()
+            return box, [mark for mark in found if _within(mark, box)]
         box = grown
     return NOT_ALONE
+
+
+def _within(mark: Box, box: np.ndarray) -> bool:
+    x, y, w, h = mark
+    return bool(x >= box[0] and y >= box[1] and x + w <= box[2] and y + h <= box[3])
+
+
+def _writing(grey: np.ndarray, box: np.ndarray, marks: list[Box], one_mark: bool) -> bool:
+    """Whether the ``marks`` in ``box`` may be a card's writing, not a thing on the desk: no ink
+    thicker than a pen's stroke (a coin, a key's head), not one straight bar (a pen, a key's blade),
+    and, unless ``one_mark``, more than one mark."""
+    if len(marks) < (1 if one_mark else 2):
+        return False
+    x0, y0, x1, y1 = (int(v) for v in box)
+    _, ink = cv2.threshold(grey[y0:y1, x0:x1], 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    inner = cv2.distanceTransform(np.pad(ink, 1), cv2.DIST_L2, 3)
+    if 2 * float(inner.max()) > THICK_MOST * (y1 - y0):
+        return False
+    return len(marks) > 1 or not _a_bar(grey, marks[0])
+
+
+def _a_bar(grey: np.ndarray, mark: Box) -> bool:
+    """Whether ``mark`` is one straight bar: its ink fills most of the thin rectangle round it."""
+    x, y, w, h = mark
+    _, ink = cv2.threshold(grey[y : y + h, x : x + w], 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    points = cv2.findNonZero(ink)
+    if points is None:
+        return False
+    (_, _), (side_a, side_b), _ = cv2.minAreaRect(points)
+    short, long = sorted((max(side_a, 1.0), max(side_b, 1.0)))
+    return long >= BAR_LONG * short and len(points) >= BAR_FILL * short * long
 
 
 def white_marks(grey: np.ndarray, window: Box, box: np.ndarray) -> list[Box] | str:
