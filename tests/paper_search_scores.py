@@ -33,11 +33,12 @@ def a_card_in_view(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 
 
 def searched(picture: np.ndarray, corners: np.ndarray, rng: np.random.Generator) -> str:
-    """The paper search over ``picture`` seen with a sensor's noise (2 grey levels) and a lens's
-    blur: "whole" when it finds the card with ``corners`` (each within 12 px), "misplaced" when
-    it finds it elsewhere, "none" when it finds nothing."""
+    """The paper search for a card's outline (not a box round writing alone, ``lone_writing``)
+    over ``picture`` seen with a sensor's noise (2 grey levels) and a lens's blur: "whole" when it
+    finds the card with ``corners`` (each within 12 px), "misplaced" when it finds it elsewhere,
+    "none" when it finds nothing."""
     grey = picture + rng.normal(0, 2, picture.shape)
-    found = by_paper(cv2.GaussianBlur(np.clip(grey, 0, 255), (3, 3), 0).astype(np.uint8))
+    found = by_paper(cv2.GaussianBlur(np.clip(grey, 0, 255), (3, 3), 0).astype(np.uint8), lone=False)
     if found is None:
         return "none"
     return "whole" if off_by(found.outline(), corners) <= 12 else "misplaced"
@@ -50,12 +51,13 @@ def whole_and_misplaced(
     **kind,
 ) -> tuple[int, int]:
     """Of ``scenes`` tuning desks with a plain card (``kind``: ``scene``'s options), how many
-    cards the paper search finds whole (within 3 % of the diagonal) and how many misplaced;
-    ``seen(grey, rng)``, when given, is how the camera sees each desk."""
+    cards the paper search finds whole by their outline (within 3 % of the diagonal; a box round
+    writing alone is not looked for) and how many misplaced; ``seen(grey, rng)``, when given, is
+    how the camera sees each desk."""
     whole = misplaced = 0
     for _ in range(scenes):
         shot = scene(rng, **kind)
-        card = by_paper(seen(shot.grey, rng) if seen else shot.grey)
+        card = by_paper(seen(shot.grey, rng) if seen else shot.grey, lone=False)
         if card is not None:
             off = off_share(card, shot.corners)
             whole += off < 0.03

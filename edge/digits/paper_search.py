@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from edgecam.edge.digits import edge_snap, paper_checks, quad_fit, side_search, washed_paper, writing_windows
+from edgecam.edge.digits import edge_snap, lone_writing, paper_checks, quad_fit, side_search, writing_windows
 from edgecam.edge.digits.dim_light import brightened
 from edgecam.edge.digits.row_offsets import without_row_offsets
 
@@ -69,13 +69,14 @@ def search_of(grey: np.ndarray) -> Search:
     return Search(small, step, MIN_CARD_SHARE * small.shape[0] * small.shape[1], DARKER_CARD * brightest, low)
 
 
-def paper_quad(grey: np.ndarray, round_the_writing: bool = True) -> np.ndarray | None:
+def paper_quad(grey: np.ndarray, round_the_writing: bool = True, lone: bool = True) -> np.ndarray | None:
     """The corners of the largest plain four-cornered shape brighter than what is around it (a
     plain card on a desk or in a hand), clockwise from the top left in ``grey``'s pixels, or None.
     It is found by brightness or, on a desk nearly as bright, by its outline, or by its straight
     sides where its outline has a gap; failing all three (or finding a shape with none of the
     writing in view on it), so again in windows round the writing, when ``round_the_writing``; with
-    no shape found, writing alone on white (``washed_paper``) is read in a box round it."""
+    no shape found, writing alone on its paper (``lone_writing``) is read in a box round it, when
+    ``lone``."""
     if min(grey.shape[:2]) < LEAST_SIDE:
         return None
     search = search_of(grey)
@@ -98,8 +99,10 @@ def paper_quad(grey: np.ndarray, round_the_writing: bool = True) -> np.ndarray |
         # one side of a shadow's edge with writing on both.
         if writing_windows.holds(quad, row):
             return quad
-    # Over-exposed, a pale card's edge may be lost in a desk as white as it is.
-    return found if found is not None else washed_paper.first_washed(grey, [row for _, row in rows])
+    # Over-exposed, or on a desk as bright as it, a pale card's edge may be lost in the desk.
+    if found is not None or not lone:
+        return found
+    return lone_writing.lone_quad(grey, [row for _, row in rows])
 
 
 def _quad_in(grey: np.ndarray, search: Search) -> np.ndarray | None:
