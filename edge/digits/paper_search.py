@@ -74,9 +74,8 @@ def paper_quad(grey: np.ndarray, round_the_writing: bool = True, lone: bool = Tr
     plain card on a desk or in a hand), clockwise from the top left in ``grey``'s pixels, or None.
     It is found by brightness or, on a desk nearly as bright, by its outline, or by its straight
     sides where its outline has a gap; failing all three (or finding a shape with none of the
-    writing in view on it), so again in windows round the writing, when ``round_the_writing``; with
-    no shape found, writing alone on its paper (``lone_writing``) is read in a box round it, when
-    ``lone``."""
+    writing in view on it), so again in windows round the writing, when ``round_the_writing``; else,
+    when ``lone``, writing alone on its paper (``lone_writing``) is read in a box round it."""
     if min(grey.shape[:2]) < LEAST_SIDE:
         return None
     search = search_of(grey)
@@ -100,9 +99,7 @@ def paper_quad(grey: np.ndarray, round_the_writing: bool = True, lone: bool = Tr
         if writing_windows.holds(quad, row):
             return quad
     # Over-exposed, or on a desk as bright as it, a pale card's edge may be lost in the desk.
-    if found is not None or not lone:
-        return found
-    return lone_writing.lone_quad(grey, [row for _, row in rows])
+    return found if found is not None or not lone else lone_writing.lone_quad(grey, [row for _, row in rows])
 
 
 def _quad_in(grey: np.ndarray, search: Search) -> np.ndarray | None:
