@@ -183,6 +183,9 @@ def test_the_roi_is_drawn_on_the_page_and_read_at_once(clip, fp32_export, tmp_pa
     try:
         with page_of(port) as page:
             page.wait_for_function("document.getElementById('video').naturalWidth > 0")
+            # The page's first look at the loop's state: the corners' handles start on the region
+            # it reads now, and before that answer comes, on a default box the drags would miss.
+            page.wait_for_selector("#roi-now:has-text('Now:')")
             if corners is None:
                 x, y, w, h = clip.roi
                 page.click("#draw-box")
