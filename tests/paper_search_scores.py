@@ -7,8 +7,16 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from edgecam.edge.digits.card_find import by_paper
+from edgecam.edge.digits.card_find import CardView, by_paper_quad
+from edgecam.edge.digits.paper_search import outline_quad
 from tests.finder_tuning_scenes import scene
+
+
+def by_outline(grey: np.ndarray) -> CardView | None:
+    """The card the paper search finds by its outline (not a box round writing alone,
+    ``lone_writing``), as ``by_paper`` makes it, or None."""
+    quad = outline_quad(grey)
+    return by_paper_quad(grey, quad) if quad is not None else None
 
 
 def off_by(found: np.ndarray, corners: np.ndarray) -> float:
@@ -33,12 +41,11 @@ def a_card_in_view(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 
 
 def searched(picture: np.ndarray, corners: np.ndarray, rng: np.random.Generator) -> str:
-    """The paper search for a card's outline (not a box round writing alone, ``lone_writing``)
-    over ``picture`` seen with a sensor's noise (2 grey levels) and a lens's blur: "whole" when it
-    finds the card with ``corners`` (each within 12 px), "misplaced" when it finds it elsewhere,
-    "none" when it finds nothing."""
+    """The paper search for a card's outline (``by_outline``) over ``picture`` seen with a sensor's
+    noise (2 grey levels) and a lens's blur: "whole" when it finds the card with ``corners`` (each
+    within 12 px), "misplaced" when it finds it elsewhere, "none" when it finds nothing."""
     grey = picture + rng.normal(0, 2, picture.shape)
-    found = by_paper(cv2.GaussianBlur(np.clip(grey, 0, 255), (3, 3), 0).astype(np.uint8), lone=False)
+    found = by_outline(cv2.GaussianBlur(np.clip(grey, 0, 255), (3, 3), 0).astype(np.uint8))
     if found is None:
         return "none"
     return "whole" if off_by(found.outline(), corners) <= 12 else "misplaced"
@@ -57,7 +64,7 @@ def whole_and_misplaced(
     whole = misplaced = 0
     for _ in range(scenes):
         shot = scene(rng, **kind)
-        card = by_paper(seen(shot.grey, rng) if seen else shot.grey, lone=False)
+        card = by_outline(seen(shot.grey, rng) if seen else shot.grey)
         if card is not None:
             off = off_share(card, shot.corners)
             whole += off < 0.03

@@ -145,9 +145,9 @@ class CardFinder:
         return CardView(homography, layout.read_rect(), "aruco", len(card_points))
 
 
-def by_paper(grey: np.ndarray, round_the_writing: bool = True, lone: bool = True) -> CardView | None:
+def by_paper(grey: np.ndarray, round_the_writing: bool = True) -> CardView | None:
     """A card found as plain paper (``paper_search``), as ``by_paper_quad`` makes it, or None."""
-    quad = paper_quad(grey, round_the_writing, lone)
+    quad = paper_quad(grey, round_the_writing)
     return by_paper_quad(grey, quad) if quad is not None else None
 
 

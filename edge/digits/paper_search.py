@@ -25,6 +25,7 @@ import numpy as np
 from edgecam.edge.digits import edge_snap, lone_writing, paper_checks, quad_fit, side_search, writing_windows
 from edgecam.edge.digits.dim_light import brightened
 from edgecam.edge.digits.row_offsets import without_row_offsets
+from edgecam.edge.digits.sensor_grain import gradient_noise
 
 SEARCH_SIDE = 320  # the paper search runs on a picture no larger than this
 LEAST_SIDE = 16  # pixels: a picture narrower than this holds no card to read (a ROI drawn by a slip)
@@ -65,27 +66,41 @@ def search_of(grey: np.ndarray) -> Search:
     brightest = float(np.partition(small.ravel(), int(0.95 * small.size))[int(0.95 * small.size)])
     # A noisy sensor's picture has edges everywhere at a fixed level, and they break the card's
     # outline and paper into pieces: the levels rise with the noise.
-    low = max(EDGE_LOW, EDGE_OVER_NOISE * _gradient_noise(small))
+    low = max(EDGE_LOW, EDGE_OVER_NOISE * gradient_noise(small))
     return Search(small, step, MIN_CARD_SHARE * small.shape[0] * small.shape[1], DARKER_CARD * brightest, low)
 
 
-def paper_quad(grey: np.ndarray, round_the_writing: bool = True, lone: bool = True) -> np.ndarray | None:
+def paper_quad(grey: np.ndarray, round_the_writing: bool = True) -> np.ndarray | None:
     """The corners of the largest plain four-cornered shape brighter than what is around it (a
     plain card on a desk or in a hand), clockwise from the top left in ``grey``'s pixels, or None.
-    It is found by brightness or, on a desk nearly as bright, by its outline, or by its straight
-    sides where its outline has a gap; failing all three (or finding a shape with none of the
-    writing in view on it), so again in windows round the writing, when ``round_the_writing``; else,
-    when ``lone``, writing alone on its paper (``lone_writing``) is read in a box round it."""
+    It is found by its outline (``outline_quad``) or, failing that when ``round_the_writing``, as
+    writing alone on its paper (``lone_writing``), read in a box round it."""
+    found, rows = _outline(grey, round_the_writing)
+    # Over-exposed, or on a desk as bright as it, a pale card's edge may be lost in the desk.
+    return found if found is not None or not round_the_writing else lone_writing.lone_quad(grey, rows)
+
+
+def outline_quad(grey: np.ndarray, round_the_writing: bool = True) -> np.ndarray | None:
+    """``paper_quad``'s card found by its outline alone, never a box round writing alone."""
+    return _outline(grey, round_the_writing)[0]
+
+
+def _outline(grey: np.ndarray, round_the_writing: bool) -> tuple[np.ndarray | None, list[np.ndarray]]:
+    """The card's corners found by brightness or, on a desk nearly as bright, by its outline, or by
+    its straight sides where its outline has a gap; failing all three (or finding a shape with none
+    of the writing in view on it), so again in windows round the writing, when
+    ``round_the_writing``; and, when none is found there, the rows of writing in view (corners in
+    ``grey``'s pixels)."""
     if min(grey.shape[:2]) < LEAST_SIDE:
-        return None
+        return None, []
     search = search_of(grey)
     found = _quad_in(grey, search)
     if not round_the_writing:
-        return found
+        return found, []
     rows = writing_windows.windows(search.small, search.step)
     # A shape with none of the writing in view on it may be a bright box or sheet beside the card.
     if found is not None and (not rows or any(writing_windows.holds(found, row) for _, row in rows)):
-        return found
+        return found, []
     for (x0, y0, x1, y1), row in rows:
         if min(x1 - x0, y1 - y0) < LEAST_SIDE:
             continue
@@ -97,9 +112,8 @@ def paper_quad(grey: np.ndarray, round_the_writing: bool = True, lone: bool = Tr
         # row of the desk's own dark lines (a tile's grout) runs along, nor the part of a card on
         # one side of a shadow's edge with writing on both.
         if writing_windows.holds(quad, row):
-            return quad
-    # Over-exposed, or on a desk as bright as it, a pale card's edge may be lost in the desk.
-    return found if found is not None or not lone else lone_writing.lone_quad(grey, [row for _, row in rows])
+            return quad, []
+    return found, [row for _, row in rows]
 
 
 def _quad_in(grey: np.ndarray, search: Search) -> np.ndarray | None:
@@ -329,22 +343,6 @@ def _edge_bounded_outlines(small: np.ndarray, low: float) -> list[np.ndarray]:
     if hierarchy is None:
         return []
     return [contour for contour, links in zip(contours, hierarchy[0], strict=True) if links[3] < 0]
-
-
-def _gradient_noise(small: np.ndarray, block: int = 16, plainest: float = 5) -> float:
-    """How steep the picture is where it is plainest: the median gradient in each ``block`` x
-    ``block`` patch (every other pixel of it), at the ``plainest`` percentile of the patches. Some
-    patches are plain paper or plain desk, where the gradient is the sensor's noise alone; texture
-    covers the rest."""
-    across = cv2.Sobel(small, cv2.CV_32F, 1, 0)
-    down = cv2.Sobel(small, cv2.CV_32F, 0, 1)
-    gradient = cv2.magnitude(across, down)[::2, ::2]
-    side = block // 2
-    rows, columns = gradient.shape[0] // side, gradient.shape[1] // side
-    if rows == 0 or columns == 0:
-        return 0.0
-    patches = gradient[: rows * side, : columns * side].reshape(rows, side, columns, side).swapaxes(1, 2)
-    return float(np.percentile(np.median(patches.reshape(rows, columns, -1), axis=2), plainest))
 
 
 def _quadrilaterals(outlines, min_area: float, picture: np.ndarray):

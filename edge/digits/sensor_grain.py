@@ -4,7 +4,8 @@ A camera's gain lifts its sensor's noise with the picture. On paper little brigh
 (a dim card, a soft pencil) the ink map scales that noise up with the ink, and the mask's
 hysteresis joins the specks into marks as tall as a digit, which make a card unsure or add a
 digit. A slight blur takes the grain out. It is applied only where the grain is strong: on a
-clean card it would soften the strokes the model reads.
+clean card it would soften the strokes the model reads. The card search measures the grain its
+own way (``gradient_noise``): its edge level must stand above it.
 """
 
 from __future__ import annotations
@@ -33,3 +34,19 @@ def grain(grey: np.ndarray) -> float:
 def without_grain(grey: np.ndarray) -> np.ndarray:
     """``grey`` smoothed if it is grainy, else ``grey`` itself."""
     return cv2.GaussianBlur(grey, (0, 0), BLUR) if grain(grey) > GRAINY else grey
+
+
+def gradient_noise(small: np.ndarray, block: int = 16, plainest: float = 5) -> float:
+    """How steep the picture is where it is plainest: the median gradient in each ``block`` x
+    ``block`` patch (every other pixel of it), at the ``plainest`` percentile of the patches. Some
+    patches are plain paper or plain desk, where the gradient is the sensor's noise alone; texture
+    covers the rest."""
+    across = cv2.Sobel(small, cv2.CV_32F, 1, 0)
+    down = cv2.Sobel(small, cv2.CV_32F, 0, 1)
+    gradient = cv2.magnitude(across, down)[::2, ::2]
+    side = block // 2
+    rows, columns = gradient.shape[0] // side, gradient.shape[1] // side
+    if rows == 0 or columns == 0:
+        return 0.0
+    patches = gradient[: rows * side, : columns * side].reshape(rows, side, columns, side).swapaxes(1, 2)
+    return float(np.percentile(np.median(patches.reshape(rows, columns, -1), axis=2), plainest))
