@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from edgecam.edge.digits import card_layout as layout
+from edgecam.edge.digits.segment import out_of_line
 
 Box = tuple[int, int, int, int]  # x, y, w, h in the picture's pixels
 
@@ -101,25 +102,20 @@ def box_round(grey: np.ndarray, row: np.ndarray, marks: Marks) -> tuple[np.ndarr
         if isinstance(found, str):
             return found
         grown = box.copy()
+        row_box = (int(box[0]), int(box[1]), int(box[2] - box[0]), tall)
         for x, y, w, h in found:
             if _within((x, y, w, h), box):
                 continue
             at_border = x == 0 or y == 0 or x + w == width or y + h == height
-            if at_border or max(w, h) > STROKES_MOST * tall or not _in_the_row((x, y, w, h), box):
+            # A taken-in stroke shares half its rows with the row, as a digit of the number does:
+            # a line of writing above or below it is a page of print, a note.
+            if at_border or max(w, h) > STROKES_MOST * tall or out_of_line((x, y, w, h), row_box):
                 return NOT_ALONE
             grown = np.array([min(grown[0], x), min(grown[1], y), max(grown[2], x + w), max(grown[3], y + h)])
         if (grown == box).all():
             return box, [mark for mark in found if _within(mark, box)]
         box = grown
     return NOT_ALONE
-
-
-def _in_the_row(mark: Box, box: np.ndarray) -> bool:
-    """Whether ``mark`` shares half its rows (or the box's, if fewer) with ``box``: a digit of the
-    same number, not a line of writing above or below it (a page of print, a note)."""
-    _, y, _, h = mark
-    shared = min(y + h, int(box[3])) - max(y, int(box[1]))
-    return shared >= 0.5 * min(h, int(box[3] - box[1]))
 
 
 def _within(mark: Box, box: np.ndarray) -> bool:

@@ -174,7 +174,7 @@ def segment(
     ):
         doubt = doubt or COVERS
     digits = [(x, y, w, h) for x, y, w, h in kept]
-    if any(_out_of_line(left, right) for left, right in itertools.pairwise(digits)):
+    if any(out_of_line(left, right) for left, right in itertools.pairwise(digits)):
         doubt = doubt or OUT_OF_LINE
     # A piece of a digit broken in two is short beside the digits: the reader judges the sizes
     # again once it has settled what the pieces are.
@@ -197,7 +197,7 @@ def reaches_in(x: int, y: int, w: int, h: int, area: int, shape: tuple[int, ...]
     return at_border and (w > 0.3 * width or area > 0.1 * width * height)
 
 
-def _out_of_line(left: Box, right: Box) -> bool:
+def out_of_line(left: Box, right: Box) -> bool:
     """Whether two neighbours share less than half the shorter one's rows: digits written in a
     row share most of theirs, while the halves of a slanted 1 broken across stand one above the
     other, beside each other, and read as "11"."""
