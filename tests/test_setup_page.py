@@ -183,9 +183,6 @@ def test_the_roi_is_drawn_on_the_page_and_read_at_once(clip, fp32_export, tmp_pa
     try:
         with page_of(port) as page:
             page.wait_for_function("document.getElementById('video').naturalWidth > 0")
-            # The page's first look at the loop's state: the corners' handles start on the region
-            # it reads now, and before that answer comes, on a default box the drags would miss.
-            page.wait_for_selector("#roi-now:has-text('Now:')")
             if corners is None:
                 x, y, w, h = clip.roi
                 page.click("#draw-box")
@@ -194,7 +191,19 @@ def test_the_roi_is_drawn_on_the_page_and_read_at_once(clip, fp32_export, tmp_pa
                     [on_page(page, (x, y)), on_page(page, (x + w // 2, y + h // 2)), on_page(page, (x + w, y + h))],
                 )
             else:
-                page.click("#drag-corners")  # four handles, on the old box's corners
+                # Clicked before the page's first look at the loop's state (held back here): the
+                # four handles wait for it and start on the old box's corners, not a default box.
+                held: list = []
+                released = False
+                page.route(_asks_for_setup, lambda route: route.continue_() if released else held.append(route))
+                page.reload()
+                page.click("#drag-corners")
+                assert page.locator("circle.corner").count() == 0
+                released = True
+                for route in held:
+                    route.continue_()
+                page.wait_for_selector("circle.corner")
+                page.wait_for_function("document.getElementById('video').naturalWidth > 0")
                 x, y, w, h = 10, 10, 80, 40
                 for handle, target in zip(
                     [(x, y), (x + w, y), (x + w, y + h), (x, y + h)], np.reshape(corners, (4, 2)), strict=True
@@ -216,6 +225,10 @@ def test_the_roi_is_drawn_on_the_page_and_read_at_once(clip, fp32_export, tmp_pa
         loop.send_signal(signal.SIGTERM)
         loop.communicate(timeout=30)
     assert loop.returncode == 0
+
+
+def _asks_for_setup(url: str) -> bool:
+    return "/api/setup" in url
 
 
 def _truth_of_crops(port: int, events, clip) -> dict[str, str]:

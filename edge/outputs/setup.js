@@ -108,7 +108,9 @@
   });
   window.addEventListener("mouseup", () => { dragging = null; });
   $("draw-box").onclick = () => startMode("box");
-  $("drag-corners").onclick = () => startMode("corners");
+  // The handles start on the region the loop reads now: a click before the page's first look at it
+  // waits for that answer, or they would start on a default box.
+  $("drag-corners").onclick = async () => { if (!setup) await refresh(); startMode("corners"); };
   $("cancel-roi").onclick = () => { stopMode(); say(""); };
   $("save-roi").onclick = async () => {
     const body = mode === "box" ? {roi: box} : {corners: corners.flat()};
