@@ -110,6 +110,40 @@ def test_seed_arch_is_the_tutorial_recipe():
     assert not recipe.cards
 
 
+def test_a_smear_draws_a_dot_out_along_its_angle_and_keeps_its_ink():
+    from edgecam.train.digits.augment import smear
+
+    dot = torch.zeros(3, 1, 28, 28)
+    dot[:, 0, 14, 14] = 1.0
+    across, down, slanted = smear(
+        dot, torch.tensor([6.0, 6.0, 6.0]), torch.tensor([0.0, np.pi / 2, np.pi / 4]), torch.ones(3)
+    )[:, 0]
+    for line in (across, down, slanted):
+        assert float(line.sum()) == pytest.approx(1.0, abs=1e-5)  # spread, not lost: gain 1
+    rows, columns = (across > 1e-3).nonzero().T.tolist()
+    assert set(rows) == {14} and min(columns) == 11 and max(columns) == 17
+    rows, columns = (down > 1e-3).nonzero().T.tolist()
+    assert set(columns) == {14} and min(rows) == 11 and max(rows) == 17
+    # y runs down the image: a positive angle smears towards the bottom right, along the diagonal.
+    ys, xs = (slanted > 1e-3).nonzero().T
+    assert torch.equal(ys - 14, xs - 14) or float(((ys - 14) - (xs - 14)).abs().max()) <= 1
+    assert float(slanted[16, 16]) > 0 and float(slanted[12, 16]) == 0
+
+
+def test_a_smeared_stroke_is_darkened_again_as_the_reader_scales_ink():
+    from edgecam.train.digits.augment import random_smear, smear
+
+    stroke = torch.zeros(1, 1, 28, 28)
+    stroke[0, 0, 6:22, 11:16] = 0.6  # a 5 px wide upright bar, pale
+    sideways = smear(stroke, torch.tensor([3.0]), torch.tensor([0.0]), torch.tensor([2.0]))[0, 0]
+    assert float(sideways[14, 13]) == 1.0  # darkened and clipped: ink 40 % darker than paper is full ink
+    assert int((sideways[14] > 0).sum()) == 9  # 2 px wider on each side
+    assert int((sideways[:, 13] > 0).sum()) == 16  # and no taller
+    digits = torch.rand(600, 1, 28, 28)
+    changed = (random_smear(digits, torch.Generator().manual_seed(1)) != digits).flatten(1).any(1)
+    assert 0.25 < float(changed.float().mean()) < 0.42  # a third of them, the rest untouched
+
+
 def test_typeset_digits_join_the_training_set_framed_as_mnist_frames_its_own(mnist):
     from edgecam.train.digits.printed import printed_digits
 
