@@ -201,7 +201,7 @@ def test_two_digits_written_so_close_that_they_touch_are_not_read_as_one(reader,
     # digit it is sure of, and the card would read a digit short.
     rng = np.random.default_rng(8)
     outcomes = []
-    for _ in range(400):
+    for _ in range(1000):
         first, second = rng.integers(0, 20000, 2)
         shift = int(rng.integers(14, 20))
         ink = np.zeros((28, 60), np.float32)
@@ -211,9 +211,11 @@ def test_two_digits_written_so_close_that_they_touch_are_not_read_as_one(reader,
         text = f"{mnist.train_labels[first]}{mnist.train_labels[second]}"
         outcomes.append(outcome(reading, text))
     wrong, exact = outcomes.count("wrong"), outcomes.count("exact")
-    # With the test's recipe: 16 wrong and 265 exact before a wide blob was tried in two halves,
-    # 6 and 263 after.
-    assert wrong <= 8 and exact >= 240, (wrong, exact)
+    # Without the halves check (`DigitReader._two_in_one`), four models read 56-89 of these pairs
+    # wrong: the test's recipe with and without training's smear, and two 12-epoch ones. With
+    # it, 12-23 wrong and 652-671 exact. On 400 pairs two quick trainings read 4 and 10 wrong: too
+    # few pairs to tell a model's chance from the check.
+    assert wrong <= 30 and exact >= 600, (wrong, exact)
 
 
 def test_a_digit_written_broad_is_read_as_one_digit(reader, mnist):
