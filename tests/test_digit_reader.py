@@ -211,10 +211,10 @@ def test_two_digits_written_so_close_that_they_touch_are_not_read_as_one(reader,
         text = f"{mnist.train_labels[first]}{mnist.train_labels[second]}"
         outcomes.append(outcome(reading, text))
     wrong, exact = outcomes.count("wrong"), outcomes.count("exact")
-    # Without the halves check (`DigitReader._two_in_one`), four models read 56-89 of these pairs
-    # wrong: the test's recipe with and without training's smear, and two 12-epoch ones. With
-    # it, 12-23 wrong and 652-671 exact. On 400 pairs two quick trainings read 4 and 10 wrong: too
-    # few pairs to tell a model's chance from the check.
+    # Without the halves check (`DigitReader._two_in_one`), six models read 56-89 of these pairs
+    # wrong: the test's recipe with and without training's smear (two seeds), and two 12-epoch
+    # ones. With it, 12-23 wrong and 652-671 exact. On 400 pairs two quick trainings read 4 and 10
+    # wrong: too few pairs to tell a model's chance from the check.
     assert wrong <= 30 and exact >= 600, (wrong, exact)
 
 
