@@ -70,6 +70,11 @@ def random_camera(images: torch.Tensor, generator: torch.Generator) -> torch.Ten
     return (images * contrast + noisy * noise).clamp(0, 1)
 
 
+SMEAR_SIZE = 9  # px: the smearing kernel's side, room for the longest line in any direction
+SMEAR_CENTRE = SMEAR_SIZE // 2
+SMEAR_POINTS = 29
+
+
 def random_smear(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Smear a third of the digits along a line in any direction, 1.5-7 px long, then darken the
     smear again by 1-2 times, as the reader's ink scale does (it counts a stroke 40 % darker than
@@ -99,11 +104,6 @@ def smear(images: torch.Tensor, length: torch.Tensor, angle: torch.Tensor, gain:
     kernel = kernel / kernel.sum(dim=(1, 2), keepdim=True)
     smeared = F.conv2d(images.view(1, n, *images.shape[-2:]), kernel.unsqueeze(1), padding=SMEAR_CENTRE, groups=n)
     return (smeared.view_as(images) * gain.view(n, 1, 1, 1)).clamp(0, 1)
-
-
-SMEAR_SIZE = 9  # px: the smearing kernel's side, room for the longest line in any direction
-SMEAR_CENTRE = SMEAR_SIZE // 2
-SMEAR_POINTS = 29
 
 
 def augment(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
