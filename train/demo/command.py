@@ -16,7 +16,7 @@ from rich.console import Console
 from edgecam.edge.extras import require
 
 DEMO_EPOCHS = 3  # about 2.5 minutes on 2 cores, ~99.2 % on MNIST: plenty for the demo
-DEMO_CARDS = 3000  # digits cut from camera views of cards: half a minute on 2 cores
+DEMO_CARDS = 3000  # digits cut from camera views of cards: under a minute on 2 cores
 
 
 def demo(

@@ -38,7 +38,7 @@ def digits(
         "--cards",
         min=0,
         help="Camera views of cards to cut training digits from, as the reader cuts them (edge: 20000, "
-        "about 4 minutes on 2 cores; 0: MNIST alone).",
+        "about 6 minutes on 2 cores; 0: MNIST alone).",
     ),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT/digits.pt exactly where it stopped."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
