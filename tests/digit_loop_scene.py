@@ -110,6 +110,7 @@ def main() -> None:
     parser.add_argument(
         "--segments", default=",".join(SEGMENTS), help="camera effects, one a segment (e.g. clean,clean,clean)"
     )
+    parser.add_argument("--config", type=Path, help="a TOML config for `edgecam run` (e.g. `[digits] sure = 0.9`)")
     args = parser.parse_args()
     segments = tuple(args.segments.split(","))
     unknown = [name for name in segments if name not in camera.CONDITIONS]
@@ -121,6 +122,8 @@ def main() -> None:
     events = args.out / "events.jsonl"
     events.unlink(missing_ok=True)
     run = [sys.executable, "-m", "edgecam", "run", "--source", str(scene.path), "--digits", args.digits]
+    if args.config:
+        run += ["--config", str(args.config)]
     subprocess.run([*run, "--events", str(events), "--headless", "--threads", "1"], check=True)
     lines = [json.loads(line) for line in events.read_text().splitlines()]
     print(json.dumps(score(scene, lines), indent=1))
