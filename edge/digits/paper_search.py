@@ -357,28 +357,20 @@ def _quadrilaterals(outlines, min_area: float, picture: np.ndarray):
 def _candidates(contour: np.ndarray, area: float, bright: np.ndarray):
     """A shape's four-cornered outlines, each corner where two straight lines fitted to its sides
     meet: the polygon fit's, then the widest four's, then where its four longest sides meet (a
-    corner cut off), each if it differs from those before. Each is built only when the one before
-    it was not the card."""
+    corner cut off), then its four straightest sides (a patch of desk joined to one), each if it
+    differs from those before. Each is built only when the one before it was not the card."""
     points = contour.reshape(-1, 2).astype(np.float32)
     hull = cv2.convexHull(contour)
     perimeter = cv2.arcLength(hull, True)
     built: list[np.ndarray] = []  # a later quad with the same corners is not tried again
     quad = quad_fit.four_corners(hull, perimeter)
-    # Little larger than the shape (not a blob, a face, a bitten shape), and nearly all of it (not an oval).
-    if quad is not None and area / 1.1 <= cv2.contourArea(quad) <= 1.15 * area:
-        quad = quad.reshape(4, 2).astype(np.float32)
-        if paper_checks.whole(quad, bright):
-            built.append(quad_fit.fitted(points, quad))
-            yield built[-1]
+    if quad is not None and _like_the_shape(quad, area, bright):
+        built.append(quad_fit.fitted(points, quad))
+        yield built[-1]
     widest = quad_fit.widest_four(hull, perimeter)
-    # Nearly all of the shape lies inside it (not a blob), and it is little larger (not a bite).
-    if (
-        widest is not None
-        and area / 1.1 <= cv2.contourArea(widest) <= 1.15 * area
-        and paper_checks.whole(widest, bright)
-    ):
+    if widest is not None and _like_the_shape(widest, area, bright):
         widest = quad_fit.fitted(points, widest)
-        if not any(quad_fit.same_corners(widest, other) for other in built):
+        if not quad_fit.among(widest, built):
             yield widest
         built.append(widest)
     # A corner cut off (a soft shadow across it, darker than the level): the card's four longest
@@ -392,6 +384,17 @@ def _candidates(contour: np.ndarray, area: float, bright: np.ndarray):
         and paper_checks.outlined(
             bright, edge_snap.snapped(bright, extended, EDGE_GROWTH), EDGE_STEP, all_along=0.95, either_way=True
         )
-        and not any(quad_fit.same_corners(extended, other) for other in built)
+        and not quad_fit.among(extended, built)
     ):
+        built.append(extended)
         yield extended
+    # A patch of desk joined to a side bends the hull, but the card's four sides are still straight.
+    straight = quad_fit.straightest_sides(points, perimeter)
+    if straight is not None and _like_the_shape(straight, area, bright) and not quad_fit.among(straight, built):
+        yield straight
+
+
+def _like_the_shape(quad: np.ndarray, area: float, picture: np.ndarray) -> bool:
+    """Whether ``quad`` is little larger than a shape of ``area`` (not a blob, a face, a bitten
+    shape) and holds nearly all of it (not an oval), with no corner on ``picture``'s border."""
+    return area / 1.1 <= cv2.contourArea(quad) <= 1.15 * area and paper_checks.whole(quad, picture)
