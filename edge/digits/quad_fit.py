@@ -1,7 +1,7 @@
 """Four-cornered outlines of a shape: the polygon fit, the four corners spanning the most area,
 where the four longest or the four straightest sides meet, corners moved onto lines fitted to
-the sides, and the order of corners. Geometry only: whether a quad is a card is ``paper_checks``' question, and where
-shapes come from is ``paper_search``'s.
+the sides, and the order of corners. Geometry only: whether a quad is a card is
+``paper_checks``' question, and where shapes come from is ``paper_search``'s.
 """
 
 from __future__ import annotations
@@ -80,8 +80,8 @@ def straightest_sides(points: np.ndarray, perimeter: float) -> np.ndarray | None
     quad = meeting_points([lines[i] for i in order])
     if quad is None or not cv2.isContourConvex(quad.reshape(-1, 1, 2)):
         return None
-    # The outline runs along nearly all of each side: a side it meets over half its length is
-    # some other line (a shadow's edge across the card) that the shape touches.
+    # The outline runs along nearly all of each side: a line it follows for a part only is some
+    # other line that the shape touches (a hard shadow's edge across the card).
     if min(_covered(ons[i], quad[k], quad[(k + 1) % 4]) for k, i in enumerate(order)) < SIDE_COVERED:
         return None
     outline = quad.reshape(-1, 1, 2)
