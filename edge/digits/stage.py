@@ -84,7 +84,7 @@ class DigitStage:
         """Read another region from the next frame on (the live page's setup), from a fresh start."""
         self.warp = CardWarp(corners) if corners else None
         self.roi: Box | None = self.warp.bounds if self.warp else ((roi[0], roi[1], roi[2], roi[3]) if roi else None)
-        self.stabilize = Stabilizer(self.stable_frames)
+        self.stabilize = Stabilizer(self.stable_frames, self.reader.settings.sure)
         self.card: CardView | None = None  # the card found last, in frame coordinates
         self._checked = False
         self._change = ContentChange()
