@@ -61,10 +61,10 @@ def test_run_records_and_logs_every_frame_and_reads_the_cards(clip, fp32_export,
     ok, frame = video.read()
     assert ok and frame.shape == (480, 640, 3)
     x, y, w, _h = clip.roi
-    yellow = (frame[y - 3 : y + 3, x + 10 : x + w - 10] > [0, 150, 150]).all(axis=2) & (
-        frame[y - 3 : y + 3, x + 10 : x + w - 10, 0] < 80
-    )
-    assert yellow.mean() > 0.2  # the ROI is drawn on the recording
+    band = frame[y - 3 : y + 3, x + 10 : x + w - 10].astype(int)
+    # Yellow in BGR: little blue (often none at all after the codec), much green and red.
+    yellow = (band[..., 0] < 80) & (band[..., 1] > 150) & (band[..., 2] > 150)
+    assert yellow.mean() > 0.25  # the ROI's 2 px line (a third of the band) is on the recording
 
 
 def test_faces_in_a_moving_scene_are_named(clip, fp32_export, faces_model, tmp_path):
