@@ -89,7 +89,11 @@ class DigitsConfig(Section):
     )
     min_probability: float = Field(0.0, ge=0, le=1, description="digits less sure than this are left out")
     sure: float = Field(
-        SURE, ge=0, le=1, description="a digit less probable than this (calibrated) makes the card read as unsure"
+        SURE,
+        ge=0,
+        le=1,
+        description="a digit less probable than this (calibrated), on a read or on average over the card's"
+        " last reads, makes the card read as unsure",
     )
     stable_frames: int = Field(
         2, ge=1, le=1000, description="a new text is shown once read with confidence this many times in a row"
