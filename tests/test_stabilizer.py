@@ -8,6 +8,8 @@ a 1 at 49-82 % over 60 frames, and which the loop showed as "15" for 6 frames in
 
 from __future__ import annotations
 
+import math
+
 from edgecam.edge.digits.reader import Digit, Reading, unsure
 from edgecam.edge.digits.stabilizer import Stabilizer
 
@@ -20,10 +22,7 @@ def _read(text: str, probabilities: list[float]) -> Reading:
     weakest = min(range(len(digits)), key=lambda i: probabilities[i])
     if probabilities[weakest] < SURE:
         return unsure(f"digit {weakest + 1} is unclear ({probabilities[weakest]:.0%} sure)", digits)
-    confidence = 1.0
-    for p in probabilities:
-        confidence *= p
-    return Reading(text, confidence, digits)
+    return Reading(text, math.prod(probabilities), digits)
 
 
 def _shown(reads: list[Reading]) -> list[str | None]:

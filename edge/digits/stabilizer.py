@@ -50,7 +50,8 @@ class Stabilizer:
     def _on_the_fence(self, reading: Reading) -> str | None:
         """Why ``reading``'s text is not to be shown for all it is sure this once: a digit the last
         reads that spell the text were, on average, not sure of; or None."""
-        spelled = [read.digits for read in self._recent if read.digits and _spells(read) == _spells(reading)]
+        text = _spells(reading)
+        spelled = [read.digits for read in self._recent if read.digits and _spells(read) == text]
         if len(spelled) < 2:
             return None
         means = [sum(digits[i].probability for digits in spelled) / len(spelled) for i in range(len(reading.digits))]
