@@ -7,6 +7,7 @@ and only what is inside the card's border (or the printed box's line).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -92,9 +93,11 @@ class CardView:
 
 class CardFinder:
     def __init__(self) -> None:
-        parameters = cv2.aruco.DetectorParameters()
-        parameters.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_SUBPIX
-        self.aruco = cv2.aruco.ArucoDetector(layout.dictionary(), parameters)
+        # A blur rounds a marker's corners. Lines fitted to its sides meet where the corner was;
+        # a corner search (CORNER_REFINE_SUBPIX) settles inside the rounding, and three blurred
+        # markers then placed the box 2-4 mm off (docs/benchmarks.md, fifty-fifth pass).
+        self.aruco = _marker_detector(cv2.aruco.CORNER_REFINE_CONTOUR)
+        self.aruco_by_corners = _marker_detector(cv2.aruco.CORNER_REFINE_SUBPIX)
         self.places = layout.marker_rects()
 
     def __call__(self, grey: np.ndarray, round_the_writing: bool = True) -> CardView | None:
@@ -124,10 +127,21 @@ class CardFinder:
         found = by_paper_quad(window, quad)
         return found.moved_by((int(x0), int(y0))) if found.kind == card.kind else None
 
+    def _markers(self, grey: np.ndarray) -> tuple[Sequence[cv2.typing.MatLike], cv2.typing.MatLike | None]:
+        """The markers in ``grey``: their corners and ids (None when there are none)."""
+        try:
+            corners, ids, _ = self.aruco.detectMarkers(grey)
+        except cv2.error:
+            # OpenCV's line fit asserts on a candidate with a side of one contour point (a checked
+            # cloth's squares through JPEG: 1 frame of 2,800 held-out ones); a corner search has no
+            # such step.
+            corners, ids, _ = self.aruco_by_corners.detectMarkers(grey)
+        return corners, ids
+
     def by_markers(self, grey: np.ndarray) -> CardView | None:
         # In a dim room a marker's black and white are a few grey levels apart, under the
         # detector's thresholds.
-        corners, ids, _ = self.aruco.detectMarkers(brightened(grey, every=4))
+        corners, ids = self._markers(brightened(grey, every=4))
         if ids is None:
             return None
         card_points, picture_points = [], []
@@ -143,6 +157,12 @@ class CardFinder:
         if len(card_points) == 2:  # their eight corners, blurred, may place the box's far end off
             homography = snapped_to_box(grey, homography)
         return CardView(homography, layout.read_rect(), "aruco", len(card_points))
+
+
+def _marker_detector(refinement: int) -> cv2.aruco.ArucoDetector:
+    parameters = cv2.aruco.DetectorParameters()
+    parameters.cornerRefinementMethod = refinement
+    return cv2.aruco.ArucoDetector(layout.dictionary(), parameters)
 
 
 def by_paper(grey: np.ndarray, round_the_writing: bool = True) -> CardView | None:
