@@ -11,6 +11,7 @@ import pytest
 from edgecam.edge.digits.model import DigitModel
 from edgecam.edge.digits.reader import WASHED_OUT, DigitReader, ink_level, ink_map, ink_mask, solid_strokes
 from tests.conftest import run_cli
+from tests.pencil_on_paper import on_paper
 from tests.reading_outcome import outcome
 
 pytest.importorskip("torch")
@@ -187,70 +188,6 @@ def test_read_command_prints_the_contract(fp32_export, mnist, tmp_path):
     assert result.returncode == 65 and "not an image" in result.stderr and "Traceback" not in result.stderr
 
 
-def _on_paper(ink: np.ndarray, left: int, rng) -> np.ndarray:
-    """Ink (0-255, 98 rows high) written in pencil from column ``left`` of a 140 x 260 sheet at grey 215, and
-    the sensor's noise."""
-    paper = np.full((140, 260), 215, np.float32)
-    paper[20:118, left : left + ink.shape[1]] *= 1 - 0.8 * ink / 255
-    return np.clip(paper + rng.normal(0, 2, paper.shape), 0, 255).astype(np.uint8)
-
-
-def test_two_digits_written_so_close_that_they_touch_are_not_read_as_one(reader, mnist):
-    # Two of MNIST's training digits, the second begun 14-19 of the first's 28 columns along, so
-    # that about a third of the pairs run into one blob; the model reads many such blobs as one
-    # digit it is sure of, and the card would read a digit short.
-    rng = np.random.default_rng(8)
-    outcomes = []
-    for _ in range(1000):
-        first, second = rng.integers(0, 20000, 2)
-        shift = int(rng.integers(14, 20))
-        ink = np.zeros((28, 60), np.float32)
-        ink[:, 4:32] = mnist.train_images[first]
-        ink[:, 4 + shift : 32 + shift] = np.maximum(ink[:, 4 + shift : 32 + shift], mnist.train_images[second])
-        reading = reader.read(_on_paper(cv2.resize(ink, None, fx=3.5, fy=3.5), 10, rng))
-        text = f"{mnist.train_labels[first]}{mnist.train_labels[second]}"
-        outcomes.append(outcome(reading, text))
-    wrong, exact = outcomes.count("wrong"), outcomes.count("exact")
-    # Without the halves check (`DigitReader._two_in_one`), six models read 56-89 of these pairs
-    # wrong: the test's recipe with and without training's smear (two seeds), and two 12-epoch
-    # ones. With it, 12-23 wrong and 652-671 exact. On 400 pairs two quick trainings read 4 and 10
-    # wrong: too few pairs to tell a model's chance from the check.
-    assert wrong <= 30 and exact >= 600, (wrong, exact)
-
-
-def test_a_digit_written_broad_is_read_as_one_digit(reader, mnist):
-    # MNIST's 2s, 5s and 7s stretched to twice their width, more than 1.5 times wider than tall: a
-    # broad hand, not two digits run together. Their halves are strokes, not digits.
-    rng = np.random.default_rng(4)
-    picks = rng.choice(np.flatnonzero(np.isin(mnist.train_labels, (2, 5, 7))), 120, replace=False)
-    outcomes = []
-    for index in picks:
-        ink = cv2.resize(mnist.train_images[index].astype(np.float32), None, fx=7.0, fy=3.5)
-        reading = reader.read(_on_paper(ink, 33, rng))
-        text = str(mnist.train_labels[index])
-        outcomes.append(outcome(reading, text))
-    wrong, exact = outcomes.count("wrong"), outcomes.count("exact")
-    # 36 exact before, every such blob called "digits run together"; 62-64 now (three models
-    # trained short as this one is, and a 12-epoch one), none wrong.
-    assert wrong <= 2 and exact >= 52, (wrong, exact)
-
-
-def test_a_zero_written_wide_is_read_as_one_digit(reader, mnist):
-    # MNIST's 0s stretched to 1.3-1.8 times their width. Cut at its thinnest column, a wide 0 is
-    # two arcs the model may read as two digits it is sure of, or either as a digit at all; but
-    # the cut runs through its loop, which two digits that touch do not share.
-    rng = np.random.default_rng(5)
-    picks = rng.choice(np.flatnonzero(mnist.train_labels == 0), 120, replace=False)
-    outcomes = []
-    for index in picks:
-        ink = cv2.resize(mnist.train_images[index].astype(np.float32), None, fx=3.5 * rng.uniform(1.3, 1.8), fy=3.5)
-        outcomes.append(outcome(reader.read(_on_paper(ink, 20, rng)), "0"))
-    # With the test's model (2026-12-05): 78 exact before a loop cut across was one digit, the
-    # rest "digits run together"; 116 after. The test's model trained again (on one thread or
-    # two, before and after the grain measure's 5 x 5 median changed its training crops): 101-111.
-    assert outcomes.count("exact") >= 95 and outcomes.count("wrong") == 0, outcomes
-
-
 def test_a_digit_joined_to_a_line_from_the_border_is_not_left_out(reader, mnist):
     # A shadow's edge, or a frame's, drawn as ink from the border into the last digit: the two are
     # one blob reaching in from the border, and the digit must not vanish with it unremarked.
@@ -324,7 +261,7 @@ def test_a_1_written_close_beside_a_digit_is_read_as_a_digit_of_its_own(reader, 
         if rng.random() < 0.5:
             picks.reverse()
         ink = _side_by_side([mnist.train_images[i].astype(np.float32) for i in picks], int(rng.integers(1, 3)))
-        reading = reader.read(_on_paper(cv2.resize(ink, None, fx=3.2, fy=3.5), 10, rng))
+        reading = reader.read(on_paper(cv2.resize(ink, None, fx=3.2, fy=3.5), 10, rng))
         outcomes.append(outcome(reading, "".join(str(mnist.train_labels[i]) for i in picks)))
     # With the test's recipe and four models: 144-146 exact and none wrong while every such pair
     # was a doubt; 275-279 and none wrong now. Joining blobs as tall as each other, the model read
@@ -339,7 +276,7 @@ def _read_rubbed(reader, mnist, picks, rub, rng) -> list[str]:
     for index in picks:
         digit = mnist.train_images[index].astype(np.float32)
         rub(digit)
-        reading = reader.read(_on_paper(cv2.resize(digit, None, fx=3.5, fy=3.5), 80, rng))
+        reading = reader.read(on_paper(cv2.resize(digit, None, fx=3.5, fy=3.5), 80, rng))
         outcomes.append(outcome(reading, str(mnist.train_labels[index])))
     return outcomes
 

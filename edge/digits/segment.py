@@ -26,6 +26,7 @@ Box = tuple[int, int, int, int]
 FAINT_SHARE = 0.4  # of the ink level: fainter than this is paper grain, not a pen
 FAINT_PART_OF = 2.0  # times a digit's height: a faint mark taller than this in its column is more than it
 WIDE_ENOUGH_TO_SPLIT = 1.1  # of its height: a digit this wide may be two that touch (see ``halves``)
+PART_OF_TWO = 0.6  # of a wide blob's height: each of two digits that touch is nearly as tall as both
 LOOP_AREA = 0.05  # of a digit's box: a hole this large in its ink is a loop, not a pinhole in a stroke
 LOOP_PAST = 0.1  # of a digit's width: a loop reaching this far past both sides of a cut is cut across
 SHADED = 0.8  # of the lit paper's brightness: darker is a dark patch (a hand, a shadow)
@@ -232,8 +233,8 @@ def wide_enough_to_split(box: Box) -> bool:
 def halves(mask: np.ndarray, box: Box, settings: ReaderSettings) -> list[Box] | None:
     """A digit wider than tall cut in two at its thinnest column between 30 and 70 % of its
     width: the two parts' boxes, or None when it is not so wide, the cut runs through a loop of
-    it, or a part is too small or too short (under half the digit's height) to be a digit of its
-    own."""
+    it, or a part is too small or too short (under ``PART_OF_TWO`` of the blob's height) to be a
+    digit of its own: the open arm of a 4 written broad, the top of a slanted 1."""
     if not wide_enough_to_split(box):
         return None
     x, y, w, h = box
@@ -248,7 +249,7 @@ def halves(mask: np.ndarray, box: Box, settings: ReaderSettings) -> list[Box] | 
         if len(xs) < settings.min_ink_pixels:
             return None
         top, bottom, first, last = int(ys.min()), int(ys.max()), int(xs.min()), int(xs.max())
-        if bottom - top + 1 < 0.5 * h:
+        if bottom - top + 1 < PART_OF_TWO * h:
             return None
         parts.append((x + left + first, y + top, last - first + 1, bottom - top + 1))
     return parts
