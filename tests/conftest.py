@@ -83,6 +83,15 @@ def fp32_export(trained_checkpoint, mnist_data_dir, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def reader(fp32_export):
+    """The card reader with the fixture's model and default settings (it keeps no state)."""
+    from edgecam.edge.digits.model import DigitModel
+    from edgecam.edge.digits.reader import DigitReader
+
+    return DigitReader(DigitModel(fp32_export[0]))
+
+
+@pytest.fixture(scope="session")
 def clip(mnist, tmp_path_factory):
     """120 frames: five cards of MNIST test digits; people s31-s33 (ORL) walking past when present."""
     from edgecam.edge.scenes.clip import make_clip

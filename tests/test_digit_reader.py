@@ -8,8 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edgecam.edge.digits.model import DigitModel
-from edgecam.edge.digits.reader import WASHED_OUT, DigitReader, ink_level, ink_map, ink_mask, solid_strokes
+from edgecam.edge.digits.reader import WASHED_OUT, ink_level, ink_map, ink_mask, solid_strokes
 from tests.conftest import run_cli
 from tests.pencil_on_paper import on_paper
 from tests.reading_outcome import outcome
@@ -17,11 +16,6 @@ from tests.reading_outcome import outcome
 pytest.importorskip("torch")
 
 from edgecam.edge.scenes.cards import make_card
-
-
-@pytest.fixture(scope="module")
-def reader(fp32_export):
-    return DigitReader(DigitModel(fp32_export[0]))
 
 
 def test_cards_are_read_exactly_far_better_than_a_plain_resize_and_never_guessed(reader, mnist):

@@ -7,8 +7,6 @@ import cv2
 import numpy as np
 import pytest
 
-from edgecam.edge.digits.model import DigitModel
-from edgecam.edge.digits.reader import DigitReader
 from tests.reading_outcome import outcome
 from tests.test_cover_ring import hand_over_corner
 from tests.test_swallowed_ends import hand_from
@@ -16,11 +14,6 @@ from tests.test_swallowed_ends import hand_from
 pytest.importorskip("torch")
 
 from edgecam.edge.scenes.cards import make_card
-
-
-@pytest.fixture(scope="module")
-def reader(fp32_export):
-    return DigitReader(DigitModel(fp32_export[0]))
 
 
 def test_a_hard_shadow_across_the_digits_is_light_not_a_hand(reader, mnist):

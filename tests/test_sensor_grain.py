@@ -7,8 +7,6 @@ import cv2
 import numpy as np
 import pytest
 
-from edgecam.edge.digits.model import DigitModel
-from edgecam.edge.digits.reader import DigitReader
 from edgecam.edge.digits.sensor_grain import GRAINY, grain
 from tests.finder_tuning_scenes import grainy
 from tests.reading_outcome import outcome
@@ -16,11 +14,6 @@ from tests.reading_outcome import outcome
 pytest.importorskip("torch")
 
 from edgecam.edge.scenes.cards import make_card
-
-
-@pytest.fixture(scope="module")
-def reader(fp32_export):
-    return DigitReader(DigitModel(fp32_export[0]))
 
 
 def test_grain_spread_over_a_pixel_by_demosaicking_is_measured_as_grain():

@@ -6,18 +6,12 @@ import cv2
 import numpy as np
 import pytest
 
-from edgecam.edge.digits.model import DigitModel
-from edgecam.edge.digits.reader import DigitReader, cut_digits, ink_mask
+from edgecam.edge.digits.reader import cut_digits, ink_mask
 from edgecam.edge.digits.segment import halves
 from tests.pencil_on_paper import on_paper
 from tests.reading_outcome import outcome
 
 pytest.importorskip("torch")
-
-
-@pytest.fixture(scope="module")
-def reader(fp32_export):
-    return DigitReader(DigitModel(fp32_export[0]))
 
 
 def test_two_digits_written_so_close_that_they_touch_are_not_read_as_one(reader, mnist):
