@@ -73,8 +73,9 @@ def test_a_zero_written_wide_is_read_as_one_digit(reader, mnist):
 def test_an_open_4_written_broad_is_one_digit_not_two_that_touch(reader, mnist):
     # MNIST's 4s stretched to 1.3-1.8 times their width. Cut at its thinnest column, an open 4 is
     # its short arm and its upright, which the model may read as a 6 and a 1 it is sure of ("two
-    # digits may touch"). Two digits that touch are each nearly as tall as the blob they make: in
-    # the pairs above, the shorter part is under 0.6 of it in 1 of the 157 the check stopped.
+    # digits may touch"). Two digits that touch are each nearly as tall as the blob they make: of
+    # the pairs above that the check stopped (157, read by the docs' model), the shorter part is
+    # under 0.6 of the blob in 1.
     rng = np.random.default_rng(11)
     picks = rng.choice(np.flatnonzero(mnist.test_labels == 4), 300, replace=False)
     cut, outcomes = 0, []
