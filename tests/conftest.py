@@ -137,15 +137,13 @@ def orl_model(tmp_path_factory):
 
 
 @pytest.fixture
-def read_whole_frame(fp32_export):
+def read_whole_frame(reader):
     """``edgecam run`` with no ROI, read once: the card looked for in the whole of a grey frame and
-    read upright, as (reading, card)."""
+    read upright, as (reading, card). The finder is new for each test: it follows the card it found."""
     from edgecam.edge.digits.card_find import CardFinder
-    from edgecam.edge.digits.model import DigitModel
-    from edgecam.edge.digits.reader import DigitReader
     from edgecam.edge.digits.stage import read_card
 
-    reader, finder = DigitReader(DigitModel(str(fp32_export[0]))), CardFinder()
+    finder = CardFinder()
     return lambda grey: read_card(grey, finder, reader, (0, 0, grey.shape[1], grey.shape[0]), False)
 
 
