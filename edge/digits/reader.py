@@ -18,6 +18,7 @@ import numpy as np
 from edgecam.edge.boxes import box_around
 from edgecam.edge.digits.cover_ring import strokes_run_under, without_edge_ring
 from edgecam.edge.digits.ink_scale import ink_against
+from edgecam.edge.digits.loops import ALSO_SEEN, ONE_LOOP_EIGHT, one_loop_digit
 from edgecam.edge.digits.model import DigitModel
 from edgecam.edge.digits.ranks import grey_percentiles
 from edgecam.edge.digits.segment import (
@@ -124,9 +125,9 @@ class DigitReader:
         weakest = min(range(len(found)), key=lambda i: found[i].probability)
         if found[weakest].probability < self.settings.sure:
             return unsure(f"digit {weakest + 1} is unclear ({found[weakest].probability:.0%} sure)", found)
-        two = self._two_in_one(ink, boxes)
-        if two:
-            return unsure(two, found)
+        doubt = self._two_in_one(ink, boxes) or self._one_loop_eight(ink, found)
+        if doubt:
+            return unsure(doubt, found)
         text = "".join(str(self.model.labels[d.digit]) for d in found)
         return Reading(text, float(np.prod([d.probability for d in found])), found)
 
@@ -135,10 +136,31 @@ class DigitReader:
         # Each digit is also cut out a little smaller and larger: a digit the model knows reads the
         # same at all three sizes, while one it is guessing at (a stranger's hand, a smudge) often
         # does not. Its probability is the least of the three.
-        crops = np.stack([mnist_crop(ink, box, fit) for fit in FITS for box in boxes])
-        scores = self.model.probabilities(crops).reshape(len(FITS), len(boxes), -1)
+        scores = self._scores(ink, boxes)
         digits = scores[0].argmax(axis=1)
         return digits, scores[:, np.arange(len(boxes)), digits].min(axis=0)
+
+    def _scores(self, ink: np.ndarray, boxes: list[Box]) -> np.ndarray:
+        """The model's probabilities for each box at each fit: (fits, boxes, 10)."""
+        crops = np.stack([mnist_crop(ink, box, fit) for fit in FITS for box in boxes])
+        return self.model.probabilities(crops).reshape(len(FITS), len(boxes), -1)
+
+    def _one_loop_eight(self, ink: np.ndarray, found: list[Digit]) -> str | None:
+        """Why an 8 may be a 6 or a 9 (``edge/digits/loops.py``), or None."""
+        labels = self.model.labels
+        eights = [i for i, d in enumerate(found) if labels[d.digit] == "8"]
+        if not eights:
+            return None  # the common case, without thresholding the ink again
+        mask = ink_mask(ink)
+        for i in eights:
+            x, y, w, h = found[i].box
+            other = one_loop_digit(mask[y : y + h, x : x + w])
+            if other is None or other not in labels:
+                continue
+            seen = self._scores(ink, [found[i].box])[:, 0, labels.index(other)].max()
+            if seen >= ALSO_SEEN:
+                return ONE_LOOP_EIGHT.format(i + 1, other)
+        return None
 
     def _one_or_two(
         self, ink: np.ndarray, boxes: list[Box], digits: np.ndarray, probabilities: np.ndarray
