@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import pytest
 
 from edgecam.edge.digits.loops import loop_centres, one_loop_digit
 from tests.pencil_on_paper import on_paper
-
-pytest.importorskip("torch")
 
 
 def _strokes(draw) -> np.ndarray:
