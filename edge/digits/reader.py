@@ -59,6 +59,7 @@ class Digit:
     digit: int
     probability: float
     box: tuple[int, int, int, int]  # x, y, w, h inside the ROI
+    fits: np.ndarray | None = field(default=None, repr=False, compare=False)  # FITS x 10 probabilities
 
     def to_dict(self) -> dict:
         return {
@@ -107,15 +108,15 @@ class DigitReader:
             if not doubt and washed_out(grey):
                 doubt = WASHED_OUT  # light writing may be clipped to white with the paper
             return unsure(doubt) if doubt else Reading()
-        digits, probabilities = self._read_boxes(ink, boxes)
+        digits, probabilities, scores = self._read_boxes(ink, boxes)
         if doubt == BROKEN_IN_TWO:
-            settled = self._one_or_two(ink, boxes, digits, probabilities)
+            settled = self._one_or_two(ink, boxes, digits, probabilities, scores)
             if settled is not None:
-                boxes, digits, probabilities = settled
+                boxes, digits, probabilities, scores = settled
                 doubt = UNEVEN if uneven_sizes(boxes) else None
         found = [
-            Digit(int(d), float(p), box)
-            for d, p, box in zip(digits, probabilities, boxes, strict=False)
+            Digit(int(d), float(p), box, fits)
+            for d, p, box, fits in zip(digits, probabilities, boxes, scores, strict=True)
             if p >= self.settings.min_probability
         ]
         if not found:
@@ -131,19 +132,16 @@ class DigitReader:
         text = "".join(str(self.model.labels[d.digit]) for d in found)
         return Reading(text, float(np.prod([d.probability for d in found])), found)
 
-    def _read_boxes(self, ink: np.ndarray, boxes: list[Box]) -> tuple[np.ndarray, np.ndarray]:
-        """The digit in each box and how sure the model is of it."""
+    def _read_boxes(self, ink: np.ndarray, boxes: list[Box]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The digit in each box, how sure the model is of it, and the model's probabilities for
+        each box at each fit (boxes x FITS x 10)."""
         # Each digit is also cut out a little smaller and larger: a digit the model knows reads the
         # same at all three sizes, while one it is guessing at (a stranger's hand, a smudge) often
         # does not. Its probability is the least of the three.
-        scores = self._scores(ink, boxes)
-        digits = scores[0].argmax(axis=1)
-        return digits, scores[:, np.arange(len(boxes)), digits].min(axis=0)
-
-    def _scores(self, ink: np.ndarray, boxes: list[Box]) -> np.ndarray:
-        """The model's probabilities for each box at each fit: (fits, boxes, 10)."""
         crops = np.stack([mnist_crop(ink, box, fit) for fit in FITS for box in boxes])
-        return self.model.probabilities(crops).reshape(len(FITS), len(boxes), -1)
+        scores = self.model.probabilities(crops).reshape(len(FITS), len(boxes), -1).swapaxes(0, 1)
+        digits = scores[:, 0].argmax(axis=1)
+        return digits, scores[np.arange(len(boxes)), :, digits].min(axis=1), scores
 
     def _one_loop_eight(self, ink: np.ndarray, found: list[Digit]) -> str | None:
         """Why an 8 may be a 6 or a 9 (``edge/digits/loops.py``), or None."""
@@ -157,25 +155,29 @@ class DigitReader:
             other = one_loop_digit(mask[y : y + h, x : x + w])
             if other is None or other not in labels:
                 continue
-            seen = self._scores(ink, [found[i].box])[:, 0, labels.index(other)].max()
-            if seen >= ALSO_SEEN:
+            fits = found[i].fits
+            if fits is not None and fits[:, labels.index(other)].max() >= ALSO_SEEN:
                 return ONE_LOOP_EIGHT.format(i + 1, other)
         return None
 
     def _one_or_two(
-        self, ink: np.ndarray, boxes: list[Box], digits: np.ndarray, probabilities: np.ndarray
-    ) -> tuple[list[Box], np.ndarray, np.ndarray] | None:
+        self, ink: np.ndarray, boxes: list[Box], digits: np.ndarray, probabilities: np.ndarray, scores: np.ndarray
+    ) -> tuple[list[Box], np.ndarray, np.ndarray, np.ndarray] | None:
         """A thin blob close beside another is a stroke broken off a digit (a 4 drawn in two
         strokes) or a digit of its own (a "1" written close): the model chooses, when it is sure of
-        one way only. The boxes, digits and probabilities so settled, or None when it cannot tell."""
+        one way only. ``_read_boxes``' three answers so settled, with the boxes, or None when it
+        cannot tell."""
         pairs = broken_pairs(boxes)
         if any(second - first == 1 for first, second in itertools.pairwise(pairs)):
             return None  # three blobs in a chain: too many ways to read them
         around = [box_around(boxes[i : i + 2]) for i in pairs]
-        one_digit, one_sure = self._read_boxes(ink, around)
+        one_digit, one_sure, one_scores = self._read_boxes(ink, around)
         settled_boxes, settled_digits, settled_sure = list(boxes), list(digits), list(probabilities)
+        settled_scores = list(scores)
         # From the right, so that the pairs to its left keep their places.
-        for i, box, digit, sure in reversed(list(zip(pairs, around, one_digit, one_sure, strict=True))):
+        for i, box, digit, sure, fits in reversed(
+            list(zip(pairs, around, one_digit, one_sure, one_scores, strict=True))
+        ):
             as_two = min(probabilities[i], probabilities[i + 1]) >= self.settings.sure
             # Two blobs as tall as each other are two digits written side by side: a piece of a
             # digit is shorter than the rest of it. (The model read many a "1" beside a digit as a 4.)
@@ -185,7 +187,8 @@ class DigitReader:
                 return None
             if as_one:
                 settled_boxes[i : i + 2], settled_digits[i : i + 2], settled_sure[i : i + 2] = [box], [digit], [sure]
-        return settled_boxes, np.array(settled_digits), np.array(settled_sure)
+                settled_scores[i : i + 2] = [fits]
+        return settled_boxes, np.array(settled_digits), np.array(settled_sure), np.array(settled_scores)
 
     def _two_in_one(self, ink: np.ndarray, boxes: list[Box]) -> str | None:
         """Why a wide digit may be two read as one, or None. Cut at its thinnest column, its
