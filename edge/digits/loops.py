@@ -3,7 +3,8 @@
 An 8 has two loops, one above the other; a 6 has one below and a 9 one above. A 6 written bold,
 whose top curls down onto its loop, or a 9 whose tail bends back under it, reads as an 8 to the
 model, which is then nearly sure of it and sees the real digit only faintly. Its ink still shows a
-single loop: such an 8 is read as unsure when the model also sees the digit with that loop.
+single loop: such an 8 is read as unsure when the model also sees the digit with that loop
+(``look_alikes.py``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import numpy as np
 from edgecam.edge.digits.segment import LOOP_AREA
 
 UPPER = 0.45  # of a digit's height: a loop centred above this is an upper loop (an 8's or a 9's)
-ALSO_SEEN = 0.05  # the model's probability of the one-loop digit, at any fit: it sees that digit too
-ONE_LOOP_EIGHT = "digit {} has one loop: it may be a {}"
 
 
 def loop_centres(strokes: np.ndarray) -> list[float]:

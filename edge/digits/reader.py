@@ -18,7 +18,7 @@ import numpy as np
 from edgecam.edge.boxes import box_around
 from edgecam.edge.digits.cover_ring import strokes_run_under, without_edge_ring
 from edgecam.edge.digits.ink_scale import ink_against
-from edgecam.edge.digits.loops import ALSO_SEEN, ONE_LOOP_EIGHT, one_loop_digit
+from edgecam.edge.digits.look_alikes import look_alike
 from edgecam.edge.digits.model import DigitModel
 from edgecam.edge.digits.ranks import grey_percentiles
 from edgecam.edge.digits.segment import (
@@ -126,7 +126,7 @@ class DigitReader:
         weakest = min(range(len(found)), key=lambda i: found[i].probability)
         if found[weakest].probability < self.settings.sure:
             return unsure(f"digit {weakest + 1} is unclear ({found[weakest].probability:.0%} sure)", found)
-        doubt = self._two_in_one(ink, boxes) or self._one_loop_eight(ink, found)
+        doubt = self._two_in_one(ink, boxes) or look_alike(found, self.model.labels, lambda: ink_mask(ink))
         if doubt:
             return unsure(doubt, found)
         text = "".join(str(self.model.labels[d.digit]) for d in found)
@@ -142,23 +142,6 @@ class DigitReader:
         scores = self.model.probabilities(crops).reshape(len(FITS), len(boxes), -1).swapaxes(0, 1)
         digits = scores[:, 0].argmax(axis=1)
         return digits, scores[np.arange(len(boxes)), :, digits].min(axis=1), scores
-
-    def _one_loop_eight(self, ink: np.ndarray, found: list[Digit]) -> str | None:
-        """Why an 8 may be a 6 or a 9 (``edge/digits/loops.py``), or None."""
-        labels = self.model.labels
-        eights = [i for i, d in enumerate(found) if labels[d.digit] == "8"]
-        if not eights:
-            return None  # the common case, without thresholding the ink again
-        mask = ink_mask(ink)
-        for i in eights:
-            x, y, w, h = found[i].box
-            other = one_loop_digit(mask[y : y + h, x : x + w])
-            if other is None or other not in labels:
-                continue
-            fits = found[i].fits
-            if fits is not None and fits[:, labels.index(other)].max() >= ALSO_SEEN:
-                return ONE_LOOP_EIGHT.format(i + 1, other)
-        return None
 
     def _one_or_two(
         self, ink: np.ndarray, boxes: list[Box], digits: np.ndarray, probabilities: np.ndarray, scores: np.ndarray
