@@ -1,5 +1,6 @@
 """Shapes the model reads surely and wrongly (``edge/digits/look_alikes.py``): an 8 with one loop may be
-a 6 or a 9 (``edge/digits/loops.py``), a 7 the model also reads as a 1 may be a 1 with a flag."""
+a 6 or a 9 (``edge/digits/loops.py``), a 7 the model also reads as a 1 may be a 1 with a flag, and a 6
+it also reads as a 4 may be a 4 closed at the top."""
 
 from __future__ import annotations
 
